@@ -1,0 +1,215 @@
+// The one validated LabConfig every stack, action and CLI command derives its names and settings from.
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { defaultSlot, planAddresses, serviceCidrRule, slotServiceCidr, slotVpcCidr, vpcCidrRule } from './address-plan.ts';
+import type { AddressPlan } from './address-plan.ts';
+import { overlaps, parseCidr } from './cidr.ts';
+import { LabConfigError, type ConfigIssue } from './errors.ts';
+import { labInputSchema, type ParsedLabInput } from './schema.ts';
+
+export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner: 'tslab:owner' } as const;
+
+export type StateLocation =
+  | { kind: 's3'; bucket: string; region: string; keyPrefix: string }
+  | { kind: 'local'; dir: string };
+
+export interface LabConfig {
+  id: string;
+  target: ParsedLabInput['target'];
+  slot: number;
+  region: string;
+  /** azs[0], azs[1] hold the EKS subnets; azs[2] the client's. */
+  azs: [string, string, string];
+  network: AddressPlan & { natMode: ParsedLabInput['natMode'] };
+  cluster: {
+    name: string;
+    kubernetesVersion: string;
+    nodeInstanceType: string;
+    nodeCount: number;
+    /** The lab's own cluster DNS zone, served by kube-dns beside cluster.local and claimed in split DNS. */
+    dnsDomain: string;
+  };
+  client: { instanceType: string; hostname: string };
+  tailnet: {
+    name: string;
+    /** Tag that scopes route auto-approval and grants to this lab's slot. */
+    slotTag: string;
+    clientTag: string;
+    operatorTag: string;
+    proxyTag: string;
+    operatorHostname: string;
+    connectorName: string;
+    /** Hostname of a single-replica Connector, or the prefix of replicas (`<prefix>-<i>`). */
+    routerHostname: string;
+    /** Routes the cluster's Connector advertises: pods (VPC CNI gives them VPC addresses) and services. */
+    connectorRoutes: string[];
+    /** Routes the client advertises: the EKS subnets and the VPC resolver, so CI reaches the private endpoint. */
+    clientRoutes: string[];
+  };
+  workloads: {
+    namespace: string;
+    nonce: string;
+    nginxFqdn: string;
+    egressServiceName: string;
+    egressFqdn: string;
+    connectorReplicas: number;
+    egressProxyGroup: boolean;
+    egressReplicas: number;
+    proxyGroupName: string;
+  };
+  lifecycle: { createdAt: string; expiresAt: string; ttlHours: number; owner: string; trigger: string; runUrl?: string };
+  engine: { binary: ParsedLabInput['engine'] };
+  state: StateLocation;
+  /** Tags every AWS resource of the lab carries; the sweeper trusts nothing else. */
+  tags: Record<string, string>;
+}
+
+export interface ResolveOptions {
+  now?: Date;
+  /** Other labs already on the tailnet: their routes must not overlap this lab's. */
+  otherLabs?: readonly { id: string; routes: readonly string[] }[];
+  /** Directory for local state (local target, or aws without a state bucket). */
+  localStateDir?: string;
+}
+
+/** Validates raw input and derives the whole lab, or throws LabConfigError naming every broken field. */
+export function resolveLab(input: unknown, options: ResolveOptions = {}): LabConfig {
+  const parsed = labInputSchema.safeParse(input);
+  if (!parsed.success) throw new LabConfigError(zodIssues(parsed.error, input));
+  const raw = parsed.data;
+  const issues: ConfigIssue[] = [];
+
+  const slot = raw.slot ?? defaultSlot(raw.lab);
+  const vpcCidr = raw.vpcCidr ?? slotVpcCidr(slot);
+  const serviceCidr = raw.serviceCidr ?? slotServiceCidr(slot);
+  const vpcRule = vpcCidrRule(vpcCidr);
+  if (vpcRule) issues.push({ field: 'vpcCidr', value: vpcCidr, rule: vpcRule });
+  const serviceRule = serviceCidrRule(serviceCidr);
+  if (serviceRule) issues.push({ field: 'serviceCidr', value: serviceCidr, rule: serviceRule });
+  if (!vpcRule && !serviceRule && overlaps(parseCidr(vpcCidr), parseCidr(serviceCidr))) {
+    issues.push({ field: 'serviceCidr', value: serviceCidr, rule: `must not overlap vpcCidr ${vpcCidr}` });
+  }
+
+  const azs = raw.azs ?? [`${raw.region}a`, `${raw.region}b`, `${raw.region}c`];
+  azs.forEach((az, i) => {
+    if (!az.startsWith(raw.region) || az.length !== raw.region.length + 1) {
+      issues.push({ field: `azs[${i}]`, value: az, rule: `must be an availability zone of region ${raw.region}` });
+    }
+  });
+
+  if (raw.stateRegion !== undefined && !/^[a-z]{2}(?:-gov)?-[a-z]+-\d$/.test(raw.stateRegion)) {
+    issues.push({ field: 'stateRegion', value: raw.stateRegion, rule: "must be an AWS region such as 'eu-west-1'" });
+  }
+  if (raw.egressProxyGroup && raw.target === 'local') {
+    issues.push({ field: 'egressProxyGroup', value: true, rule: 'is not available on the local target' });
+  }
+  if (issues.length) throw new LabConfigError(issues);
+
+  const network = { ...planAddresses(vpcCidr, serviceCidr), natMode: raw.natMode };
+  const id = raw.lab;
+  const connectorRoutes = [network.vpcCidr, network.serviceCidr];
+  const clientRoutes = [...network.clusterSubnets, `${network.resolverIp}/32`];
+  for (const conflict of findConflicts(id, [...connectorRoutes], options.otherLabs ?? [])) issues.push(conflict);
+  if (issues.length) throw new LabConfigError(issues);
+
+  const createdAt = raw.createdAt ?? (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const expiresAt = new Date(Date.parse(createdAt) + raw.ttlHours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const dnsDomain = `${id}.tslab.internal`;
+  const namespace = 'tslab';
+  const egressServiceName = 'lab-client-egress';
+
+  return {
+    id,
+    target: raw.target,
+    slot,
+    region: raw.region,
+    azs: [azs[0]!, azs[1]!, azs[2]!],
+    network,
+    cluster: {
+      name: `tslab-${id}`,
+      kubernetesVersion: raw.kubernetesVersion,
+      nodeInstanceType: raw.nodeInstanceType,
+      nodeCount: raw.nodeCount,
+      dnsDomain,
+    },
+    client: { instanceType: raw.clientInstanceType, hostname: `tslab-${id}-client` },
+    tailnet: {
+      name: raw.tailnet,
+      slotTag: `tag:tslab-s${slot}`,
+      clientTag: 'tag:tslab-client',
+      operatorTag: 'tag:k8s-operator',
+      proxyTag: 'tag:k8s',
+      operatorHostname: `tslab-${id}-operator`,
+      connectorName: `tslab-${id}-router`,
+      routerHostname: `tslab-${id}-router`,
+      connectorRoutes,
+      clientRoutes,
+    },
+    workloads: {
+      namespace,
+      nonce: createHash('sha256').update(`${id}|${createdAt}`).digest('hex').slice(0, 16),
+      nginxFqdn: `nginx.${namespace}.svc.${dnsDomain}`,
+      egressServiceName,
+      egressFqdn: `${egressServiceName}.${namespace}.svc.cluster.local`,
+      connectorReplicas: raw.connectorReplicas,
+      egressProxyGroup: raw.egressProxyGroup,
+      egressReplicas: raw.egressReplicas,
+      proxyGroupName: `tslab-${id}-egress`,
+    },
+    lifecycle: {
+      createdAt,
+      expiresAt,
+      ttlHours: raw.ttlHours,
+      owner: raw.owner,
+      trigger: raw.trigger,
+      ...(raw.runUrl ? { runUrl: raw.runUrl } : {}),
+    },
+    engine: { binary: raw.engine },
+    state: stateLocation(raw, id, options.localStateDir ?? '.tslab/state'),
+    tags: { [TAG_KEYS.lab]: id, [TAG_KEYS.expiresAt]: expiresAt, [TAG_KEYS.owner]: raw.owner, 'tslab:slot': String(slot) },
+  };
+}
+
+function stateLocation(raw: ParsedLabInput, id: string, localDir: string): StateLocation {
+  if (raw.target === 'aws' && raw.stateBucket) {
+    return { kind: 's3', bucket: raw.stateBucket, region: raw.stateRegion ?? raw.region, keyPrefix: `tslab/${id}` };
+  }
+  return { kind: 'local', dir: `${localDir}/${id}` };
+}
+
+function findConflicts(
+  id: string,
+  routes: string[],
+  others: readonly { id: string; routes: readonly string[] }[],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const other of others) {
+    if (other.id === id) continue;
+    for (const mine of routes) {
+      const clash = other.routes.find((theirs) => overlaps(parseCidr(mine), parseCidr(theirs)));
+      if (clash) {
+        const field = mine === routes[0] ? 'vpcCidr' : 'serviceCidr';
+        issues.push({ field, value: mine, rule: `must not overlap ${clash}, advertised by lab '${other.id}' (pick another slot)` });
+      }
+    }
+  }
+  return issues;
+}
+
+function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : path.join('.') || '(input)';
+    const rule = issue.code === 'unrecognized_keys' ? 'is not a known lab setting' : issue.message;
+    return { field, value: issue.code === 'unrecognized_keys' ? undefined : valueAt(input, path), rule };
+  });
+}
+
+function valueAt(input: unknown, path: string[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
