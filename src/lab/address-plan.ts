@@ -67,7 +67,8 @@ export function vpcCidrRule(text: string): string | undefined {
   if (base) return base;
   const cidr = parseCidr(text);
   if (cidr.kind !== 'ipv4') return 'must be an IPv4 CIDR';
-  if (cidr.prefix < 16 || cidr.prefix > 20) return 'must have a prefix length between /16 and /20 (an AWS VPC)';
+  if (cidr.prefix < 16 || cidr.prefix > 20)
+    return 'must have a prefix length between /16 and /20 (an AWS VPC)';
   if (!RFC1918.some((r) => contains(r, cidr))) return 'must be inside an RFC 1918 private range';
   return undefined;
 }
@@ -106,7 +107,8 @@ export function findRouteConflicts(
       const b = labs[j]!;
       for (const ra of a.routes) {
         for (const rb of b.routes) {
-          if (overlaps(parseCidr(ra), parseCidr(rb))) conflicts.push({ a: a.id, b: b.id, routeA: ra, routeB: rb });
+          if (overlaps(parseCidr(ra), parseCidr(rb)))
+            conflicts.push({ a: a.id, b: b.id, routeA: ra, routeB: rb });
         }
       }
     }

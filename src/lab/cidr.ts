@@ -17,7 +17,9 @@ export function parseCidr(text: string): Cidr {
   const value = toBigInt(address.toByteArray());
   const mask = prefixMask(prefix, bits);
   if ((value & ~mask & ((1n << BigInt(bits)) - 1n)) !== 0n) {
-    throw new Error(`${text} has host bits set (network address is ${formatNetwork(value & mask, bits, prefix)})`);
+    throw new Error(
+      `${text} has host bits set (network address is ${formatNetwork(value & mask, bits, prefix)})`,
+    );
   }
   return { text, kind, network: value, prefix, bits };
 }

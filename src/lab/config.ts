@@ -1,17 +1,23 @@
 // The one validated LabConfig every stack, action and CLI command derives its names and settings from.
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { defaultSlot, planAddresses, serviceCidrRule, slotServiceCidr, slotVpcCidr, vpcCidrRule } from './address-plan.ts';
+import {
+  defaultSlot,
+  planAddresses,
+  serviceCidrRule,
+  slotServiceCidr,
+  slotVpcCidr,
+  vpcCidrRule,
+} from './address-plan.ts';
 import type { AddressPlan } from './address-plan.ts';
-import { overlaps, parseCidr } from './cidr.ts';
+import { hostAddress, overlaps, parseCidr } from './cidr.ts';
 import { LabConfigError, type ConfigIssue } from './errors.ts';
 import { labInputSchema, type ParsedLabInput } from './schema.ts';
 
 export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner: 'tslab:owner' } as const;
 
 export type StateLocation =
-  | { kind: 's3'; bucket: string; region: string; keyPrefix: string }
-  | { kind: 'local'; dir: string };
+  { kind: 's3'; bucket: string; region: string; keyPrefix: string } | { kind: 'local'; dir: string };
 
 export interface LabConfig {
   id: string;
@@ -48,8 +54,13 @@ export interface LabConfig {
   };
   workloads: {
     namespace: string;
+    /** Served by the cluster's nginx: proves an answer came from this lab's cluster. */
     nonce: string;
+    /** Served by the client's nginx: proves an egress answer came from this lab's client. */
+    clientNonce: string;
     nginxFqdn: string;
+    /** Pinned inside the service CIDR so checks know the address to expect without asking the cluster. */
+    nginxClusterIp: string;
     egressServiceName: string;
     egressFqdn: string;
     connectorReplicas: number;
@@ -57,7 +68,14 @@ export interface LabConfig {
     egressReplicas: number;
     proxyGroupName: string;
   };
-  lifecycle: { createdAt: string; expiresAt: string; ttlHours: number; owner: string; trigger: string; runUrl?: string };
+  lifecycle: {
+    createdAt: string;
+    expiresAt: string;
+    ttlHours: number;
+    owner: string;
+    trigger: string;
+    runUrl?: string;
+  };
   engine: { binary: ParsedLabInput['engine'] };
   state: StateLocation;
   /** Tags every AWS resource of the lab carries; the sweeper trusts nothing else. */
@@ -93,12 +111,20 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
   const azs = raw.azs ?? [`${raw.region}a`, `${raw.region}b`, `${raw.region}c`];
   azs.forEach((az, i) => {
     if (!az.startsWith(raw.region) || az.length !== raw.region.length + 1) {
-      issues.push({ field: `azs[${i}]`, value: az, rule: `must be an availability zone of region ${raw.region}` });
+      issues.push({
+        field: `azs[${i}]`,
+        value: az,
+        rule: `must be an availability zone of region ${raw.region}`,
+      });
     }
   });
 
   if (raw.stateRegion !== undefined && !/^[a-z]{2}(?:-gov)?-[a-z]+-\d$/.test(raw.stateRegion)) {
-    issues.push({ field: 'stateRegion', value: raw.stateRegion, rule: "must be an AWS region such as 'eu-west-1'" });
+    issues.push({
+      field: 'stateRegion',
+      value: raw.stateRegion,
+      rule: "must be an AWS region such as 'eu-west-1'",
+    });
   }
   if (raw.egressProxyGroup && raw.target === 'local') {
     issues.push({ field: 'egressProxyGroup', value: true, rule: 'is not available on the local target' });
@@ -109,14 +135,18 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
   const id = raw.lab;
   const connectorRoutes = [network.vpcCidr, network.serviceCidr];
   const clientRoutes = [...network.clusterSubnets, `${network.resolverIp}/32`];
-  for (const conflict of findConflicts(id, [...connectorRoutes], options.otherLabs ?? [])) issues.push(conflict);
+  for (const conflict of findConflicts(id, [...connectorRoutes], options.otherLabs ?? []))
+    issues.push(conflict);
   if (issues.length) throw new LabConfigError(issues);
 
   const createdAt = raw.createdAt ?? (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const expiresAt = new Date(Date.parse(createdAt) + raw.ttlHours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const expiresAt = new Date(Date.parse(createdAt) + raw.ttlHours * 3_600_000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
   const dnsDomain = `${id}.tslab.internal`;
   const namespace = 'tslab';
   const egressServiceName = 'lab-client-egress';
+  const nonce = createHash('sha256').update(`${id}|${createdAt}`).digest('hex').slice(0, 16);
 
   return {
     id,
@@ -147,8 +177,10 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     },
     workloads: {
       namespace,
-      nonce: createHash('sha256').update(`${id}|${createdAt}`).digest('hex').slice(0, 16),
+      nonce,
+      clientNonce: `${nonce}-client`,
       nginxFqdn: `nginx.${namespace}.svc.${dnsDomain}`,
+      nginxClusterIp: hostAddress(parseCidr(network.serviceCidr), 80),
       egressServiceName,
       egressFqdn: `${egressServiceName}.${namespace}.svc.cluster.local`,
       connectorReplicas: raw.connectorReplicas,
@@ -166,13 +198,23 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     },
     engine: { binary: raw.engine },
     state: stateLocation(raw, id, options.localStateDir ?? '.tslab/state'),
-    tags: { [TAG_KEYS.lab]: id, [TAG_KEYS.expiresAt]: expiresAt, [TAG_KEYS.owner]: raw.owner, 'tslab:slot': String(slot) },
+    tags: {
+      [TAG_KEYS.lab]: id,
+      [TAG_KEYS.expiresAt]: expiresAt,
+      [TAG_KEYS.owner]: raw.owner,
+      'tslab:slot': String(slot),
+    },
   };
 }
 
 function stateLocation(raw: ParsedLabInput, id: string, localDir: string): StateLocation {
   if (raw.target === 'aws' && raw.stateBucket) {
-    return { kind: 's3', bucket: raw.stateBucket, region: raw.stateRegion ?? raw.region, keyPrefix: `tslab/${id}` };
+    return {
+      kind: 's3',
+      bucket: raw.stateBucket,
+      region: raw.stateRegion ?? raw.region,
+      keyPrefix: `tslab/${id}`,
+    };
   }
   return { kind: 'local', dir: `${localDir}/${id}` };
 }
@@ -189,7 +231,11 @@ function findConflicts(
       const clash = other.routes.find((theirs) => overlaps(parseCidr(mine), parseCidr(theirs)));
       if (clash) {
         const field = mine === routes[0] ? 'vpcCidr' : 'serviceCidr';
-        issues.push({ field, value: mine, rule: `must not overlap ${clash}, advertised by lab '${other.id}' (pick another slot)` });
+        issues.push({
+          field,
+          value: mine,
+          rule: `must not overlap ${clash}, advertised by lab '${other.id}' (pick another slot)`,
+        });
       }
     }
   }

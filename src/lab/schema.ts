@@ -23,7 +23,10 @@ const instanceType = z
 const tagValue = z
   .string()
   .max(256, 'must be at most 256 characters')
-  .regex(/^[\p{L}\p{N}\p{Z}_.:/=+\-@]*$/u, "may contain only letters, digits, spaces and _.:/=+-@ (AWS tag value)");
+  .regex(
+    /^[\p{L}\p{N}\p{Z}_.:/=+\-@]*$/u,
+    'may contain only letters, digits, spaces and _.:/=+-@ (AWS tag value)',
+  );
 
 export const labInputSchema = z
   .object({
@@ -40,7 +43,9 @@ export const labInputSchema = z
       .regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-1'")
       .default('us-east-1'),
     azs: z
-      .array(z.string().regex(/^[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name such as 'eu-west-1a'"))
+      .array(
+        z.string().regex(/^[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name such as 'eu-west-1a'"),
+      )
       .min(3, 'needs 3 availability zones: two for the EKS subnets and a separate one for the client')
       .refine((azs) => new Set(azs).size === azs.length, 'must not repeat an availability zone')
       .optional(),
@@ -51,7 +56,12 @@ export const labInputSchema = z
       .regex(/^1\.(?:2[89]|3\d)$/, "must be an EKS Kubernetes version such as '1.33' (1.28 or later)")
       .default('1.33'),
     nodeInstanceType: instanceType.default('t3.medium'),
-    nodeCount: z.number().int('must be an integer').min(1, 'must be at least 1').max(10, 'must be at most 10').default(2),
+    nodeCount: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(10, 'must be at most 10')
+      .default(2),
     clientInstanceType: instanceType.default('t3.small'),
     natMode: z.enum(NAT_MODES, "must be 'gateway' or 'instance'").default('gateway'),
     ttlHours: z
@@ -74,7 +84,12 @@ export const labInputSchema = z
       .max(5, 'must be at most 5')
       .default(1),
     egressProxyGroup: z.boolean('must be true or false').default(false),
-    egressReplicas: z.number().int('must be an integer').min(1, 'must be at least 1').max(5, 'must be at most 5').default(2),
+    egressReplicas: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(5, 'must be at most 5')
+      .default(2),
     engine: z.enum(ENGINES, "must be 'terraform' or 'tofu'").default('terraform'),
     stateBucket: z
       .string()

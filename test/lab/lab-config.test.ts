@@ -18,7 +18,11 @@ describe('lab config', () => {
     const lab = resolveLab({ lab: 'demo' }, { now: new Date('2026-11-27T10:00:00Z') });
     expect(lab.cluster).toMatchObject({ name: 'tslab-demo', nodeInstanceType: 't3.medium', nodeCount: 2 });
     expect(lab.lifecycle.expiresAt).toBe('2026-11-27T14:00:00Z');
-    expect(lab.tags).toMatchObject({ 'tslab:lab': 'demo', 'tslab:expires-at': '2026-11-27T14:00:00Z', 'tslab:owner': 'tslab' });
+    expect(lab.tags).toMatchObject({
+      'tslab:lab': 'demo',
+      'tslab:expires-at': '2026-11-27T14:00:00Z',
+      'tslab:owner': 'tslab',
+    });
     expect(lab.network.resolverIp).toBe(lab.network.vpcCidr.replace(/0\/16$/, '2'));
     expect(lab.network.kubeDnsIp.endsWith('.10')).toBe(true);
     expect(lab.azs).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
@@ -31,7 +35,9 @@ describe('lab config', () => {
   });
 
   it('rejects every bad field at once', () => {
-    const fields = issuesOf({ lab: 'ok', nodeCount: 0, engine: 'pulumi', region: 'mars', extra: 1 }).map((i) => i.field);
+    const fields = issuesOf({ lab: 'ok', nodeCount: 0, engine: 'pulumi', region: 'mars', extra: 1 }).map(
+      (i) => i.field,
+    );
     expect(fields).toEqual(expect.arrayContaining(['nodeCount', 'engine', 'region', 'extra']));
   });
 
@@ -63,7 +69,10 @@ describe('lab config', () => {
     }
     expect(a.cluster.dnsDomain).not.toBe(b.cluster.dnsDomain);
     expect(a.tailnet.slotTag).not.toBe(b.tailnet.slotTag);
-    const clash = issuesOf({ lab: 'other', slot: 7 }, { otherLabs: [{ id: 'pr-7', routes: a.tailnet.connectorRoutes }] });
+    const clash = issuesOf(
+      { lab: 'other', slot: 7 },
+      { otherLabs: [{ id: 'pr-7', routes: a.tailnet.connectorRoutes }] },
+    );
     expect(clash[0]).toMatchObject({ field: 'vpcCidr' });
     expect(clash[0]!.rule).toMatch(/lab 'pr-7'/);
   });

@@ -1,0 +1,59 @@
+import type { LabConfig } from '../lab/config.ts';
+import type { HopCapture, LabProbe } from './probe.ts';
+
+export type Scenario = 'subnet-router' | 'egress' | 'exposure';
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+/** What a check saw: plain JSON, shown in reports. */
+export type Evidence = Record<string, unknown>;
+
+export interface CheckContext {
+  lab: LabConfig;
+  probe: LabProbe;
+  /** Results of the checks this one depends on, by id (only passed ones are present). */
+  upstream: ReadonlyMap<string, Evidence>;
+}
+
+export interface CheckDefinition {
+  id: string;
+  scenario: Scenario;
+  title: string;
+  /** Checks whose evidence this one reads; if one of them did not pass, this one is skipped. */
+  dependsOn?: string[];
+  /** Route approval, DNS and proxies take time to settle: a failing attempt is retried until the deadline. */
+  settles?: boolean;
+  run(context: CheckContext): Promise<Evidence>;
+}
+
+export interface CheckResult {
+  id: string;
+  scenario: Scenario;
+  title: string;
+  status: CheckStatus;
+  durationMs: number;
+  attempts: number;
+  evidence: Evidence;
+  error?: string;
+}
+
+export interface ValidationReport {
+  lab: string;
+  platform: 'aws' | 'local';
+  passed: boolean;
+  startedAt: string;
+  durationMs: number;
+  checks: CheckResult[];
+  notes: string[];
+  packetPaths?: { scenario: 'subnet-router' | 'egress'; hops: HopCapture[] }[];
+}
+
+/** Thrown by a check to fail with evidence attached. */
+export class CheckFailure extends Error {
+  readonly evidence: Evidence;
+
+  constructor(message: string, evidence: Evidence = {}) {
+    super(message);
+    this.name = 'CheckFailure';
+    this.evidence = evidence;
+  }
+}

@@ -1,0 +1,63 @@
+// Turns string settings (CLI flags, action inputs) into a LabInput. Type errors name the field like the schema does.
+import { LabConfigError, type ConfigIssue } from './errors.ts';
+import type { LabInput } from './schema.ts';
+
+/** Every lab setting a user can give as text, keyed by its LabInput field. */
+export const STRING_FIELDS = {
+  lab: 'string',
+  target: 'string',
+  slot: 'integer',
+  region: 'string',
+  azs: 'list',
+  vpcCidr: 'string',
+  serviceCidr: 'string',
+  kubernetesVersion: 'string',
+  nodeInstanceType: 'string',
+  nodeCount: 'integer',
+  clientInstanceType: 'string',
+  natMode: 'string',
+  ttlHours: 'integer',
+  owner: 'string',
+  trigger: 'string',
+  runUrl: 'string',
+  connectorReplicas: 'integer',
+  egressProxyGroup: 'boolean',
+  egressReplicas: 'integer',
+  engine: 'string',
+  stateBucket: 'string',
+  stateRegion: 'string',
+  tailnet: 'string',
+  createdAt: 'string',
+} as const satisfies Record<keyof LabInput, 'string' | 'integer' | 'boolean' | 'list'>;
+
+export type StringLabInput = Partial<Record<keyof typeof STRING_FIELDS, string | undefined>>;
+
+const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'off', '0']);
+
+/** Empty strings mean "not given" (an unset action input reads as ''). */
+export function fromStrings(values: StringLabInput): Record<string, unknown> {
+  const issues: ConfigIssue[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(STRING_FIELDS)) {
+    const text = values[field as keyof StringLabInput]?.trim();
+    if (text === undefined || text === '') continue;
+    if (kind === 'integer') {
+      if (/^-?\d+$/.test(text)) out[field] = Number(text);
+      else issues.push({ field, value: text, rule: 'must be a whole number' });
+    } else if (kind === 'boolean') {
+      if (TRUE.has(text)) out[field] = true;
+      else if (FALSE.has(text)) out[field] = false;
+      else issues.push({ field, value: text, rule: 'must be true or false' });
+    } else if (kind === 'list') {
+      out[field] = text
+        .split(/[,\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    } else {
+      out[field] = text;
+    }
+  }
+  if (issues.length) throw new LabConfigError(issues);
+  return out;
+}
