@@ -44,6 +44,8 @@ export interface LabConfig {
     operatorTag: string;
     proxyTag: string;
     operatorHostname: string;
+    /** Hostname of the single egress proxy (set by annotation), or the ProxyGroup's hostname prefix. */
+    egressHostname: string;
     connectorName: string;
     /** Hostname of a single-replica Connector, or the prefix of replicas (`<prefix>-<i>`). */
     routerHostname: string;
@@ -170,6 +172,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
       operatorTag: 'tag:k8s-operator',
       proxyTag: 'tag:k8s',
       operatorHostname: `tslab-${id}-operator`,
+      egressHostname: `tslab-${id}-egress`,
       connectorName: `tslab-${id}-router`,
       routerHostname: `tslab-${id}-router`,
       connectorRoutes,

@@ -1,0 +1,249 @@
+// The lab manifest: what a lab is and how far each of its stacks got. Written before anything is applied, so a lab
+// can be torn down from its id alone, and read by the sweeper and by slot/route conflict checks.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import type { LabConfig } from '../lab/config.ts';
+
+export const STACK_STATUSES = ['applying', 'applied', 'destroying', 'destroyed', 'failed'] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
+
+export interface StackRecord {
+  status: StackStatus;
+  updatedAt: string;
+  durationMs?: number;
+}
+
+export interface LabManifest {
+  schema: 1;
+  lab: string;
+  slot: number;
+  region: string;
+  /** Routes the lab advertises on the tailnet; other labs must not overlap them. */
+  routes: string[];
+  createdAt: string;
+  expiresAt: string;
+  owner: string;
+  trigger: string;
+  runUrl?: string;
+  stacks: Record<string, StackRecord>;
+}
+
+export interface ManifestStore {
+  read(lab: string): Promise<LabManifest | undefined>;
+  write(manifest: LabManifest): Promise<void>;
+  /** Deleting a manifest that does not exist is not an error. */
+  delete(lab: string): Promise<void>;
+  list(): Promise<LabManifest[]>;
+}
+
+const manifestSchema = z.object({
+  schema: z.literal(1),
+  lab: z.string(),
+  slot: z.number().int(),
+  region: z.string(),
+  routes: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  owner: z.string(),
+  trigger: z.string(),
+  runUrl: z.string().exactOptional(),
+  stacks: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(STACK_STATUSES),
+      updatedAt: z.string(),
+      durationMs: z.number().exactOptional(),
+    }),
+  ),
+});
+
+/** A manifest for a lab about to be provisioned: no stack has started yet. */
+export function buildManifest(lab: LabConfig): LabManifest {
+  return {
+    schema: 1,
+    lab: lab.id,
+    slot: lab.slot,
+    region: lab.region,
+    routes: [...lab.tailnet.connectorRoutes],
+    createdAt: lab.lifecycle.createdAt,
+    expiresAt: lab.lifecycle.expiresAt,
+    owner: lab.lifecycle.owner,
+    trigger: lab.lifecycle.trigger,
+    ...(lab.lifecycle.runUrl !== undefined ? { runUrl: lab.lifecycle.runUrl } : {}),
+    stacks: {},
+  };
+}
+
+/** A copy of the manifest with one stack's status changed. */
+export function withStackStatus(
+  manifest: LabManifest,
+  stackId: string,
+  status: StackStatus,
+  at: Date,
+  durationMs?: number,
+): LabManifest {
+  const record: StackRecord = {
+    status,
+    updatedAt: at.toISOString(),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+  };
+  return { ...manifest, stacks: { ...manifest.stacks, [stackId]: record } };
+}
+
+/** Validates a stored manifest, naming where it came from when it is not one. */
+export function parseManifest(text: string, source: string): LabManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Lab manifest ${source} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new Error(`Lab manifest ${source} is not a schema 1 manifest: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+// Lab ids become path segments and object keys: refuse anything that could climb out of its folder.
+function assertLabId(lab: string): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(lab)) throw new Error(`'${lab}' is not a lab id`);
+}
+
+function serialize(manifest: LabManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** `<dir>/<lab>/manifest.json`, written atomically (temp file + rename) so a killed run never leaves half a file. */
+export class LocalManifestStore implements ManifestStore {
+  constructor(private readonly dir: string) {}
+
+  async read(lab: string): Promise<LabManifest | undefined> {
+    const file = this.file(lab);
+    try {
+      return parseManifest(await readFile(file, 'utf8'), file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async write(manifest: LabManifest): Promise<void> {
+    const file = this.file(manifest.lab);
+    await mkdir(join(this.dir, manifest.lab), { recursive: true });
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, serialize(manifest), 'utf8');
+      await rename(temp, file);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async delete(lab: string): Promise<void> {
+    await rm(this.file(lab), { force: true });
+    // Leave the folder if anything else lives there (a state dir shared with it, say).
+    await rmdir(join(this.dir, lab)).catch(() => undefined);
+  }
+
+  async list(): Promise<LabManifest[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const manifests: LabManifest[] = [];
+    for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!/^[a-z][a-z0-9-]*$/.test(entry.name)) continue;
+      const manifest = await this.read(entry.name);
+      if (manifest) manifests.push(manifest);
+    }
+    return manifests;
+  }
+
+  private file(lab: string): string {
+    assertLabId(lab);
+    return join(this.dir, lab, 'manifest.json');
+  }
+}
+
+export const S3_PREFIX = 'tslab';
+
+/** `tslab/<lab>/manifest.json` in the state bucket, beside the stacks' `tslab/<lab>/<stack>.tfstate`. */
+export class S3ManifestStore implements ManifestStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  static key(lab: string): string {
+    assertLabId(lab);
+    return `${S3_PREFIX}/${lab}/manifest.json`;
+  }
+
+  async read(lab: string): Promise<LabManifest | undefined> {
+    const key = S3ManifestStore.key(lab);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = await response.Body?.transformToString('utf8');
+      if (body === undefined) throw new Error(`s3://${this.bucket}/${key} has no body`);
+      return parseManifest(body, `s3://${this.bucket}/${key}`);
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  async write(manifest: LabManifest): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: S3ManifestStore.key(manifest.lab),
+        Body: serialize(manifest),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async delete(lab: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: S3ManifestStore.key(lab) }));
+  }
+
+  async list(): Promise<LabManifest[]> {
+    const labs: string[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: `${S3_PREFIX}/`,
+          ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const match = new RegExp(`^${S3_PREFIX}/([a-z][a-z0-9-]*)/manifest\\.json$`).exec(object.Key ?? '');
+        if (match?.[1]) labs.push(match[1]);
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+    const manifests: LabManifest[] = [];
+    // A manifest deleted between list and get (a teardown finishing) is simply gone.
+    for (const lab of labs.sort()) {
+      const manifest = await this.read(lab);
+      if (manifest) manifests.push(manifest);
+    }
+    return manifests;
+  }
+}

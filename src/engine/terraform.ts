@@ -1,0 +1,181 @@
+// Runs terraform or tofu per stack directory: no shell, line-streamed -json output, typed events, classified errors.
+// We drive the binary ourselves rather than `cdktf deploy` for per-stack control, machine-readable outputs and exit
+// codes (research/anchors-actions-cdktf.md §2).
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { basename, isAbsolute } from 'node:path';
+import { createInterface } from 'node:readline';
+import { classifyFailure, TerraformError } from './terraform-errors.ts';
+import { UiEventParser, type ChangeCounts, type TerraformEvent } from './terraform-events.ts';
+import { TerraformOutputs } from './terraform-outputs.ts';
+
+export { StateLockedError, TerraformError, type LockInfo } from './terraform-errors.ts';
+export type { ChangeCounts, Diagnostic, TerraformEvent } from './terraform-events.ts';
+export { TerraformOutputs } from './terraform-outputs.ts';
+
+/** A binary on PATH by its well-known name, or an absolute path (never a relative one: it would depend on cwd). */
+export type TerraformBinary = 'terraform' | 'tofu' | `/${string}`;
+
+export interface TerraformCliOptions {
+  binary?: TerraformBinary;
+  /** Environment the binary sees (cloud credentials, TF_VAR_*); defaults to this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Shared provider cache, so each stack's init reuses downloaded providers (TF_PLUGIN_CACHE_DIR). */
+  pluginCacheDir?: string;
+  /** How long apply/destroy wait for a held state lock before failing with StateLockedError; terraform's default is 0. */
+  lockTimeoutSeconds?: number;
+}
+
+export type EventSink = (event: TerraformEvent) => void;
+
+/** What the lifecycle needs from terraform; TerraformCli is the real one. */
+export interface TerraformRunner {
+  init(dir: string): Promise<void>;
+  apply(dir: string, onEvent?: EventSink): Promise<ChangeCounts>;
+  destroy(dir: string, onEvent?: EventSink): Promise<ChangeCounts>;
+  output(dir: string): Promise<TerraformOutputs>;
+  /** Resource addresses in the stack's state; empty when there is no state at all. */
+  stateList(dir: string): Promise<string[]>;
+}
+
+interface RunResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+const STDERR_TAIL_CHARS = 16_000;
+
+export class TerraformCli implements TerraformRunner {
+  readonly binary: TerraformBinary;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly pluginCacheDir: string | undefined;
+  private readonly lockTimeoutSeconds: number | undefined;
+
+  constructor(options: TerraformCliOptions = {}) {
+    const binary = options.binary ?? 'terraform';
+    if (binary !== 'terraform' && binary !== 'tofu' && !isAbsolute(binary)) {
+      throw new Error(`Terraform binary must be 'terraform', 'tofu' or an absolute path, not '${binary}'`);
+    }
+    if (options.lockTimeoutSeconds !== undefined && !(options.lockTimeoutSeconds >= 0)) {
+      throw new Error(`Lock timeout must be zero or more seconds, not ${options.lockTimeoutSeconds}`);
+    }
+    this.binary = binary;
+    this.pluginCacheDir = options.pluginCacheDir;
+    this.lockTimeoutSeconds = options.lockTimeoutSeconds;
+    this.env = {
+      ...(options.env ?? process.env),
+      // Terraform words its messages for automation and never waits for input that will not come.
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      ...(options.pluginCacheDir ? { TF_PLUGIN_CACHE_DIR: options.pluginCacheDir } : {}),
+    };
+  }
+
+  /** e.g. { name: 'tofu', version: '1.10.6' }, from `version -json`. */
+  async version(): Promise<{ name: string; version: string }> {
+    const result = await this.mustRun(['version', '-json'], process.cwd());
+    const parsed = JSON.parse(result.stdout) as { terraform_version?: string };
+    if (!parsed.terraform_version) throw new Error(`${this.name} version -json printed no terraform_version`);
+    return { name: this.name, version: parsed.terraform_version };
+  }
+
+  async init(dir: string): Promise<void> {
+    // Terraform ignores a cache dir that does not exist; create it so the first stack fills it for the others.
+    if (this.pluginCacheDir) await mkdir(this.pluginCacheDir, { recursive: true });
+    await this.mustRun(['init', '-input=false', '-no-color'], dir);
+  }
+
+  apply(dir: string, onEvent: EventSink = () => {}): Promise<ChangeCounts> {
+    return this.runWithEvents('apply', dir, onEvent);
+  }
+
+  destroy(dir: string, onEvent: EventSink = () => {}): Promise<ChangeCounts> {
+    return this.runWithEvents('destroy', dir, onEvent);
+  }
+
+  /** Parsed `output -json`. Its stdout holds sensitive values, so it is never echoed, not even in errors. */
+  async output(dir: string): Promise<TerraformOutputs> {
+    const result = await this.mustRun(['output', '-json', '-no-color'], dir);
+    return TerraformOutputs.fromJson(result.stdout);
+  }
+
+  async stateList(dir: string): Promise<string[]> {
+    const result = await this.run(['state', 'list', '-no-color'], dir);
+    // A backend that has never been written to makes `state list` fail rather than print nothing.
+    if (result.exitCode === 1 && /No state file was found/i.test(result.stderr)) return [];
+    if (result.exitCode !== 0) throw this.failure('state list', dir, result);
+    return result.stdout.split('\n').filter((line) => line.trim() !== '');
+  }
+
+  private get name(): string {
+    return basename(this.binary);
+  }
+
+  private async runWithEvents(
+    command: 'apply' | 'destroy',
+    dir: string,
+    onEvent: EventSink,
+  ): Promise<ChangeCounts> {
+    const parser = new UiEventParser();
+    const lockTimeout =
+      this.lockTimeoutSeconds === undefined ? [] : [`-lock-timeout=${this.lockTimeoutSeconds}s`];
+    const args = [command, '-auto-approve', '-input=false', '-json', '-no-color', ...lockTimeout];
+    const result = await this.run(args, dir, (line) => {
+      for (const event of parser.parseLine(line)) onEvent(event);
+    });
+    if (result.exitCode !== 0) {
+      throw classifyFailure({
+        command: `${this.name} ${command}`,
+        dir,
+        exitCode: result.exitCode,
+        diagnostics: parser.errors,
+        stderr: result.stderr,
+      });
+    }
+    return parser.summary ?? { add: 0, change: 0, remove: 0 };
+  }
+
+  private async mustRun(args: string[], dir: string): Promise<RunResult> {
+    const result = await this.run(args, dir);
+    if (result.exitCode !== 0) throw this.failure(args[0] ?? '', dir, result);
+    return result;
+  }
+
+  private failure(command: string, dir: string, result: RunResult): TerraformError {
+    return classifyFailure({
+      command: `${this.name} ${command}`,
+      dir,
+      exitCode: result.exitCode,
+      diagnostics: [],
+      stderr: result.stderr,
+    });
+  }
+
+  /** Spawns without a shell; with `onLine`, stdout is streamed line by line instead of collected. */
+  private run(args: string[], dir: string, onLine?: (line: string) => void): Promise<RunResult> {
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn(this.binary, args, { cwd: dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (onLine) onLine(line);
+        else stdout += `${line}\n`;
+      });
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+      });
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        const reason =
+          error.code === 'ENOENT'
+            ? `'${this.binary}' is not installed or not on PATH, or the directory does not exist`
+            : error.message;
+        reject(new Error(`Could not run ${this.name} ${args[0] ?? ''} in ${dir}: ${reason}`));
+      });
+      // 'close' comes after stdout ended, so every line has been handed to onLine by then.
+      child.on('close', (code) => resolvePromise({ exitCode: code ?? undefined, stdout, stderr }));
+    });
+  }
+}

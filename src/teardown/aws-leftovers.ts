@@ -1,0 +1,122 @@
+// What `terraform destroy` misses on EKS labs: ENIs left "available" by the VPC CNI, load balancers and security
+// groups created by Kubernetes controllers (research/eks-terraform-gotchas.md §3). Only resources inside the lab's own
+// VPC (found by its tslab:lab tag) and marked for the lab's cluster are touched.
+import {
+  DeleteNetworkInterfaceCommand,
+  DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { TAG_KEYS } from '../lab/config.ts';
+
+export interface Leftover {
+  kind: 'network-interface' | 'security-group' | 'load-balancer';
+  id: string;
+  result: 'deleted' | 'would-delete';
+}
+
+export interface LeftoverClients {
+  ec2: EC2Client;
+  elb: ElasticLoadBalancingV2Client;
+}
+
+export async function labVpcIds(ec2: EC2Client, labId: string): Promise<string[]> {
+  const out = await ec2.send(
+    new DescribeVpcsCommand({ Filters: [{ Name: `tag:${TAG_KEYS.lab}`, Values: [labId] }] }),
+  );
+  return (out.Vpcs ?? []).flatMap((v) => (v.VpcId ? [v.VpcId] : []));
+}
+
+export async function removeAwsLeftovers(
+  clients: LeftoverClients,
+  labId: string,
+  clusterName: string,
+  options: { dryRun?: boolean } = {},
+): Promise<Leftover[]> {
+  const removed: Leftover[] = [];
+  for (const vpcId of await labVpcIds(clients.ec2, labId)) {
+    removed.push(...(await loadBalancers(clients.elb, vpcId, clusterName, options.dryRun)));
+    removed.push(...(await availableInterfaces(clients.ec2, vpcId, options.dryRun)));
+    removed.push(...(await clusterSecurityGroups(clients.ec2, vpcId, clusterName, options.dryRun)));
+  }
+  return removed;
+}
+
+async function loadBalancers(
+  elb: ElasticLoadBalancingV2Client,
+  vpcId: string,
+  clusterName: string,
+  dryRun = false,
+): Promise<Leftover[]> {
+  const all = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+  const inVpc = all.filter((lb) => lb.VpcId === vpcId && lb.LoadBalancerArn);
+  if (!inVpc.length) return [];
+  const tags = await elb.send(
+    new DescribeTagsCommand({ ResourceArns: inVpc.map((lb) => lb.LoadBalancerArn!) }),
+  );
+  const owned = (tags.TagDescriptions ?? []).filter((d) =>
+    (d.Tags ?? []).some(
+      (t) => t.Key === `kubernetes.io/cluster/${clusterName}` || t.Key === 'elbv2.k8s.aws/cluster',
+    ),
+  );
+  const removed: Leftover[] = [];
+  for (const lb of owned) {
+    if (!dryRun) await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.ResourceArn }));
+    removed.push({ kind: 'load-balancer', id: lb.ResourceArn!, result: dryRun ? 'would-delete' : 'deleted' });
+  }
+  return removed;
+}
+
+async function availableInterfaces(ec2: EC2Client, vpcId: string, dryRun = false): Promise<Leftover[]> {
+  const out = await ec2.send(
+    new DescribeNetworkInterfacesCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'status', Values: ['available'] },
+      ],
+    }),
+  );
+  const removed: Leftover[] = [];
+  for (const eni of out.NetworkInterfaces ?? []) {
+    if (!eni.NetworkInterfaceId) continue;
+    if (!dryRun)
+      await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
+    removed.push({
+      kind: 'network-interface',
+      id: eni.NetworkInterfaceId,
+      result: dryRun ? 'would-delete' : 'deleted',
+    });
+  }
+  return removed;
+}
+
+async function clusterSecurityGroups(
+  ec2: EC2Client,
+  vpcId: string,
+  clusterName: string,
+  dryRun = false,
+): Promise<Leftover[]> {
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'tag-key', Values: [`kubernetes.io/cluster/${clusterName}`, 'elbv2.k8s.aws/cluster'] },
+      ],
+    }),
+  );
+  const removed: Leftover[] = [];
+  for (const group of out.SecurityGroups ?? []) {
+    if (!group.GroupId || group.GroupName === 'default') continue;
+    if (!dryRun) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+    removed.push({ kind: 'security-group', id: group.GroupId, result: dryRun ? 'would-delete' : 'deleted' });
+  }
+  return removed;
+}
