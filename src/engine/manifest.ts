@@ -74,7 +74,7 @@ export function buildManifest(lab: LabConfig): LabManifest {
     lab: lab.id,
     slot: lab.slot,
     region: lab.region,
-    routes: [...lab.tailnet.connectorRoutes],
+    routes: [...lab.tailnet.ownedRanges],
     createdAt: lab.lifecycle.createdAt,
     expiresAt: lab.lifecycle.expiresAt,
     owner: lab.lifecycle.owner,

@@ -17,8 +17,14 @@ const RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseCidr)
 export interface AddressPlan {
   vpcCidr: string;
   serviceCidr: string;
-  /** Two private subnets in two AZs for EKS (pods get VPC IPs from them through the VPC CNI). */
+  /** Two private subnets in two AZs for the nodes (pods get VPC IPs from them through the VPC CNI). */
   clusterSubnets: [string, string];
+  /**
+   * Two small subnets in the same AZs for the EKS control-plane ENIs (the private API endpoint). Kept apart from the
+   * pod subnets so the client (advertising these) and the Connector (advertising the pods) never advertise overlapping
+   * routes, and the client's --accept-routes never captures its own subnet or the VPC resolver.
+   */
+  controlPlaneSubnets: [string, string];
   /** The client's own private subnet, in a third AZ. */
   clientSubnet: string;
   /** Where the NAT gateway (or NAT instance) lives. */
@@ -53,9 +59,16 @@ export function planAddresses(vpcText: string, serviceText: string): AddressPlan
   return {
     vpcCidr: vpc.text,
     serviceCidr: service.text,
-    clusterSubnets: [subnet(vpc, quarter, 0).text, subnet(vpc, quarter, 1).text],
-    clientSubnet: subnet(vpc, quarter, 2).text,
+    // The first quarter holds the VPC base and so the resolver (base + 2): give it to the client, never to the pods,
+    // so no pod route the Connector advertises covers the resolver /32 the client advertises.
+    clusterSubnets: [subnet(vpc, quarter, 1).text, subnet(vpc, quarter, 2).text],
+    clientSubnet: subnet(vpc, quarter, 0).text,
     publicSubnet: subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 0).text,
+    // /28 is the smallest subnet EKS accepts for its control-plane ENIs; take two from the last quarter's second part.
+    controlPlaneSubnets: [
+      subnet(subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 1), 28, 0).text,
+      subnet(subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 1), 28, 1).text,
+    ],
     resolverIp: hostAddress(vpc, 2),
     kubeDnsIp: hostAddress(service, 10),
   };

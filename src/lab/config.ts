@@ -49,10 +49,12 @@ export interface LabConfig {
     connectorName: string;
     /** Hostname of a single-replica Connector, or the prefix of replicas (`<prefix>-<i>`). */
     routerHostname: string;
-    /** Routes the cluster's Connector advertises: pods (VPC CNI gives them VPC addresses) and services. */
+    /** Routes the cluster's Connector advertises: the pod subnets (VPC CNI gives pods VPC addresses) and services. */
     connectorRoutes: string[];
-    /** Routes the client advertises: the EKS subnets and the VPC resolver, so CI reaches the private endpoint. */
+    /** Routes the client advertises: the control-plane subnets and the VPC resolver, so CI reaches the private endpoint. */
     clientRoutes: string[];
+    /** Every address range the lab may advertise (its VPC and service CIDR): what other labs must not overlap. */
+    ownedRanges: string[];
   };
   workloads: {
     namespace: string;
@@ -135,10 +137,10 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
 
   const network = { ...planAddresses(vpcCidr, serviceCidr), natMode: raw.natMode };
   const id = raw.lab;
-  const connectorRoutes = [network.vpcCidr, network.serviceCidr];
-  const clientRoutes = [...network.clusterSubnets, `${network.resolverIp}/32`];
-  for (const conflict of findConflicts(id, [...connectorRoutes], options.otherLabs ?? []))
-    issues.push(conflict);
+  const connectorRoutes = [...network.clusterSubnets, network.serviceCidr];
+  const clientRoutes = [...network.controlPlaneSubnets, `${network.resolverIp}/32`];
+  const ownedRanges = [network.vpcCidr, network.serviceCidr];
+  for (const conflict of findConflicts(id, ownedRanges, options.otherLabs ?? [])) issues.push(conflict);
   if (issues.length) throw new LabConfigError(issues);
 
   const createdAt = raw.createdAt ?? (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -177,6 +179,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
       routerHostname: `tslab-${id}-router`,
       connectorRoutes,
       clientRoutes,
+      ownedRanges,
     },
     workloads: {
       namespace,

@@ -30,7 +30,7 @@ describe('buildManifest', () => {
       lab: 'demo',
       slot: 3,
       region: 'eu-west-1',
-      routes: lab.tailnet.connectorRoutes,
+      routes: lab.tailnet.ownedRanges,
       createdAt: '2026-11-27T10:00:00Z',
       expiresAt: '2026-11-27T12:00:00Z',
       owner: 'alice',

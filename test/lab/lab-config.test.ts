@@ -64,8 +64,8 @@ describe('lab config', () => {
     const a = resolveLab({ lab: 'pr-7' });
     const b = resolveLab({ lab: 'pr-8' });
     expect(a.slot).toBe(7);
-    for (const ra of a.tailnet.connectorRoutes) {
-      for (const rb of b.tailnet.connectorRoutes) expect(overlaps(parseCidr(ra), parseCidr(rb))).toBe(false);
+    for (const ra of a.tailnet.ownedRanges) {
+      for (const rb of b.tailnet.ownedRanges) expect(overlaps(parseCidr(ra), parseCidr(rb))).toBe(false);
     }
     expect(a.cluster.dnsDomain).not.toBe(b.cluster.dnsDomain);
     expect(a.tailnet.slotTag).not.toBe(b.tailnet.slotTag);
@@ -75,6 +75,15 @@ describe('lab config', () => {
     );
     expect(clash[0]).toMatchObject({ field: 'vpcCidr' });
     expect(clash[0]!.rule).toMatch(/lab 'pr-7'/);
+  });
+
+  it('never lets the client and the Connector of one lab advertise overlapping routes', () => {
+    const lab = resolveLab({ lab: 'demo' });
+    for (const c of lab.tailnet.clientRoutes) {
+      for (const r of lab.tailnet.connectorRoutes) expect(overlaps(parseCidr(c), parseCidr(r))).toBe(false);
+    }
+    const own = parseCidr(lab.network.clientSubnet);
+    for (const r of lab.tailnet.connectorRoutes) expect(overlaps(own, parseCidr(r))).toBe(false);
   });
 
   it('keeps every derived name within its AWS and Tailscale limit for the longest lab id', () => {

@@ -1,0 +1,23 @@
+// The one place the `tslab-<lab>-<what>` Name tag is spelled, so every console listing groups a lab's resources.
+import type { LabConfig } from '../../../src/lab/config.ts';
+
+export function labResourceName(lab: LabConfig, what: string): string {
+  return `tslab-${lab.id}-${what}`;
+}
+
+/** Tags a resource carries beyond the provider's default_tags (lab.tags): its Name, plus any extra. */
+export function nameTags(
+  lab: LabConfig,
+  what: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...extra, Name: labResourceName(lab, what) };
+}
+
+/**
+ * lab.tags and the Name, spelled out for what default_tags does not reach: resources EC2 creates from a launch
+ * template, and instance root volumes.
+ */
+export function explicitLabTags(lab: LabConfig, what: string): Record<string, string> {
+  return { ...lab.tags, Name: labResourceName(lab, what) };
+}

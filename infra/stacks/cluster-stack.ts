@@ -1,0 +1,64 @@
+// Stack "cluster": a private-only EKS cluster with access entries, a managed node group, the managed addons
+// (coredns also serving the lab's own zone), and the API endpoint opened to the lab client on 443.
+//
+// Destroy order is encoded as dependencies (research/eks-terraform-gotchas.md §3): coredns → node group →
+// network addons → cluster, with each IAM role's policy attachments outliving whatever uses the role.
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import type { Construct } from 'constructs';
+import type { LabConfig } from '../../src/lab/config.ts';
+import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
+import { EksAdminAccess } from '../constructs/aws/eks-admin-access.ts';
+import { EksCoreDnsAddon, EksNetworkAddons } from '../constructs/aws/eks-addons.ts';
+import { EksControlPlane } from '../constructs/aws/eks-control-plane.ts';
+import { EksNodeGroup } from '../constructs/aws/eks-node-group.ts';
+import { nameTags } from '../constructs/aws/names.ts';
+import { LabStack } from './lab-stack.ts';
+import type { NetworkStack } from './network-stack.ts';
+
+export interface ClusterStackDeps {
+  network: NetworkStack;
+}
+
+export class ClusterStack extends LabStack {
+  readonly clusterName: string;
+  readonly endpoint: string;
+  readonly certificateAuthorityData: string;
+  readonly clusterSecurityGroupId: string;
+
+  constructor(scope: Construct, lab: LabConfig, { network }: ClusterStackDeps) {
+    super(scope, 'cluster', lab);
+    createLabAwsProvider(this, lab);
+
+    const controlPlane = new EksControlPlane(this, 'control-plane', {
+      lab,
+      subnetIds: network.controlPlaneSubnetIds,
+    });
+    const clusterName = controlPlane.clusterName;
+    new EksAdminAccess(this, 'admin', { lab, clusterName });
+
+    const networkAddons = new EksNetworkAddons(this, 'network-addons', { lab, clusterName });
+    const nodes = new EksNodeGroup(this, 'nodes', {
+      lab,
+      clusterName,
+      subnetIds: network.clusterSubnetIds,
+      dependsOn: networkAddons.addons,
+    });
+    new EksCoreDnsAddon(this, 'coredns', { lab, clusterName, nodes: nodes.nodeGroup });
+
+    // The client is the subnet router CI reaches the private endpoint through.
+    new VpcSecurityGroupIngressRule(this, 'api-from-client', {
+      securityGroupId: controlPlane.clusterSecurityGroupId,
+      description: 'Kubernetes API from the tslab client',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      referencedSecurityGroupId: network.clientSecurityGroupId,
+      tags: nameTags(lab, 'api-from-client'),
+    });
+
+    this.clusterName = clusterName;
+    this.endpoint = controlPlane.endpoint;
+    this.certificateAuthorityData = controlPlane.certificateAuthorityData;
+    this.clusterSecurityGroupId = controlPlane.clusterSecurityGroupId;
+  }
+}

@@ -1,0 +1,145 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import {
+  AUTH_KEY_PATH,
+  NGINX_SITE_PATH,
+  SETUP_SCRIPT_PATH,
+  renderClientCloudInit,
+} from '../../../infra/constructs/aws/client-cloud-init.ts';
+import { renderNatInstanceUserData } from '../../../infra/constructs/aws/nat-instance-user-data.ts';
+import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
+import { FIXED_NOW } from './synth-helpers.ts';
+
+const KEY = '${tailscale_tailnet_key.client.key}';
+
+interface CloudConfig {
+  write_files: { path: string; content: string; permissions?: string; owner?: string }[];
+  runcmd: string[][];
+}
+
+function render(lab: LabConfig): {
+  text: string;
+  config: CloudConfig;
+  file: (path: string) => CloudConfig['write_files'][number];
+} {
+  const text = renderClientCloudInit(lab, KEY);
+  const config = parse(text) as CloudConfig;
+  const file = (path: string): CloudConfig['write_files'][number] => {
+    const found = config.write_files.filter((f) => f.path === path);
+    expect(found, path).toHaveLength(1);
+    return found[0]!;
+  };
+  return { text, config, file };
+}
+
+function tailscaleUp(script: string): string[] {
+  const lines = script.split('\n').filter((line) => line.startsWith('tailscale up '));
+  expect(lines).toHaveLength(1);
+  return lines[0]!.split(' ').slice(2);
+}
+
+function flag(args: string[], name: string): string | undefined {
+  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+const labs = [
+  resolveLab({ lab: 'demo' }, { now: FIXED_NOW }),
+  resolveLab({ lab: 'pr-7', vpcCidr: '10.20.0.0/16', serviceCidr: '10.140.0.0/18' }, { now: FIXED_NOW }),
+];
+
+describe('client cloud-init', () => {
+  it.each(labs.map((lab) => [lab.id, lab] as const))(
+    'advertises exactly the lab client routes, with its tags and hostname (%s)',
+    (_id, lab) => {
+      const args = tailscaleUp(render(lab).file(SETUP_SCRIPT_PATH).content);
+      expect(flag(args, 'advertise-routes')?.split(',')).toEqual(lab.tailnet.clientRoutes);
+      expect(flag(args, 'advertise-tags')?.split(',').sort()).toEqual(
+        [lab.tailnet.clientTag, lab.tailnet.slotTag].sort(),
+      );
+      expect(flag(args, 'hostname')).toBe(lab.client.hostname);
+    },
+  );
+
+  it('accepts the Connector routes and enables Tailscale SSH', () => {
+    const args = tailscaleUp(render(labs[0]!).file(SETUP_SCRIPT_PATH).content);
+    expect(args).toContain('--accept-routes');
+    expect(args).toContain('--ssh');
+  });
+
+  it('hands the auth key over in a root-only file, never on a command line, and deletes it', () => {
+    const { text, file } = render(labs[0]!);
+    const keyFile = file(AUTH_KEY_PATH);
+    expect(keyFile).toMatchObject({ content: KEY, permissions: '0600', owner: 'root:root' });
+    expect(AUTH_KEY_PATH.startsWith('/run/')).toBe(true);
+    expect(text.split(KEY)).toHaveLength(2);
+
+    const script = file(SETUP_SCRIPT_PATH).content;
+    expect(flag(tailscaleUp(script), 'auth-key')).toBe(`file:${AUTH_KEY_PATH}`);
+    expect(script).toContain(`trap 'rm -f ${AUTH_KEY_PATH}' EXIT`);
+    const commands = script.split('\n').filter((line) => !line.trimStart().startsWith('#'));
+    expect(commands.filter((line) => /set -[a-z]*x|set -o xtrace|bash -x/.test(line))).toEqual([]);
+    expect(file(SETUP_SCRIPT_PATH).permissions).toBe('0700');
+  });
+
+  it('enables IP forwarding and installs tailscale from the stable channel of pkgs.tailscale.com', () => {
+    const { file } = render(labs[0]!);
+    const sysctl = file('/etc/sysctl.d/99-tslab-subnet-router.conf').content;
+    expect(sysctl).toContain('net.ipv4.ip_forward = 1');
+    expect(sysctl).toContain('net.ipv6.conf.all.forwarding = 1');
+    expect(file('/etc/apt/sources.list.d/tailscale.list').content).toMatch(
+      /^deb \[signed-by=\S+\] https:\/\/pkgs\.tailscale\.com\/stable\/ubuntu noble main\n$/,
+    );
+    const script = file(SETUP_SCRIPT_PATH).content;
+    expect(script).toContain('https://pkgs.tailscale.com/stable/ubuntu/noble.noarmor.gpg');
+    const order = [
+      'sysctl --system',
+      'apt_get install tailscale',
+      'tailscale up ',
+      'apt_get install nginx',
+    ].map((step) => script.indexOf(step));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('serves a page with the lab nonce and the caller address on port 80 of every host address, logged', () => {
+    const lab = labs[0]!;
+    const { file } = render(lab);
+    const site = file(NGINX_SITE_PATH).content;
+    expect(site).toContain('listen 80 default_server;');
+    expect(site).not.toMatch(/listen\s+\d+\.\d+\.\d+\.\d+/);
+    expect(site).toMatch(
+      new RegExp(`return 200 "[^"]*tslab-nonce=${lab.workloads.nonce}[^"]*remote_addr=\\$remote_addr`),
+    );
+    expect(site).toMatch(/access_log \/var\/log\/nginx\/\S+;/);
+    const script = file(SETUP_SCRIPT_PATH).content;
+    expect(script).toContain('rm -f /etc/nginx/sites-enabled/default');
+    expect(script).toContain(`ln -sf ${NGINX_SITE_PATH} /etc/nginx/sites-enabled/`);
+  });
+
+  it('runs the setup script once from runcmd', () => {
+    expect(render(labs[0]!).config.runcmd).toEqual([[SETUP_SCRIPT_PATH]]);
+  });
+
+  it('contains no Terraform template syntax besides the key expression', () => {
+    const rest = render(labs[1]!).text.split(KEY).join('');
+    expect(rest).not.toMatch(/\$\{|%\{/);
+  });
+});
+
+describe('NAT instance user data', () => {
+  const userData = renderNatInstanceUserData('10.20.0.0/16');
+
+  it('forwards and masquerades only the VPC, persistently', () => {
+    expect(userData).toContain('net.ipv4.ip_forward = 1');
+    expect(userData).toMatch(
+      /iptables -t nat -A POSTROUTING -o "\$public_if" -s 10\.20\.0\.0\/16 -j MASQUERADE/,
+    );
+    expect(userData).toContain('iptables -F FORWARD');
+    expect(userData).toContain('iptables-save > /etc/sysconfig/iptables');
+    expect(userData).toContain('systemctl enable --now iptables');
+  });
+
+  it('contains no Terraform template syntax', () => {
+    expect(userData).not.toMatch(/\$\{|%\{/);
+  });
+});
