@@ -15,7 +15,11 @@ export class ClientAuthKey implements TailnetKeySource {
 
   authKey(scope: Construct): string {
     // '-' means the credentials' own tailnet, which is also the provider's default.
-    new TailscaleProvider(scope, 'tailscale', this.lab.tailnet.name === '-' ? {} : { tailnet: this.lab.tailnet.name });
+    new TailscaleProvider(
+      scope,
+      'tailscale',
+      this.lab.tailnet.name === '-' ? {} : { tailnet: this.lab.tailnet.name },
+    );
     const key = new TailscaleTailnetKey(scope, 'client-auth-key', {
       description: `tslab ${this.lab.id} client`,
       reusable: false,

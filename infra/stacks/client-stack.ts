@@ -1,4 +1,5 @@
 // Stack "client": the EC2 lab client, joined to the tailnet by cloud-init with a key from the Tailscale side.
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
@@ -18,6 +19,8 @@ export interface ClientStackDeps {
   tailnetKey: TailnetKeySource;
 }
 
+export const CLIENT_OUTPUTS = { instanceId: 'instance_id', privateIp: 'private_ip' } as const;
+
 export class ClientStack extends LabStack {
   readonly instanceId: string;
   readonly privateIp: string;
@@ -34,5 +37,8 @@ export class ClientStack extends LabStack {
     });
     this.instanceId = client.instanceId;
     this.privateIp = client.privateIp;
+    // Read by provision (action outputs) and validate (SSM target); cdktf only emits outputs other stacks use.
+    new TerraformOutput(this, CLIENT_OUTPUTS.instanceId, { value: client.instanceId });
+    new TerraformOutput(this, CLIENT_OUTPUTS.privateIp, { value: client.privateIp });
   }
 }

@@ -1,0 +1,127 @@
+// The tailnet policy file every lab on a tailnet shares. Labs are isolated by slot: slot N owns one VPC CIDR, one
+// service CIDR and the tag `tag:tslab-s<N>`, which both of its tailnet routers (the cluster's Connector and the EC2
+// client) and its egress proxies carry.
+//
+// Grants, least privilege, thought through per kind of device:
+// - Lab devices (src = the slot tag). The client is tagged `tag:tslab-client` AND its slot tag, but a grant's src
+//   list is a union, never an intersection, so the slot tag alone is the narrowest source that still covers it. It
+//   also covers the slot's Connector and egress proxies; they only ever reach their own slot, which is the point.
+//   They get: HTTP to the slot's services and pods (nginx through the Connector), DNS to the slot's kube-dns only
+//   (split DNS sends the lab's zone there), and HTTP to the slot's own devices: that is the cluster's egress proxy
+//   reaching the client. (`tag:k8s -> tag:tslab-client` would let every lab's proxies reach every lab's client.)
+// - CI runners (src = `tag:tslab-ci`, the tag of the CI OAuth client and of runners joined with it) drive any slot:
+//   the private EKS endpoint (443, through the client's subnet routes), the VPC resolver (its EKS name only
+//   resolves there), kube-dns (to resolve the lab's zone through split DNS) and HTTP to services.
+// - Admins (`autogroup:admin`) may SSH to lab clients as `ubuntu` after a check: the ssh rule authorises the
+//   session, the grant on tcp:22 lets the connection through.
+// Nothing else is granted: with grants present, everything not listed is denied.
+import { resolveLab, type LabConfig } from '../../src/lab/config.ts';
+import { SLOT_COUNT } from '../../src/lab/schema.ts';
+
+/** Tag of the CI OAuth client and of the CI runners that join the tailnet with it. */
+export const CI_RUNNER_TAG = 'tag:tslab-ci';
+export const ADMINS = 'autogroup:admin';
+export const CLIENT_SSH_USERS = ['ubuntu'];
+
+export interface Grant {
+  src: string[];
+  dst: string[];
+  ip: string[];
+}
+
+export interface SshRule {
+  action: 'accept' | 'check';
+  src: string[];
+  dst: string[];
+  users: string[];
+}
+
+export interface TailnetPolicy {
+  tagOwners: Record<string, string[]>;
+  autoApprovers: { routes: Record<string, string[]> };
+  grants: Grant[];
+  ssh: SshRule[];
+}
+
+export interface TailnetPolicyOptions {
+  /** How many slots the policy opens (default: every slot, SLOT_COUNT). */
+  slotCount?: number;
+}
+
+/** What the policy needs of the lab in one slot. */
+export interface SlotView {
+  slot: number;
+  slotTag: string;
+  vpcCidr: string;
+  serviceCidr: string;
+  resolverCidr: string;
+  kubeDnsCidr: string;
+  tailnet: LabConfig['tailnet'];
+}
+
+// Tags and addresses come from the same resolveLab every lab uses; only the slot matters, so the id is a stand-in.
+const SLOT_TEMPLATE_LAB = 'slot-template';
+const FIXED_NOW = new Date('2026-01-01T00:00:00Z');
+
+export function slotView(slot: number): SlotView {
+  const lab = resolveLab({ lab: SLOT_TEMPLATE_LAB, slot }, { now: FIXED_NOW });
+  return {
+    slot,
+    slotTag: lab.tailnet.slotTag,
+    vpcCidr: lab.network.vpcCidr,
+    serviceCidr: lab.network.serviceCidr,
+    resolverCidr: `${lab.network.resolverIp}/32`,
+    kubeDnsCidr: `${lab.network.kubeDnsIp}/32`,
+    tailnet: lab.tailnet,
+  };
+}
+
+export function buildTailnetPolicy(options: TailnetPolicyOptions = {}): TailnetPolicy {
+  const slotCount = options.slotCount ?? SLOT_COUNT;
+  if (!Number.isInteger(slotCount) || slotCount < 1 || slotCount > SLOT_COUNT) {
+    throw new RangeError(`slotCount must be an integer between 1 and ${SLOT_COUNT}, got ${slotCount}`);
+  }
+  const slots = Array.from({ length: slotCount }, (_, slot) => slotView(slot));
+  const { operatorTag, proxyTag, clientTag } = slots[0]!.tailnet;
+
+  const tagOwners: Record<string, string[]> = {
+    // The operator's own device; its OAuth client carries this tag and mints keys for the tags it owns.
+    [operatorTag]: [],
+    [proxyTag]: [operatorTag],
+    [CI_RUNNER_TAG]: [],
+    // CI mints the client's auth key, so the CI tag must own the client's tags.
+    [clientTag]: [CI_RUNNER_TAG],
+  };
+  const routes: Record<string, string[]> = {};
+  const grants: Grant[] = [];
+
+  for (const s of slots) {
+    // The operator tags the Connector and proxies with it; CI tags the client with it.
+    tagOwners[s.slotTag] = [operatorTag, CI_RUNNER_TAG];
+    // Sub-ranges are approved too: the client advertises the EKS subnets and the resolver /32 inside the VPC CIDR.
+    routes[s.vpcCidr] = [s.slotTag];
+    routes[s.serviceCidr] = [s.slotTag];
+    grants.push(
+      { src: [s.slotTag], dst: [s.serviceCidr, s.vpcCidr, s.slotTag], ip: ['tcp:80'] },
+      { src: [s.slotTag], dst: [s.kubeDnsCidr], ip: ['udp:53', 'tcp:53'] },
+    );
+  }
+
+  grants.push(
+    { src: [CI_RUNNER_TAG], dst: slots.map((s) => s.vpcCidr), ip: ['tcp:443'] },
+    {
+      src: [CI_RUNNER_TAG],
+      dst: slots.flatMap((s) => [s.resolverCidr, s.kubeDnsCidr]),
+      ip: ['udp:53', 'tcp:53'],
+    },
+    { src: [CI_RUNNER_TAG], dst: slots.map((s) => s.serviceCidr), ip: ['tcp:80'] },
+    { src: [ADMINS], dst: [clientTag], ip: ['tcp:22'] },
+  );
+
+  return {
+    tagOwners,
+    autoApprovers: { routes },
+    grants,
+    ssh: [{ action: 'check', src: [ADMINS], dst: [clientTag], users: [...CLIENT_SSH_USERS] }],
+  };
+}

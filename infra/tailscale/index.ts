@@ -1,0 +1,25 @@
+// Typed cdktf bindings for the `tailscale/tailscale` provider (~> 0.29), written by hand from its v0.29.2 docs.
+export { TAILSCALE_GENERATOR_METADATA, TAILSCALE_PROVIDER, TailscaleProvider } from './provider.ts';
+export type { TailscaleProviderConfig } from './provider.ts';
+export type { AttributeKind, AttributeSchema, AttributeSpec } from './attributes.ts';
+export { ACL_SCHEMA, TailscaleAcl } from './acl.ts';
+export type { TailscaleAclArgs, TailscaleAclConfig } from './acl.ts';
+export { OAUTH_CLIENT_SCHEMA, TailscaleOauthClient } from './oauth-client.ts';
+export type { TailscaleOauthClientArgs, TailscaleOauthClientConfig } from './oauth-client.ts';
+export { TAILNET_KEY_SCHEMA, TailscaleTailnetKey } from './tailnet-key.ts';
+export type { TailscaleTailnetKeyArgs, TailscaleTailnetKeyConfig } from './tailnet-key.ts';
+export {
+  DNS_PREFERENCES_SCHEMA,
+  DNS_SEARCH_PATHS_SCHEMA,
+  DNS_SPLIT_NAMESERVERS_SCHEMA,
+  TailscaleDnsPreferences,
+  TailscaleDnsSearchPaths,
+  TailscaleDnsSplitNameservers,
+} from './dns.ts';
+export type {
+  TailscaleDnsPreferencesArgs,
+  TailscaleDnsSearchPathsArgs,
+  TailscaleDnsSplitNameserversArgs,
+} from './dns.ts';
+export { DATA_DEVICE_SCHEMA, DataTailscaleDevice } from './data-device.ts';
+export type { DataTailscaleDeviceArgs } from './data-device.ts';

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { connectorManifest } from '../../../infra/manifests/connector.ts';
+import { operatorHelmValues } from '../../../infra/manifests/operator-values.ts';
+import { proxyGroupManifest } from '../../../infra/manifests/proxy-group.ts';
+import {
+  buildTailnetPolicy,
+  CI_RUNNER_TAG,
+  type TailnetPolicy,
+} from '../../../infra/manifests/tailnet-policy.ts';
+import { CI_OAUTH_SCOPES, OPERATOR_OAUTH_SCOPES } from '../../../infra/stacks/tailnet-policy-stack.ts';
+import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
+import { slotServiceCidr, slotVpcCidr } from '../../../src/lab/address-plan.ts';
+import { contains, parseCidr } from '../../../src/lab/cidr.ts';
+import { SLOT_COUNT } from '../../../src/lab/schema.ts';
+import { allows } from './policy-evaluator.ts';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const policy = buildTailnetPolicy();
+const labCache = new Map<number, LabConfig>();
+function labInSlot(slot: number): LabConfig {
+  if (!labCache.has(slot)) labCache.set(slot, resolveLab({ lab: `lab-${slot}`, slot }, { now: NOW }));
+  return labCache.get(slot)!;
+}
+const SLOTS = Array.from({ length: SLOT_COUNT }, (_, slot) => slot);
+const TAG = /^tag:[a-zA-Z][a-zA-Z0-9-]*$/;
+
+/** Every tag a lab's devices and credentials carry, wherever it is set. */
+function tagsUsedByLab(lab: LabConfig): string[] {
+  const values = operatorHelmValues(lab, { clientId: 'id' });
+  return [
+    ...connectorManifest(lab).spec.tags,
+    ...proxyGroupManifest(lab).spec.tags,
+    ...values.operatorConfig.defaultTags,
+    ...values.proxyConfig.defaultTags.split(','),
+    // The client's cloud-init: tailscale up --advertise-tags=<client tag>,<slot tag>.
+    lab.tailnet.clientTag,
+    lab.tailnet.slotTag,
+    // The OAuth clients of the tailnet-policy stack.
+    lab.tailnet.operatorTag,
+    CI_RUNNER_TAG,
+  ];
+}
+
+function tagsInPolicy(p: TailnetPolicy): string[] {
+  const selectors = [
+    ...Object.values(p.tagOwners).flat(),
+    ...Object.values(p.autoApprovers.routes).flat(),
+    ...p.grants.flatMap((g) => [...g.src, ...g.dst]),
+    ...p.ssh.flatMap((r) => [...r.src, ...r.dst]),
+  ];
+  return selectors.filter((s) => s.startsWith('tag:'));
+}
+
+describe('tailnet policy', () => {
+  it('is plain JSON that survives a round trip unchanged', () => {
+    expect(JSON.parse(JSON.stringify(policy))).toEqual(policy);
+  });
+
+  it('declares every tag it uses and every tag a lab or a credential carries, in any slot', () => {
+    const declared = Object.keys(policy.tagOwners);
+    for (const tag of declared) expect(tag).toMatch(TAG);
+    for (const tag of tagsInPolicy(policy)) expect(declared, tag).toContain(tag);
+    for (const slot of SLOTS) {
+      for (const tag of tagsUsedByLab(labInSlot(slot)))
+        expect(declared, `slot ${slot}: ${tag}`).toContain(tag);
+    }
+  });
+
+  it('lets the operator mint its proxies\u2019 tags and CI mint the client\u2019s', () => {
+    const lab = labInSlot(7);
+    const owners = policy.tagOwners;
+    expect(owners[lab.tailnet.proxyTag]).toContain(lab.tailnet.operatorTag);
+    expect(owners[lab.tailnet.slotTag]).toEqual(
+      expect.arrayContaining([lab.tailnet.operatorTag, CI_RUNNER_TAG]),
+    );
+    expect(owners[lab.tailnet.clientTag]).toEqual([CI_RUNNER_TAG]);
+    expect(owners[lab.tailnet.operatorTag]).toEqual([]);
+    expect(owners[CI_RUNNER_TAG]).toEqual([]);
+  });
+
+  it("auto-approves every slot's Connector and client routes for that slot's tag only", () => {
+    const approvals = Object.entries(policy.autoApprovers.routes);
+    for (const slot of SLOTS) {
+      const lab = labInSlot(slot);
+      expect(policy.autoApprovers.routes[slotVpcCidr(slot)]).toEqual([lab.tailnet.slotTag]);
+      expect(policy.autoApprovers.routes[slotServiceCidr(slot)]).toEqual([lab.tailnet.slotTag]);
+      for (const route of [...lab.tailnet.connectorRoutes, ...lab.tailnet.clientRoutes]) {
+        const covering = approvals.filter(([cidr]) => contains(parseCidr(cidr), parseCidr(route)));
+        expect(covering.length, `${route} of slot ${slot}`).toBeGreaterThan(0);
+        for (const [, approvers] of covering) expect(approvers).toEqual([lab.tailnet.slotTag]);
+      }
+    }
+  });
+
+  it("lets a lab's client reach its nginx, pods and kube-dns, and its egress proxy reach the client", () => {
+    const lab = labInSlot(54);
+    const client = { tags: [lab.tailnet.clientTag, lab.tailnet.slotTag] };
+    const proxy = { tags: [lab.tailnet.proxyTag, lab.tailnet.slotTag] };
+    const nginxIp = lab.network.kubeDnsIp.replace(/\.10$/, '.200');
+    const podIp = lab.network.clusterSubnets[0].replace(/0\/\d+$/, '77');
+    expect(allows(policy, client, { ip: nginxIp }, 'tcp:80')).toBe(true);
+    expect(allows(policy, client, { ip: podIp }, 'tcp:80')).toBe(true);
+    expect(allows(policy, client, { ip: lab.network.kubeDnsIp }, 'udp:53')).toBe(true);
+    expect(allows(policy, client, { ip: lab.network.kubeDnsIp }, 'tcp:53')).toBe(true);
+    expect(allows(policy, proxy, { tags: client.tags }, 'tcp:80')).toBe(true);
+  });
+
+  it('grants nothing beyond those ports', () => {
+    const lab = labInSlot(54);
+    const client = { tags: [lab.tailnet.clientTag, lab.tailnet.slotTag] };
+    const proxy = { tags: [lab.tailnet.proxyTag, lab.tailnet.slotTag] };
+    const podIp = lab.network.clusterSubnets[0].replace(/0\/\d+$/, '77');
+    expect(allows(policy, client, { ip: podIp }, 'tcp:443')).toBe(false);
+    expect(allows(policy, client, { ip: podIp }, 'udp:53')).toBe(false);
+    expect(allows(policy, proxy, { tags: client.tags }, 'tcp:22')).toBe(false);
+    expect(allows(policy, { tags: ['tag:someone-else'] }, { ip: podIp }, 'tcp:80')).toBe(false);
+  });
+
+  it("keeps every slot's devices out of every other slot", () => {
+    for (const a of SLOTS) {
+      const mine = labInSlot(a);
+      const own = [mine.network.vpcCidr, mine.network.serviceCidr].map(parseCidr);
+      for (const grant of policy.grants.filter((g) => g.src.includes(mine.tailnet.slotTag))) {
+        expect(grant.src, `slot ${a}`).toEqual([mine.tailnet.slotTag]);
+        for (const dst of grant.dst) {
+          const inside =
+            dst === mine.tailnet.slotTag || own.some((c) => dst.includes('/') && contains(c, parseCidr(dst)));
+          expect(inside, `slot ${a} grant reaches ${dst}`).toBe(true);
+        }
+      }
+    }
+    const a = labInSlot(54);
+    const b = labInSlot(55);
+    const clientA = { tags: [a.tailnet.clientTag, a.tailnet.slotTag] };
+    const proxyA = { tags: [a.tailnet.proxyTag, a.tailnet.slotTag] };
+    expect(allows(policy, clientA, { ip: b.network.kubeDnsIp }, 'udp:53')).toBe(false);
+    expect(allows(policy, clientA, { ip: b.network.kubeDnsIp.replace(/\.10$/, '.200') }, 'tcp:80')).toBe(
+      false,
+    );
+    expect(allows(policy, proxyA, { tags: [b.tailnet.clientTag, b.tailnet.slotTag] }, 'tcp:80')).toBe(false);
+  });
+
+  it('lets CI runners reach every slot\u2019s private EKS endpoint, resolvers, kube-dns and services', () => {
+    const runner = { tags: [CI_RUNNER_TAG] };
+    for (const slot of SLOTS) {
+      const lab = labInSlot(slot);
+      const endpointIp = lab.network.clusterSubnets[1].replace(/0\/\d+$/, '5');
+      expect(allows(policy, runner, { ip: endpointIp }, 'tcp:443'), `slot ${slot}`).toBe(true);
+      expect(allows(policy, runner, { ip: lab.network.resolverIp }, 'udp:53')).toBe(true);
+      expect(allows(policy, runner, { ip: lab.network.resolverIp }, 'tcp:53')).toBe(true);
+      expect(allows(policy, runner, { ip: lab.network.kubeDnsIp }, 'udp:53')).toBe(true);
+      expect(allows(policy, runner, { ip: lab.network.kubeDnsIp.replace(/\.10$/, '.200') }, 'tcp:80')).toBe(
+        true,
+      );
+    }
+    expect(allows(policy, runner, { tags: [labInSlot(0).tailnet.clientTag] }, 'tcp:22')).toBe(false);
+  });
+
+  it('lets admins, and only admins, SSH to lab clients as ubuntu after a check', () => {
+    const clientTag = labInSlot(0).tailnet.clientTag;
+    expect(policy.ssh).toEqual([
+      { action: 'check', src: ['autogroup:admin'], dst: [clientTag], users: ['ubuntu'] },
+    ]);
+    expect(allows(policy, { autogroups: ['autogroup:admin'] }, { tags: [clientTag] }, 'tcp:22')).toBe(true);
+    expect(allows(policy, { autogroups: ['autogroup:member'] }, { tags: [clientTag] }, 'tcp:22')).toBe(false);
+  });
+
+  it('opens only the requested number of slots and refuses impossible counts', () => {
+    const two = buildTailnetPolicy({ slotCount: 2 });
+    expect(Object.keys(two.autoApprovers.routes)).toEqual([
+      slotVpcCidr(0),
+      slotServiceCidr(0),
+      slotVpcCidr(1),
+      slotServiceCidr(1),
+    ]);
+    expect(() => buildTailnetPolicy({ slotCount: 0 })).toThrow(RangeError);
+    expect(() => buildTailnetPolicy({ slotCount: SLOT_COUNT + 1 })).toThrow(RangeError);
+  });
+
+  it('gives the OAuth clients the scopes tslab uses and nothing tailnet-wide', () => {
+    expect(OPERATOR_OAUTH_SCOPES).toEqual(['devices:core', 'auth_keys', 'services']);
+    expect(CI_OAUTH_SCOPES).toEqual(['devices:core', 'auth_keys', 'dns', 'devices:routes:read']);
+    for (const scope of [...OPERATOR_OAUTH_SCOPES, ...CI_OAUTH_SCOPES]) {
+      expect(['all', 'all:read', 'policy_file', 'oauth_keys']).not.toContain(scope);
+    }
+  });
+});

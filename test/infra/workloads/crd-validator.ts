@@ -1,0 +1,85 @@
+// Validates an object against a CRD's openAPIV3Schema the way the API server would on create: structural schema
+// checks with ajv, unknown fields rejected (the API server would silently prune them, hiding a typo), and the CEL
+// x-kubernetes-validations rules evaluated with a small CEL subset.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import ipaddr from 'ipaddr.js';
+import { parse } from 'yaml';
+import { reference } from '../../reference.ts';
+import { evaluateCel } from './cel-subset.ts';
+
+type Schema = Record<string, unknown>;
+
+export interface CrdValidator {
+  kind: string;
+  validate(object: unknown): string[];
+}
+
+export const CRDS = reference('tailscale/crds/');
+
+export function loadCrdValidator(fileName: string): CrdValidator {
+  const crd = parse(readFileSync(new URL(fileName, CRDS), 'utf8')) as {
+    spec: {
+      names: { kind: string };
+      versions: { name: string; served: boolean; schema: { openAPIV3Schema: Schema } }[];
+    };
+  };
+  const version = crd.spec.versions.find((v) => v.served);
+  if (!version) throw new Error(`${fileName} serves no version`);
+  const schema = version.schema.openAPIV3Schema;
+
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('cidr', (value: string) => ipaddr.isValidCIDR(value));
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,
+  });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
+  const structural = ajv.compile(rejectUnknownFields(schema) as Schema);
+
+  return {
+    kind: crd.spec.names.kind,
+    validate(object) {
+      const errors = structural(object)
+        ? []
+        : (structural.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+      return [...errors, ...celViolations(schema, object, '')];
+    },
+  };
+}
+
+function rejectUnknownFields(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(rejectUnknownFields);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Schema = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = rejectUnknownFields(value);
+  const closed =
+    typeof copy.properties === 'object' &&
+    copy.additionalProperties === undefined &&
+    copy['x-kubernetes-preserve-unknown-fields'] !== true;
+  if (closed) copy.additionalProperties = false;
+  return copy;
+}
+
+function celViolations(schema: Schema, value: unknown, path: string): string[] {
+  if (value === undefined) return [];
+  const violations: string[] = [];
+  const rules = (schema['x-kubernetes-validations'] ?? []) as { rule: string; message?: string }[];
+  for (const { rule, message } of rules) {
+    // Transition rules compare with the stored object; a create has none.
+    if (rule.includes('oldSelf')) continue;
+    if (!evaluateCel(rule, value)) violations.push(`${path || '/'} ${message ?? rule}`);
+  }
+  const properties = schema.properties as Record<string, Schema> | undefined;
+  if (properties && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(properties)) {
+      violations.push(...celViolations(child, (value as Record<string, unknown>)[key], `${path}/${key}`));
+    }
+  }
+  const items = schema.items as Schema | undefined;
+  if (items && Array.isArray(value)) {
+    value.forEach((item, i) => violations.push(...celViolations(items, item, `${path}/${i}`)));
+  }
+  return violations;
+}
