@@ -27,7 +27,9 @@ export function readTailscaleCredentials(required: boolean): TailscaleCredential
       ...(oauthClientId ? [] : ['tailscale-oauth-client-id']),
       ...(oauthClientSecret ? [] : ['tailscale-oauth-client-secret']),
     ];
-    throw new LabConfigError(missing.map((field) => ({ field, value: '', rule: 'is required (a Tailscale OAuth client)' })));
+    throw new LabConfigError(
+      missing.map((field) => ({ field, value: '', rule: 'is required (a Tailscale OAuth client)' })),
+    );
   }
   return { oauthClientId, oauthClientSecret, tailnet: core.getInput('tailnet') || '-' };
 }
@@ -53,7 +55,9 @@ export function readLabInputs(run: GithubRunContext = githubRunFromEnv()): LabCo
   if (!values.runUrl && run.serverUrl && run.repository && run.runId) {
     values.runUrl = `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}`;
   }
-  return resolveLab(fromStrings(values), { localStateDir: `${process.env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state` });
+  return resolveLab(fromStrings(values), {
+    localStateDir: `${process.env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state`,
+  });
 }
 
 export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRunContext {

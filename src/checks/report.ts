@@ -88,7 +88,7 @@ function summarizeEvidence(check: CheckResult): string {
   return Object.entries(check.evidence)
     .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
     .slice(0, 4)
-    .map(([k, v]) => `${k}=${String(v)}`)
+    .map(([k, v]) => `${k}=${String(v).replace(/\s+/g, ' ')}`)
     .join(', ');
 }
 

@@ -77,8 +77,8 @@ async function attemptUntilDeadline(
   const deadline = started + options.timeoutMs;
   let delay = options.initialDelayMs ?? 1000;
   let attempts = 0;
-  let lastError: string;
-  let lastEvidence: Evidence;
+  let lastError: string | undefined;
+  let lastEvidence: Evidence = {};
 
   for (;;) {
     attempts++;
@@ -86,8 +86,11 @@ async function attemptUntilDeadline(
       const evidence = await withTimeout(check.run(context), deadline - now(), check.id);
       return { ...base(check), status: 'pass', durationMs: now() - started, attempts, evidence };
     } catch (error) {
-      lastError = errorMessage(error);
-      lastEvidence = error instanceof CheckFailure ? error.evidence : {};
+      // A final attempt cut short by the deadline says less than the failure before it: keep that one.
+      if (!(error instanceof CheckTimeout) || lastError === undefined) {
+        lastError = errorMessage(error);
+        lastEvidence = error instanceof CheckFailure ? error.evidence : {};
+      }
     }
     const remaining = deadline - now();
     if (!check.settles || remaining <= 0) break;
@@ -109,14 +112,19 @@ function base(check: CheckDefinition): Pick<CheckResult, 'id' | 'scenario' | 'ti
   return { id: check.id, scenario: check.scenario, title: check.title };
 }
 
+class CheckTimeout extends Error {}
+
 async function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  if (ms <= 0) throw new Error(`${label} timed out`);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${label} timed out after ${ms} ms`)), ms);
+        // Even with no time left the check's own promise is raced, never left to reject unobserved.
+        timer = setTimeout(
+          () => reject(new CheckTimeout(`${label} timed out after ${ms} ms`)),
+          Math.max(0, ms),
+        );
       }),
     ]);
   } finally {

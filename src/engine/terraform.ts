@@ -67,6 +67,8 @@ export class TerraformCli implements TerraformRunner {
       ...(options.env ?? process.env),
       // Terraform words its messages for automation and never waits for input that will not come.
       TF_IN_AUTOMATION: '1',
+      // No version check against checkpoint-api.hashicorp.com: runs are offline-safe and quiet.
+      CHECKPOINT_DISABLE: '1',
       TF_INPUT: '0',
       ...(options.pluginCacheDir ? { TF_PLUGIN_CACHE_DIR: options.pluginCacheDir } : {}),
     };

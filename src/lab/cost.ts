@@ -45,5 +45,9 @@ export function estimateHourlyCost(lab: LabConfig): CostEstimate {
     { item: 'public IPv4 of the NAT', hourlyUsd: PUBLIC_IPV4_HOURLY },
   ];
   const hourlyUsd = lines.reduce((sum, line) => sum + (line.hourlyUsd ?? 0), 0);
-  return { lines, hourlyUsd: Math.round(hourlyUsd * 1000) / 1000, unknown: lines.filter((l) => l.hourlyUsd === undefined).map((l) => l.item) };
+  return {
+    lines,
+    hourlyUsd: Math.round(hourlyUsd * 1000) / 1000,
+    unknown: lines.filter((l) => l.hourlyUsd === undefined).map((l) => l.item),
+  };
 }

@@ -31,7 +31,9 @@ export async function waitForClientRouter(
       const online = devices.find((d) => d.connectedToControl);
       if (!online) {
         throw new RouterNotReady(
-          devices.length ? `${lab.client.hostname} is registered but offline` : `${lab.client.hostname} has not joined yet`,
+          devices.length
+            ? `${lab.client.hostname} is registered but offline`
+            : `${lab.client.hostname} has not joined yet`,
         );
       }
       const missing = lab.tailnet.clientRoutes.filter((r) => !online.enabledRoutes.includes(r));

@@ -1,0 +1,28 @@
+import { relative } from 'node:path';
+import { resolveLab } from '../../lab/config.ts';
+import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
+import { synthLab, synthTailnetPolicy } from '../../operations/synth-lab.ts';
+
+interface Io {
+  out(line: string): void;
+}
+
+export async function synthCommand(flags: StringLabInput, options: { out: string }, io: Io): Promise<void> {
+  const lab = resolveLab(fromStrings(flags));
+  const started = performance.now();
+  const { stacks } = synthLab(lab, `${options.out}/${lab.id}`);
+  io.out(
+    `Synthesized lab '${lab.id}' (${lab.target}, slot ${lab.slot}) in ${Math.round(performance.now() - started)} ms.`,
+  );
+  io.out('Stacks in apply order:');
+  stacks.forEach((stack, i) => {
+    const after = stack.dependencies.length ? ` (after ${stack.dependencies.join(', ')})` : '';
+    io.out(`  ${i + 1}. ${stack.id}${after}  ${relative(process.cwd(), stack.workingDirectory)}/cdk.tf.json`);
+  });
+}
+
+export async function synthPolicyCommand(options: { out: string }, io: Io): Promise<void> {
+  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`);
+  for (const stack of stacks)
+    io.out(`${stack.id}: ${relative(process.cwd(), stack.workingDirectory)}/cdk.tf.json`);
+}

@@ -1,0 +1,126 @@
+// The tslab CLI: a thin adapter from flags to the core operations. Exit codes: 0 ok, 1 failed, 2 bad input.
+import { Command, CommanderError, Option } from 'commander';
+import { LabConfigError, errorMessage } from '../lab/errors.ts';
+import { STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+/** Thrown by a command that ran and found the lab broken (checks failed): exit 1 without a stack trace. */
+export class OperationFailed extends Error {}
+
+type Handler = (
+  labFlags: StringLabInput,
+  options: Record<string, string | boolean | undefined>,
+) => Promise<void>;
+
+function kebab(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Every lab setting as a flag (--node-count, --vpc-cidr, ...), shared by all lab commands. */
+function addLabOptions(command: Command, defaultTarget: 'aws' | 'local'): Command {
+  for (const field of Object.keys(STRING_FIELDS)) {
+    if (field === 'target') continue;
+    command.option(`--${kebab(field)} <value>`);
+  }
+  command.addOption(new Option('--target <target>', 'aws or local').default(defaultTarget));
+  return command;
+}
+
+function labFlags(options: Record<string, unknown>): StringLabInput {
+  const flags: StringLabInput = {};
+  for (const field of Object.keys(STRING_FIELDS) as (keyof StringLabInput)[]) {
+    const value = options[field];
+    if (typeof value === 'string') flags[field] = value;
+  }
+  return flags;
+}
+
+export async function main(argv: string[], io = { out: console.log, err: console.error }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('tslab')
+    .description('Spin up, validate and tear down the Secure Access with Tailscale on Kubernetes lab')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const run = (handler: Handler) => async (options: Record<string, string | boolean | undefined>) => {
+    try {
+      await handler(labFlags(options), options);
+    } catch (error) {
+      if (error instanceof LabConfigError) {
+        io.err(`tslab: invalid input\n${error.message}`);
+        exitCode = EXIT.badInput;
+      } else if (error instanceof OperationFailed) {
+        io.err(`tslab: ${error.message}`);
+        exitCode = EXIT.failed;
+      } else {
+        io.err(`tslab: ${errorMessage(error)}`);
+        exitCode = EXIT.failed;
+      }
+    }
+  };
+
+  addLabOptions(
+    program.command('synth').description('Write every stack of a lab as Terraform JSON, in apply order'),
+    'aws',
+  )
+    .option('--out <dir>', 'output directory', 'cdktf.out')
+    .action(
+      run(async (flags, options) => {
+        const { synthCommand } = await import('./commands/synth.ts');
+        await synthCommand(flags, { out: String(options['out']) }, io);
+      }),
+    );
+
+  program
+    .command('synth-policy')
+    .description('Write the tailnet policy stack (one per tailnet, applied by an admin)')
+    .option('--out <dir>', 'output directory', 'cdktf.out')
+    .action(
+      run(async (_flags, options) => {
+        const { synthPolicyCommand } = await import('./commands/synth.ts');
+        await synthPolicyCommand({ out: String(options['out']) }, io);
+      }),
+    );
+
+  for (const [name, description] of [
+    ['up', 'Provision a lab'],
+    ['validate', 'Validate a running lab (both scenarios)'],
+    ['down', 'Tear a lab down (works from the lab id alone; a second run is a no-op)'],
+    ['lab', 'up → validate → down, printing the report'],
+  ] as const) {
+    addLabOptions(program.command(name).description(description), name === 'lab' ? 'local' : 'aws')
+      .option('--report <file>', 'write the JSON validation report here')
+      .option('--keep', 'lab: keep the lab after validation')
+      .action(
+        run(async (flags, options) => {
+          const { labCommand } = await import('./commands/lab.ts');
+          await labCommand(name, flags, options, io);
+        }),
+      );
+  }
+
+  program
+    .command('sweep')
+    .description('Tear down every lab whose tslab:expires-at has passed')
+    .option('--region <region>', 'AWS region', 'us-east-1')
+    .option('--state-bucket <bucket>', 'bucket holding lab manifests and state')
+    .option('--dry-run', 'list what would be removed, remove nothing (the default)', true)
+    .option('--no-dry-run', 'really remove expired labs')
+    .action(
+      run(async (_flags, options) => {
+        const { sweepCommand } = await import('./commands/sweep.ts');
+        await sweepCommand(options, io);
+      }),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    throw error;
+  }
+  return exitCode;
+}

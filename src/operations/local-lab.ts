@@ -1,0 +1,110 @@
+// The local lab through the real pipeline: the same engine (terraform applying terraform_data pieces), the same
+// checks (through LocalLabProbe), the same teardown — plus a sweep by name that also clears a killed `up`.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { deployLab, destroyLab, type DeployResult, type DestroyResult } from '../engine/lifecycle.ts';
+import { buildManifest } from '../engine/manifest.ts';
+import type { LabProgressEvent } from '../engine/progress.ts';
+import type { LabConfig } from '../lab/config.ts';
+import { LocalLabProbe } from '../local/local-probe.ts';
+import { localPlan, namespacePrefix } from '../local/plan.ts';
+import { localPreflight, LocalPreflightError, REQUIRED_PROGRAMS } from '../local/preflight.ts';
+import { destroyScript, localTopology } from '../local/topology.ts';
+import { validateLab, type ValidateOptions } from '../checks/validate-lab.ts';
+import type { ValidationReport } from '../checks/types.ts';
+import { openLabSession, type LabSessionOptions } from './lab-session.ts';
+
+const exec = promisify(execFile);
+const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-lab-packages.sh', import.meta.url));
+
+export interface LocalRunOptions extends Pick<LabSessionOptions, 'outdir'> {
+  onProgress?: (event: LabProgressEvent) => void;
+  log?: (line: string) => void;
+}
+
+/** Checks the machine; as root on Debian/Ubuntu installs missing packages itself, otherwise says what to install. */
+export async function ensureLocalPrerequisites(log: (line: string) => void = () => {}): Promise<void> {
+  let problems = localPreflight();
+  const missingPrograms = problems.some((p) => p.startsWith('missing programs'));
+  if (missingPrograms && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    log(
+      `installing the local lab's Debian packages (${[...new Set(Object.values(REQUIRED_PROGRAMS))].join(' ')})`,
+    );
+    await exec('bash', [INSTALL_SCRIPT], { maxBuffer: 16 * 1024 * 1024 });
+    problems = localPreflight();
+  }
+  if (problems.length) throw new LocalPreflightError(problems);
+}
+
+export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
+  await ensureLocalPrerequisites(options.log);
+  const session = openLabSession(lab, { outdir: options.outdir });
+  try {
+    return await deployLab({
+      stacks: session.stacks,
+      cli: session.cli,
+      store: session.store,
+      manifest: buildManifest(session.lab),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (error) {
+    // Nothing half-created stays behind: a failed up is undone at once (a later `down` would do the same).
+    options.log?.(`up failed; removing what was created`);
+    await downLocalLab(lab, options).catch((cleanup) =>
+      options.log?.(`cleanup after the failed up also failed: ${String(cleanup)}`),
+    );
+    throw error;
+  }
+}
+
+export async function validateLocalLab(
+  lab: LabConfig,
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
+  return validateLab(lab, new LocalLabProbe(lab), options);
+}
+
+export interface LocalDownResult extends DestroyResult {
+  /** Namespaces found by name after terraform's destroy and removed by the sweep (a killed `up` leaves these). */
+  swept: string[];
+}
+
+export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
+  const session = openLabSession(lab, { outdir: options.outdir });
+  const result = await destroyLab({
+    stacks: session.stacks,
+    cli: session.cli,
+    store: session.store,
+    lab: lab.id,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const swept = await sweepLocalRemains(session.lab);
+  return { ...result, swept, nothingToDo: result.nothingToDo && swept.length === 0 };
+}
+
+/**
+ * Runs every piece's undo script (each is idempotent) whatever the state says, then checks by name that no
+ * namespace of the lab is left: terraform never learns about a piece whose `up` was killed mid-provisioner.
+ */
+export async function sweepLocalRemains(lab: LabConfig): Promise<string[]> {
+  const before = await labNamespaces(lab);
+  for (const piece of localTopology(lab).reverse()) {
+    await exec('bash', ['-c', destroyScript(piece)]).catch(() => undefined);
+  }
+  const left = await labNamespaces(lab);
+  if (left.length) throw new Error(`namespaces of lab '${lab.id}' survived teardown: ${left.join(', ')}`);
+  await rm(localPlan(lab).stateDir, { recursive: true, force: true });
+  return before;
+}
+
+export async function labNamespaces(lab: LabConfig): Promise<string[]> {
+  const { stdout } = await exec('ip', ['netns', 'list']).catch(() => ({ stdout: '' }));
+  const prefix = namespacePrefix(lab);
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(prefix));
+}

@@ -1,0 +1,60 @@
+// The janitor: every lab past its tslab:expires-at (by manifest or by tag) is torn down like any other teardown.
+import type { AwsClients } from '../aws/clients.ts';
+import type { ManifestStore } from '../engine/manifest.ts';
+import { resolveLab } from '../lab/config.ts';
+import type { TailscaleApi } from '../tailscale/api-client.ts';
+import { expiredLabs, scanTaggedLabs, type ExpiredLab } from '../sweeper/expired-labs.ts';
+import { sweep, type SweepOutcome } from '../sweeper/sweep.ts';
+import { adoptManifest } from './lab-identity.ts';
+import { teardownAwsLab } from './teardown-aws.ts';
+
+export interface SweepDeps {
+  aws: AwsClients;
+  store: ManifestStore;
+  stateBucket: string;
+  dryRun: boolean;
+  now: Date;
+  concurrency?: number;
+  /** Needed only to remove labs (not for a dry run). */
+  tailscale?: TailscaleApi;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  /** Injected by tests: how one lab is torn down. */
+  teardown?: (lab: ExpiredLab) => Promise<string | void>;
+}
+
+export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepOutcome[]> {
+  const manifests = await deps.store.list();
+  const expired = expiredLabs(manifests, await scanTaggedLabs(deps.aws.tagging), deps.now);
+  deps.log?.(`${expired.length} expired lab(s) of ${manifests.length} with a manifest`);
+  return sweep(expired, {
+    dryRun: deps.dryRun,
+    concurrency: deps.concurrency ?? 3,
+    teardown: deps.teardown ?? ((lab) => teardownExpired(lab, manifests, deps)),
+  });
+}
+
+async function teardownExpired(
+  expired: ExpiredLab,
+  manifests: Awaited<ReturnType<ManifestStore['list']>>,
+  deps: SweepDeps,
+): Promise<string> {
+  if (!deps.tailscale) throw new Error('removing labs needs Tailscale OAuth credentials');
+  const input = {
+    lab: expired.lab,
+    region: expired.region ?? deps.aws.region,
+    stateBucket: deps.stateBucket,
+  };
+  const manifest = manifests.find((m) => m.lab === expired.lab);
+  const lab = manifest ? adoptManifest(input, manifest) : resolveLab(input);
+  const report = await teardownAwsLab(lab, {
+    outdir: '.tslab/synth-sweep',
+    env: deps.env ?? process.env,
+    aws: deps.aws,
+    tailscale: deps.tailscale,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  return (
+    report.warnings.join('; ') || `${report.devices.length} device(s), ${report.leftovers.length} leftover(s)`
+  );
+}

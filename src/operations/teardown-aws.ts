@@ -1,0 +1,152 @@
+// Teardown on AWS, from the lab id alone: custom resources first (the operator then removes its own tailnet
+// devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
+// network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { connectToCluster } from '../aws/eks-access.ts';
+import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
+import { createLabCluster, type LabCluster } from '../kubernetes/lab-cluster.ts';
+import { TAG_KEYS, type LabConfig } from '../lab/config.ts';
+import { errorMessage } from '../lab/errors.ts';
+import { removeAwsLeftovers, type Leftover } from '../teardown/aws-leftovers.ts';
+import { remainingLabDevices, removeLabDevices, type RemovedDevice } from '../teardown/tailnet-devices.ts';
+import { retry } from '../util/retry.ts';
+import { WORKLOADS_VARIABLES } from '../../infra/stacks/workloads-stack.ts';
+import { openLabSession } from './lab-session.ts';
+import type { AwsRunDeps } from './provision-aws.ts';
+
+export interface TeardownReport {
+  lab: string;
+  destroy: DestroyResult;
+  inCluster: string[];
+  leftovers: Leftover[];
+  devices: RemovedDevice[];
+  /** ARNs still tagged for the lab after everything: empty on success. */
+  remaining: string[];
+  warnings: string[];
+}
+
+export interface TeardownDeps extends AwsRunDeps {
+  /** Injected by tests; by default the cluster is reached through EKS with the runner's credentials. */
+  connectCluster?: (lab: LabConfig) => Promise<LabCluster>;
+  operatorCleanupWaitMs?: number;
+}
+
+const DEPENDENCY_VIOLATION = /DependencyViolation|has dependencies|in use/i;
+
+export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
+  const session = openLabSession(lab, { outdir: deps.outdir, env: destroyEnv(deps.env), s3: deps.aws.s3 });
+  const warnings: string[] = [];
+  const inCluster: string[] = [];
+  let leftovers: Leftover[] = [];
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  const destroy = await destroyLab({
+    stacks: session.stacks,
+    cli: session.cli,
+    store: session.store,
+    lab: lab.id,
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    beforeDestroy: async (stackId) => {
+      if (stackId === 'workloads') {
+        inCluster.push(...(await deleteOperatorResources(lab, deps, warnings, sleep)));
+      }
+      if (stackId === 'network') {
+        // The VPC CNI and Kubernetes controllers leave ENIs, load balancers and security groups the VPC cannot be
+        // deleted with; AWS releases ENIs of a deleted load balancer with a delay, hence the retries.
+        leftovers = await retry(() => removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name), {
+          label: `remove leftovers of ${lab.id}`,
+          maxAttempts: 6,
+          baseMs: 5_000,
+          shouldRetry: (error) => DEPENDENCY_VIOLATION.test(errorMessage(error)),
+          sleep,
+          ...(deps.log ? { log: deps.log } : {}),
+        });
+      }
+    },
+  });
+
+  const devices = await removeLabDevices(deps.tailscale, lab.id);
+  const remaining = await taggedResources(deps, lab.id);
+  if (remaining.length) {
+    warnings.push(
+      `still tagged ${TAG_KEYS.lab}=${lab.id}: ${remaining.join(', ')} — rerun teardown, or delete them in the console ` +
+        `(aws resourcegroupstaggingapi get-resources --tag-filters Key=${TAG_KEYS.lab},Values=${lab.id})`,
+    );
+  }
+  return { lab: lab.id, destroy, inCluster, leftovers, devices, remaining, warnings };
+}
+
+/**
+ * Deletes the Connector, ProxyGroup and egress Service while the operator still runs, then waits (bounded) for it
+ * to remove their tailnet devices. Best effort: an unreachable cluster only leaves devices the API sweep removes.
+ */
+async function deleteOperatorResources(
+  lab: LabConfig,
+  deps: TeardownDeps,
+  warnings: string[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<string[]> {
+  const deleted: string[] = [];
+  try {
+    const cluster = deps.connectCluster
+      ? await deps.connectCluster(lab)
+      : createLabCluster(
+          await connectToCluster({
+            clusterName: lab.cluster.name,
+            region: lab.region,
+            eks: deps.aws.eks,
+            credentials: () => deps.aws.eks.config.credentials(),
+          }),
+        );
+    if (
+      (await cluster.deleteService(lab.workloads.namespace, lab.workloads.egressServiceName)) === 'deleted'
+    ) {
+      deleted.push(`Service ${lab.workloads.namespace}/${lab.workloads.egressServiceName}`);
+    }
+    if ((await cluster.deleteCustomObject('ProxyGroup', lab.workloads.proxyGroupName)) === 'deleted') {
+      deleted.push(`ProxyGroup ${lab.workloads.proxyGroupName}`);
+    }
+    if ((await cluster.deleteCustomObject('Connector', lab.tailnet.connectorName)) === 'deleted') {
+      deleted.push(`Connector ${lab.tailnet.connectorName}`);
+    }
+  } catch (error) {
+    warnings.push(
+      `could not delete the lab's custom resources in the cluster (${errorMessage(error)}); their tailnet devices are removed through the API instead`,
+    );
+    return deleted;
+  }
+  const deadline = Date.now() + (deps.operatorCleanupWaitMs ?? 120_000);
+  const proxyNames = (hostname: string) => hostname.includes('-router') || hostname.includes('-egress');
+  while (Date.now() < deadline) {
+    const left = (await remainingLabDevices(deps.tailscale, lab.id)).filter(proxyNames);
+    if (!left.length) break;
+    await sleep(5_000);
+  }
+  return deleted;
+}
+
+/**
+ * Terraform wants every variable even to destroy; the operator's credentials only feed Helm values, which a destroy
+ * never renders, so teardown from the lab id alone does not need them.
+ */
+export function destroyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const filled: NodeJS.ProcessEnv = { ...env };
+  for (const name of Object.values(WORKLOADS_VARIABLES)) filled[`TF_VAR_${name}`] ??= 'unused-by-destroy';
+  return filled;
+}
+
+async function taggedResources(deps: AwsRunDeps, labId: string): Promise<string[]> {
+  const arns: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.aws.tagging.send(
+      new GetResourcesCommand({
+        TagFilters: [{ Key: TAG_KEYS.lab, Values: [labId] }],
+        ...(token ? { PaginationToken: token } : {}),
+      }),
+    );
+    arns.push(...(page.ResourceTagMappingList ?? []).flatMap((r) => (r.ResourceARN ? [r.ResourceARN] : [])));
+    token = page.PaginationToken || undefined;
+  } while (token);
+  return arns;
+}
