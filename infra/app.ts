@@ -9,10 +9,6 @@ import { TailnetPolicyStack } from './stacks/tailnet-policy-stack.ts';
 import { WorkloadsStack } from './stacks/workloads-stack.ts';
 import { ClientAuthKey } from './stacks/client-auth-key.ts';
 
-/** Per-lab stacks on AWS, in the order their apply-time dependencies force. */
-export const AWS_LAB_STACKS = ['network', 'cluster', 'client', 'workloads'] as const;
-export const LOCAL_LAB_STACKS = ['local'] as const;
-
 export function addLabStacks(app: App, lab: LabConfig): void {
   if (lab.target === 'local') {
     new LocalLabStack(app, lab);

@@ -2,6 +2,7 @@
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
+import { CLIENT_OUTPUTS } from '../../src/lab/stack-contract.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
 import { renderClientCloudInit } from '../constructs/aws/client-cloud-init.ts';
 import { ClientInstance } from '../constructs/aws/client-instance.ts';
@@ -18,8 +19,6 @@ export interface ClientStackDeps {
   network: NetworkStack;
   tailnetKey: TailnetKeySource;
 }
-
-export const CLIENT_OUTPUTS = { instanceId: 'instance_id', privateIp: 'private_ip' } as const;
 
 export class ClientStack extends LabStack {
   readonly instanceId: string;

@@ -22,6 +22,7 @@ import {
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { LabConfig } from '../../src/lab/config.ts';
+import { WORKLOADS_VARIABLES } from '../../src/lab/stack-contract.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
 import { chartDigest, CLIENT_TAILNET_IP_VALUE, LAB_CHART, labChartFiles } from '../manifests/lab-chart.ts';
 import {
@@ -47,11 +48,7 @@ export interface WorkloadsStackDeps {
   client?: TerraformStack;
 }
 
-export const WORKLOADS_VARIABLES = {
-  /** The operator's own OAuth client (tailnet-policy stack outputs). */
-  operatorOauthClientId: 'operator_oauth_client_id',
-  operatorOauthClientSecret: 'operator_oauth_client_secret',
-} as const;
+export { WORKLOADS_VARIABLES } from '../../src/lab/stack-contract.ts';
 
 /** How long the client lookup retries: the client stack's apply returns before tailscaled has joined. */
 const CLIENT_LOOKUP_WAIT = '180s';

@@ -108,7 +108,8 @@ const dnsResolves: CheckDefinition = {
   settles: true,
   async run({ lab, probe }) {
     const fqdn = lab.workloads.nginxFqdn;
-    const result = await probe.runOnClient(`getent ahostsv4 '${fqdn}' | awk 'NR==1 {print $1}'`);
+    // Bounded, so a lost DNS answer ("Resolving timed out" in the seed) fails this attempt instead of hanging it.
+    const result = await probe.runOnClient(`timeout 3 getent ahostsv4 '${fqdn}' | awk 'NR==1 {print $1}'`);
     const address = result.stdout.trim();
     const evidence = { fqdn, resolved: address || null, expected: lab.workloads.nginxClusterIp };
     if (!address) {

@@ -8,7 +8,7 @@ export interface HttpProbeResult {
 
 export const CURL_STATUS_MARKER = '__tslab_http_status=';
 
-export function curlScript(url: string, timeoutSeconds = 5): string {
+export function curlScript(url: string, timeoutSeconds = 3): string {
   return `curl -sS -m ${timeoutSeconds} -w '\\n${CURL_STATUS_MARKER}%{http_code}\\n' '${url}'`;
 }
 

@@ -83,7 +83,11 @@ async function attemptUntilDeadline(
   for (;;) {
     attempts++;
     try {
-      const evidence = await withTimeout(check.run(context), deadline - now(), check.id);
+      const evidence = await withTimeout(
+        check.run(context),
+        deadline - now(),
+        `${check.id} (${check.title})`,
+      );
       return { ...base(check), status: 'pass', durationMs: now() - started, attempts, evidence };
     } catch (error) {
       // A final attempt cut short by the deadline says less than the failure before it: keep that one.
@@ -122,7 +126,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, label: string): P
       new Promise<never>((_, reject) => {
         // Even with no time left the check's own promise is raced, never left to reject unobserved.
         timer = setTimeout(
-          () => reject(new CheckTimeout(`${label} timed out after ${ms} ms`)),
+          () => reject(new CheckTimeout(`no answer within ${ms} ms: ${label}`)),
           Math.max(0, ms),
         );
       }),

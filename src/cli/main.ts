@@ -91,6 +91,7 @@ export async function main(argv: string[], io = { out: console.log, err: console
   ] as const) {
     addLabOptions(program.command(name).description(description), name === 'lab' ? 'local' : 'aws')
       .option('--report <file>', 'write the JSON validation report here')
+      .option('--check-timeout <seconds>', 'deadline of each check (default 15 locally, 300 on AWS)')
       .option('--keep', 'lab: keep the lab after validation')
       .action(
         run(async (flags, options) => {

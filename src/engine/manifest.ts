@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { LabConfig } from '../lab/config.ts';
+import { parseStackBundle, type StackBundle, type StackBundleStore } from './stack-bundle.ts';
 
 export const STACK_STATUSES = ['applying', 'applied', 'destroying', 'destroyed', 'failed'] as const;
 export type StackStatus = (typeof STACK_STATUSES)[number];
@@ -128,8 +129,25 @@ function serialize(manifest: LabManifest): string {
 }
 
 /** `<dir>/<lab>/manifest.json`, written atomically (temp file + rename) so a killed run never leaves half a file. */
-export class LocalManifestStore implements ManifestStore {
+export class LocalManifestStore implements ManifestStore, StackBundleStore {
   constructor(private readonly dir: string) {}
+
+  async saveStacks(lab: string, bundle: StackBundle): Promise<void> {
+    assertLabId(lab);
+    await mkdir(join(this.dir, lab), { recursive: true });
+    await writeFile(join(this.dir, lab, 'stacks.json'), JSON.stringify(bundle), 'utf8');
+  }
+
+  async loadStacks(lab: string): Promise<StackBundle | undefined> {
+    assertLabId(lab);
+    const file = join(this.dir, lab, 'stacks.json');
+    try {
+      return parseStackBundle(await readFile(file, 'utf8'), file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
 
   async read(lab: string): Promise<LabManifest | undefined> {
     const file = this.file(lab);
@@ -155,6 +173,7 @@ export class LocalManifestStore implements ManifestStore {
 
   async delete(lab: string): Promise<void> {
     await rm(this.file(lab), { force: true });
+    await rm(join(this.dir, lab, 'stacks.json'), { force: true });
     // Leave the folder if anything else lives there (a state dir shared with it, say).
     await rmdir(join(this.dir, lab)).catch(() => undefined);
   }
@@ -182,11 +201,45 @@ export class LocalManifestStore implements ManifestStore {
 export const S3_PREFIX = 'tslab';
 
 /** `tslab/<lab>/manifest.json` in the state bucket, beside the stacks' `tslab/<lab>/<stack>.tfstate`. */
-export class S3ManifestStore implements ManifestStore {
+export class S3ManifestStore implements ManifestStore, StackBundleStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
+
+  static stacksKey(lab: string): string {
+    assertLabId(lab);
+    return `${S3_PREFIX}/${lab}/stacks.json`;
+  }
+
+  async saveStacks(lab: string, bundle: StackBundle): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: S3ManifestStore.stacksKey(lab),
+        Body: JSON.stringify(bundle),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async loadStacks(lab: string): Promise<StackBundle | undefined> {
+    const key = S3ManifestStore.stacksKey(lab);
+    const body = await this.getText(key);
+    return body === undefined ? undefined : parseStackBundle(body, `s3://${this.bucket}/${key}`);
+  }
+
+  private async getText(key: string): Promise<string | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = await response.Body?.transformToString('utf8');
+      if (body === undefined) throw new Error(`s3://${this.bucket}/${key} has no body`);
+      return body;
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
 
   static key(lab: string): string {
     assertLabId(lab);
@@ -195,15 +248,8 @@ export class S3ManifestStore implements ManifestStore {
 
   async read(lab: string): Promise<LabManifest | undefined> {
     const key = S3ManifestStore.key(lab);
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const body = await response.Body?.transformToString('utf8');
-      if (body === undefined) throw new Error(`s3://${this.bucket}/${key} has no body`);
-      return parseManifest(body, `s3://${this.bucket}/${key}`);
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
+    const body = await this.getText(key);
+    return body === undefined ? undefined : parseManifest(body, `s3://${this.bucket}/${key}`);
   }
 
   async write(manifest: LabManifest): Promise<void> {
@@ -218,6 +264,9 @@ export class S3ManifestStore implements ManifestStore {
   }
 
   async delete(lab: string): Promise<void> {
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.bucket, Key: S3ManifestStore.stacksKey(lab) }),
+    );
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: S3ManifestStore.key(lab) }));
   }
 

@@ -1,21 +1,16 @@
-// Everything an operation needs to drive one lab's stacks: its synthesized stacks, the terraform/tofu runner and
-// the manifest store beside its state.
-import { dirname } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { LocalManifestStore, S3ManifestStore, type ManifestStore } from '../engine/manifest.ts';
+// Everything an operation needs to drive one lab's stacks: the stacks, the terraform/tofu runner and the store
+// beside its state. Provision synthesizes (and records the stacks first); teardown restores what was recorded.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { captureStacks, restoreStacks } from '../engine/stack-bundle.ts';
 import type { SynthesizedStack } from '../engine/stack-order.ts';
-import { TerraformCli } from '../engine/terraform.ts';
+import { withAbsoluteStateDir } from '../engine/state-location.ts';
+import type { TerraformCli } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
-import { synthLab } from './synth-lab.ts';
+import { labStoreFor, terraformFor, type LabStore, type RunnerOptions } from './lab-store.ts';
 
-export interface LabSessionOptions {
-  /** Where the stacks are synthesized; one directory per lab below it. */
+export interface LabSessionOptions extends RunnerOptions {
+  /** Where stacks are synthesized or restored; one directory per lab below it. */
   outdir: string;
-  /** Environment terraform sees: cloud credentials, TAILSCALE_OAUTH_*, TF_VAR_*. */
-  env?: NodeJS.ProcessEnv;
-  pluginCacheDir?: string;
-  /** A second run on the same lab waits this long for the state lock, then fails naming the holder. */
-  lockTimeoutSeconds?: number;
   s3?: S3Client;
 }
 
@@ -24,29 +19,30 @@ export interface LabSession {
   lab: LabConfig;
   stacks: SynthesizedStack[];
   cli: TerraformCli;
-  store: ManifestStore;
+  store: LabStore;
 }
 
-export function openLabSession(lab: LabConfig, options: LabSessionOptions): LabSession {
-  const synthesized = synthLab(lab, `${options.outdir}/${lab.id}`);
-  const cli = new TerraformCli({
-    binary: synthesized.lab.engine.binary,
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.pluginCacheDir ? { pluginCacheDir: options.pluginCacheDir } : {}),
-    lockTimeoutSeconds: options.lockTimeoutSeconds ?? 300,
-  });
-  return {
-    lab: synthesized.lab,
-    stacks: synthesized.stacks,
-    cli,
-    store: manifestStoreFor(synthesized.lab, options.s3),
-  };
+/**
+ * Synthesizes the lab and records its stacks beside the state before anything is applied, so a teardown from the
+ * lab id alone can destroy whatever an interrupted provision created.
+ */
+export async function openLabSession(
+  lab: LabConfig,
+  options: LabSessionOptions,
+  synth: (lab: LabConfig, outdir: string) => { stacks: SynthesizedStack[] },
+): Promise<LabSession> {
+  const absolute = withAbsoluteStateDir(lab);
+  const { stacks } = synth(absolute, `${options.outdir}/${lab.id}`);
+  const store = labStoreFor(absolute, options.s3);
+  await store.saveStacks(lab.id, await captureStacks(stacks));
+  return { lab: absolute, stacks, cli: terraformFor(absolute, options), store };
 }
 
-export function manifestStoreFor(lab: LabConfig, s3?: S3Client): ManifestStore {
-  if (lab.state.kind === 's3') {
-    return new S3ManifestStore(s3 ?? new S3Client({ region: lab.state.region }), lab.state.bucket);
-  }
-  // Beside the lab's own state dir (…/<lab>), so a lab's files are all in one place.
-  return new LocalManifestStore(dirname(lab.state.dir));
+/** The stacks provision recorded; none when it never got that far (then there is nothing to destroy). */
+export async function restoreLabSession(lab: LabConfig, options: LabSessionOptions): Promise<LabSession> {
+  const absolute = withAbsoluteStateDir(lab);
+  const store = labStoreFor(absolute, options.s3);
+  const bundle = await store.loadStacks(lab.id);
+  const stacks = bundle ? await restoreStacks(bundle, `${options.outdir}/${lab.id}-restored`) : [];
+  return { lab: absolute, stacks, cli: terraformFor(absolute, options), store };
 }

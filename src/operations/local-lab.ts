@@ -1,12 +1,11 @@
-// The local lab through the real pipeline: the same engine (terraform applying terraform_data pieces), the same
+// The local lab (validate, down; up is in local-up.ts, the only part that synthesizes) through the real pipeline: the same engine (terraform applying terraform_data pieces), the same
 // checks (through LocalLabProbe), the same teardown — plus a sweep by name that also clears a killed `up`.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { deployLab, destroyLab, type DeployResult, type DestroyResult } from '../engine/lifecycle.ts';
-import { buildManifest } from '../engine/manifest.ts';
+import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { LocalLabProbe } from '../local/local-probe.ts';
@@ -15,7 +14,7 @@ import { localPreflight, LocalPreflightError, REQUIRED_PROGRAMS } from '../local
 import { destroyScript, localTopology } from '../local/topology.ts';
 import { validateLab, type ValidateOptions } from '../checks/validate-lab.ts';
 import type { ValidationReport } from '../checks/types.ts';
-import { openLabSession, type LabSessionOptions } from './lab-session.ts';
+import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
 
 const exec = promisify(execFile);
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-lab-packages.sh', import.meta.url));
@@ -39,27 +38,6 @@ export async function ensureLocalPrerequisites(log: (line: string) => void = () 
   if (problems.length) throw new LocalPreflightError(problems);
 }
 
-export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
-  await ensureLocalPrerequisites(options.log);
-  const session = openLabSession(lab, { outdir: options.outdir });
-  try {
-    return await deployLab({
-      stacks: session.stacks,
-      cli: session.cli,
-      store: session.store,
-      manifest: buildManifest(session.lab),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  } catch (error) {
-    // Nothing half-created stays behind: a failed up is undone at once (a later `down` would do the same).
-    options.log?.(`up failed; removing what was created`);
-    await downLocalLab(lab, options).catch((cleanup) =>
-      options.log?.(`cleanup after the failed up also failed: ${String(cleanup)}`),
-    );
-    throw error;
-  }
-}
-
 export async function validateLocalLab(
   lab: LabConfig,
   options: ValidateOptions = {},
@@ -73,7 +51,7 @@ export interface LocalDownResult extends DestroyResult {
 }
 
 export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
-  const session = openLabSession(lab, { outdir: options.outdir });
+  const session = await restoreLabSession(lab, { outdir: options.outdir });
   const result = await destroyLab({
     stacks: session.stacks,
     cli: session.cli,

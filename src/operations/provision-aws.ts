@@ -9,8 +9,10 @@ import { estimateHourlyCost, type CostEstimate } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
 import type { AwsClients } from '../aws/clients.ts';
-import { CLIENT_OUTPUTS } from '../../infra/stacks/client-stack.ts';
+import { CLIENT_OUTPUTS, INFRA_STACKS } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
+import { labStoreFor } from './lab-store.ts';
+import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
 
 export interface AwsRunDeps {
@@ -44,16 +46,19 @@ export interface ProvisionResult {
   cost: CostEstimate;
 }
 
-export const FIRST_STACKS = ['network', 'cluster', 'client'] as const;
-
 export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
-  const session = openLabSession(lab, {
-    outdir: deps.outdir,
-    env: deps.env,
-    s3: deps.aws.s3,
-    ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
-  });
-  await refuseRouteConflicts(session.lab, await session.store.list());
+  // Before anything is synthesized or recorded: the lab must not take routes another lab on the tailnet has.
+  await refuseRouteConflicts(lab, await labStoreFor(lab, deps.aws.s3).list());
+  const session = await openLabSession(
+    lab,
+    {
+      outdir: deps.outdir,
+      env: deps.env,
+      s3: deps.aws.s3,
+      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+    },
+    synthLab,
+  );
 
   const common = {
     stacks: session.stacks,
@@ -62,7 +67,7 @@ export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise
     manifest: buildManifest(session.lab),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   };
-  const infra = await deployLab({ ...common, only: FIRST_STACKS });
+  const infra = await deployLab({ ...common, only: INFRA_STACKS });
   deps.log?.(
     `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
   );

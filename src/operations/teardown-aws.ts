@@ -10,8 +10,8 @@ import { errorMessage } from '../lab/errors.ts';
 import { removeAwsLeftovers, type Leftover } from '../teardown/aws-leftovers.ts';
 import { remainingLabDevices, removeLabDevices, type RemovedDevice } from '../teardown/tailnet-devices.ts';
 import { retry } from '../util/retry.ts';
-import { WORKLOADS_VARIABLES } from '../../infra/stacks/workloads-stack.ts';
-import { openLabSession } from './lab-session.ts';
+import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { restoreLabSession } from './lab-session.ts';
 import type { AwsRunDeps } from './provision-aws.ts';
 
 export interface TeardownReport {
@@ -34,7 +34,11 @@ export interface TeardownDeps extends AwsRunDeps {
 const DEPENDENCY_VIOLATION = /DependencyViolation|has dependencies|in use/i;
 
 export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
-  const session = openLabSession(lab, { outdir: deps.outdir, env: destroyEnv(deps.env), s3: deps.aws.s3 });
+  const session = await restoreLabSession(lab, {
+    outdir: deps.outdir,
+    env: destroyEnv(deps.env),
+    s3: deps.aws.s3,
+  });
   const warnings: string[] = [];
   const inCluster: string[] = [];
   let leftovers: Leftover[] = [];

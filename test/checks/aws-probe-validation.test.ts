@@ -48,7 +48,7 @@ function healthyCluster(): void {
 }
 
 function clientAnswers(script: string): string {
-  if (script.startsWith('getent')) return `${lab.workloads.nginxClusterIp}\n`;
+  if (script.includes('getent')) return `${lab.workloads.nginxClusterIp}\n`;
   if (script.startsWith('tailscale ping')) {
     return 'pong from tslab-demo-router (100.101.0.5) via DERP(nyc) in 23ms\npong from tslab-demo-router (100.101.0.5) via 10.118.64.5:41641 in 1ms\n';
   }

@@ -85,7 +85,7 @@ describe('validation checks', () => {
   it('catches an answer without the lab nonce, and skips the source-ip check that depends on it', async () => {
     const probe = healthyProbe(lab, {
       runOnClient: async (script) =>
-        script.startsWith('getent')
+        script.includes('getent')
           ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
           : { exitCode: 0, stdout: `welcome to nginx\n${CURL_STATUS_MARKER}200\n`, stderr: '' },
     });
@@ -97,7 +97,7 @@ describe('validation checks', () => {
   it('fails source-ip when nginx saw a tailnet address (no SNAT)', async () => {
     const probe = healthyProbe(lab, {
       runOnClient: async (script) =>
-        script.startsWith('getent')
+        script.includes('getent')
           ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
           : {
               exitCode: 0,

@@ -30,7 +30,7 @@ export function healthyProbe(lab: LabConfig, overrides: ProbeOverrides = {}): La
     },
     async runOnClient(script) {
       calls.push(`client: ${script}`);
-      if (script.startsWith('getent')) return ok(`${lab.workloads.nginxClusterIp}\n`);
+      if (script.includes('getent')) return ok(`${lab.workloads.nginxClusterIp}\n`);
       const podIp = lab.network.clusterSubnets[0].replace(/0\/\d+$/, '17');
       return ok(`tslab-nonce=${lab.workloads.nonce} remote_addr=${podIp}\n${CURL_STATUS_MARKER}200\n`);
     },

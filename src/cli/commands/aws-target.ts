@@ -3,14 +3,18 @@ import type { LabConfig } from '../../lab/config.ts';
 import { provisionAwsLab, type AwsRunDeps } from '../../operations/provision-aws.ts';
 import { teardownAwsLab } from '../../operations/teardown-aws.ts';
 import { validateAwsLab } from '../../operations/validate-aws.ts';
-import { WORKLOADS_VARIABLES } from '../../../infra/stacks/workloads-stack.ts';
+import { WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
 import { createTailscaleApiClient } from '../../tailscale/api-client.ts';
 import { progressPrinter, requireEnv, type LabTarget } from './lab.ts';
 
 export const TAILSCALE_ENV = ['TAILSCALE_OAUTH_CLIENT_ID', 'TAILSCALE_OAUTH_CLIENT_SECRET'] as const;
 export const OPERATOR_ENV = Object.values(WORKLOADS_VARIABLES).map((name) => `TF_VAR_${name}`);
 
-export function createTarget(lab: LabConfig, io: { out(line: string): void }): LabTarget {
+export function createTarget(
+  lab: LabConfig,
+  io: { out(line: string): void },
+  checkTimeoutMs?: number,
+): LabTarget {
   if (lab.state.kind !== 's3') {
     throw new Error('the aws target keeps state in S3: pass --state-bucket');
   }
@@ -38,7 +42,11 @@ export function createTarget(lab: LabConfig, io: { out(line: string): void }): L
     },
     async validate() {
       const d = deps(false);
-      return validateAwsLab(lab, { aws: d.aws, tailscale: d.tailscale });
+      return validateAwsLab(
+        lab,
+        { aws: d.aws, tailscale: d.tailscale },
+        checkTimeoutMs ? { timeoutMs: checkTimeoutMs } : {},
+      );
     },
     async down() {
       const report = await teardownAwsLab(lab, deps(false));

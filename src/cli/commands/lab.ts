@@ -9,7 +9,7 @@ import type { LabConfig } from '../../lab/config.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
 import { resolveExistingLab } from '../../operations/lab-identity.ts';
-import { manifestStoreFor } from '../../operations/lab-session.ts';
+import { labStoreFor } from '../../operations/lab-store.ts';
 import { OperationFailed } from '../main.ts';
 
 export const DEFAULT_LOCAL_LAB = 'local';
@@ -31,11 +31,11 @@ export async function labCommand(
   // One machine, one default local lab; name others with --lab to run several side by side.
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
   const localStateDir = resolve('.tslab/state');
-  const { lab } = await resolveExistingLab(input, (l) => manifestStoreFor(withAbsoluteStateDir(l)), {
+  const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
     localStateDir,
   });
   const target = lab.target === 'local' ? await import('./local-target.ts') : await import('./aws-target.ts');
-  const runner = target.createTarget(lab, io);
+  const runner = target.createTarget(lab, io, checkTimeoutMs(options['checkTimeout']));
   const reportFile = typeof options['report'] === 'string' ? options['report'] : undefined;
 
   if (verb === 'up') return runner.up();
@@ -43,14 +43,16 @@ export async function labCommand(
   if (verb === 'validate') return finishValidation(await runner.validate(), reportFile, io);
 
   await runner.up();
-  let report: ValidationReport | undefined;
+  let failure: unknown;
   try {
-    report = await runner.validate();
-  } finally {
-    if (options['keep'] !== true) await runner.down();
-    else io.out(`lab '${lab.id}' kept: tear it down with tslab down --target ${lab.target} --lab ${lab.id}`);
+    await finishValidation(await runner.validate(), reportFile, io);
+  } catch (error) {
+    failure = error;
   }
-  finishValidation(report, reportFile, io);
+  // Torn down whatever validation found; a failed validation still fails the command afterwards.
+  if (options['keep'] !== true) await runner.down();
+  else io.out(`lab '${lab.id}' kept: tear it down with tslab down --target ${lab.target} --lab ${lab.id}`);
+  if (failure) throw failure;
 }
 
 async function finishValidation(
@@ -65,6 +67,16 @@ async function finishValidation(
     io.out(`report written to ${reportFile}`);
   }
   if (!report.passed) throw new OperationFailed(`validation of lab '${report.lab}' failed`);
+}
+
+function checkTimeoutMs(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new LabConfigError([
+      { field: 'check-timeout', value, rule: 'must be a whole number of seconds, at least 1' },
+    ]);
+  }
+  return Number(value) * 1000;
 }
 
 export interface LabTarget {

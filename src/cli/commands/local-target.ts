@@ -1,10 +1,15 @@
 import type { LabConfig } from '../../lab/config.ts';
-import { downLocalLab, upLocalLab, validateLocalLab } from '../../operations/local-lab.ts';
+import { downLocalLab, validateLocalLab } from '../../operations/local-lab.ts';
+import { upLocalLab } from '../../operations/local-up.ts';
 import { progressPrinter, type LabTarget } from './lab.ts';
 
 const OUTDIR = '.tslab/synth';
 
-export function createTarget(lab: LabConfig, io: { out(line: string): void }): LabTarget {
+export function createTarget(
+  lab: LabConfig,
+  io: { out(line: string): void },
+  checkTimeoutMs?: number,
+): LabTarget {
   const onProgress = progressPrinter(io);
   const log = (line: string) => io.out(line);
   return {
@@ -16,7 +21,7 @@ export function createTarget(lab: LabConfig, io: { out(line: string): void }): L
       );
     },
     async validate() {
-      return validateLocalLab(lab);
+      return validateLocalLab(lab, checkTimeoutMs ? { timeoutMs: checkTimeoutMs } : {});
     },
     async down() {
       const started = performance.now();

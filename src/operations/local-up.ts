@@ -1,0 +1,28 @@
+// `up` of the local lab: synthesize the terraform_data stack, record it, apply it with the real terraform binary.
+import { deployLab, type DeployResult } from '../engine/lifecycle.ts';
+import { buildManifest } from '../engine/manifest.ts';
+import type { LabConfig } from '../lab/config.ts';
+import { openLabSession } from './lab-session.ts';
+import { downLocalLab, ensureLocalPrerequisites, type LocalRunOptions } from './local-lab.ts';
+import { synthLab } from './synth-lab.ts';
+
+export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
+  await ensureLocalPrerequisites(options.log);
+  const session = await openLabSession(lab, { outdir: options.outdir }, synthLab);
+  try {
+    return await deployLab({
+      stacks: session.stacks,
+      cli: session.cli,
+      store: session.store,
+      manifest: buildManifest(session.lab),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (error) {
+    // Nothing half-created stays behind: a failed up is undone at once (a later `down` would do the same).
+    options.log?.(`up failed; removing what was created`);
+    await downLocalLab(lab, options).catch((cleanup) =>
+      options.log?.(`cleanup after the failed up also failed: ${String(cleanup)}`),
+    );
+    throw error;
+  }
+}
