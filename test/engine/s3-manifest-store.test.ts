@@ -81,11 +81,33 @@ it('lists manifests across pages, ignoring the state files beside them', async (
   expect(s3.commandCalls(GetObjectCommand)).toHaveLength(2);
 });
 
-it('deletes tslab/<lab>/manifest.json', async () => {
+it('deletes the recorded stacks, then tslab/<lab>/manifest.json last', async () => {
   s3.on(DeleteObjectCommand).resolves({});
   await store.delete('demo');
-  expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({
-    Bucket: 'tslab-state',
-    Key: 'tslab/demo/manifest.json',
+  expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+    { Bucket: 'tslab-state', Key: 'tslab/demo/stacks.json' },
+    { Bucket: 'tslab-state', Key: 'tslab/demo/manifest.json' },
+  ]);
+});
+
+it('records the synthesized stacks beside the manifest and reads them back', async () => {
+  const bundle = {
+    schema: 1 as const,
+    stacks: [
+      {
+        id: 'network',
+        dependencies: [],
+        backend: { kind: 'remote' as const, type: 's3' },
+        files: { 'cdk.tf.json': '{}' },
+      },
+    ],
+  };
+  s3.on(PutObjectCommand).resolves({});
+  await store.saveStacks('demo', bundle);
+  const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+  expect(put.Key).toBe('tslab/demo/stacks.json');
+  s3.on(GetObjectCommand, { Key: 'tslab/demo/stacks.json' }).resolves({
+    Body: { transformToString: async () => String(put.Body) } as never,
   });
+  expect(await store.loadStacks('demo')).toEqual(bundle);
 });
