@@ -1,37 +1,58 @@
 // The only place that reads action inputs. Secrets are masked before anything else touches them.
 import * as core from '@actions/core';
-import { resolveLab, type LabConfig } from '../lab/config.ts';
-import { LabConfigError } from '../lab/errors.ts';
-import { fromStrings, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
-
-export interface TailscaleCredentials {
-  oauthClientId: string;
-  oauthClientSecret: string;
-  tailnet: string;
-}
+import { LabConfigError, type ConfigIssue } from '../lab/errors.ts';
+import { fromStrings, parseBooleanText, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 /** Action input name of a lab field: nodeCount → node-count. */
 export function inputName(field: string): string {
   return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Reads the Tailscale OAuth inputs and masks them before any other use. */
-export function readTailscaleCredentials(required: boolean): TailscaleCredentials | undefined {
-  const oauthClientSecret = core.getInput('tailscale-oauth-client-secret');
-  if (oauthClientSecret) core.setSecret(oauthClientSecret);
-  const oauthClientId = core.getInput('tailscale-oauth-client-id');
-  if (oauthClientId) core.setSecret(oauthClientId);
-  if (!oauthClientId || !oauthClientSecret) {
-    if (!required) return undefined;
-    const missing = [
-      ...(oauthClientId ? [] : ['tailscale-oauth-client-id']),
-      ...(oauthClientSecret ? [] : ['tailscale-oauth-client-secret']),
-    ];
-    throw new LabConfigError(
-      missing.map((field) => ({ field, value: '', rule: 'is required (a Tailscale OAuth client)' })),
-    );
+export interface OauthClient {
+  id: string;
+  secret: string;
+}
+
+export interface ActionSecrets {
+  /** The CI client: the tailscale provider, the Tailscale API, the runner's own tailnet join. */
+  tailscale?: OauthClient;
+  /** The operator's own client, handed to its Helm release. */
+  operator?: OauthClient;
+}
+
+const PAIRS = {
+  tailscale: ['tailscale-oauth-client-id', 'tailscale-oauth-client-secret'],
+  operator: ['operator-oauth-client-id', 'operator-oauth-client-secret'],
+} as const;
+
+/**
+ * Reads and masks every secret input first, whatever is required, so none can reach a log line later. Missing
+ * required ones are reported together, by input name, before any cloud call.
+ */
+export function readSecrets(required: readonly (keyof typeof PAIRS)[]): ActionSecrets {
+  const secrets: ActionSecrets = {};
+  const issues: ConfigIssue[] = [];
+  for (const [kind, [idName, secretName]] of Object.entries(PAIRS) as [
+    keyof typeof PAIRS,
+    readonly [string, string],
+  ][]) {
+    const secret = core.getInput(secretName);
+    if (secret) core.setSecret(secret);
+    const id = core.getInput(idName);
+    // Client ids are not secret to Tailscale, but they name the credential: keep them out of logs too.
+    if (id) core.setSecret(id);
+    if (id && secret) secrets[kind] = { id, secret };
+    else if (required.includes(kind)) {
+      for (const [name, value] of [
+        [idName, id],
+        [secretName, secret],
+      ] as const) {
+        if (!value) issues.push({ field: name, value: '', rule: 'is required for the aws target' });
+      }
+    }
   }
-  return { oauthClientId, oauthClientSecret, tailnet: core.getInput('tailnet') || '-' };
+  if (issues.length) throw new LabConfigError(issues);
+  return secrets;
 }
 
 export interface GithubRunContext {
@@ -42,12 +63,15 @@ export interface GithubRunContext {
   runId?: string | undefined;
 }
 
-/** Lab settings from the action inputs, with owner/trigger/run URL defaulted from the workflow run. */
-export function readLabInputs(run: GithubRunContext = githubRunFromEnv()): LabConfig {
+/** Lab settings from the action inputs (typed, not yet validated), owner/trigger/run URL from the workflow run. */
+export function readLabInput(run: GithubRunContext = githubRunFromEnv()): Record<string, unknown> {
   const values: StringLabInput = {};
   for (const field of Object.keys(STRING_FIELDS) as (keyof StringLabInput)[]) {
     const value = core.getInput(inputName(field));
     if (value) values[field] = value;
+  }
+  if (!values.lab) {
+    throw new LabConfigError([{ field: 'lab', value: '', rule: 'is required (input "lab")' }]);
   }
   // Actors such as 'dependabot[bot]' carry characters AWS tag values refuse.
   values.owner ??= run.actor?.replace(/[^\p{L}\p{N}_.:/=+\-@]/gu, '-');
@@ -55,9 +79,7 @@ export function readLabInputs(run: GithubRunContext = githubRunFromEnv()): LabCo
   if (!values.runUrl && run.serverUrl && run.repository && run.runId) {
     values.runUrl = `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}`;
   }
-  return resolveLab(fromStrings(values), {
-    localStateDir: `${process.env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state`,
-  });
+  return fromStrings(values);
 }
 
 export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRunContext {
@@ -68,4 +90,18 @@ export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRu
     repository: env['GITHUB_REPOSITORY'],
     runId: env['GITHUB_RUN_ID'],
   };
+}
+
+export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return `${env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state`;
+}
+
+/** A strict boolean input: the YAML 1.2 spellings only, anything else names the input. */
+export function readBooleanInput(name: string, fallback: boolean): boolean {
+  const text = core.getInput(name);
+  if (!text) return fallback;
+  const value = parseBooleanText(text.trim());
+  if (value === undefined)
+    throw new LabConfigError([{ field: name, value: text, rule: 'must be true or false' }]);
+  return value;
 }

@@ -35,6 +35,11 @@ export type StringLabInput = Partial<Record<keyof typeof STRING_FIELDS, string |
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
 const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'off', '0']);
 
+/** true / false from their usual YAML spellings; undefined for anything else. */
+export function parseBooleanText(text: string): boolean | undefined {
+  return TRUE.has(text) ? true : FALSE.has(text) ? false : undefined;
+}
+
 /** Empty strings mean "not given" (an unset action input reads as ''). */
 export function fromStrings(values: StringLabInput): Record<string, unknown> {
   const issues: ConfigIssue[] = [];
@@ -46,9 +51,9 @@ export function fromStrings(values: StringLabInput): Record<string, unknown> {
       if (/^-?\d+$/.test(text)) out[field] = Number(text);
       else issues.push({ field, value: text, rule: 'must be a whole number' });
     } else if (kind === 'boolean') {
-      if (TRUE.has(text)) out[field] = true;
-      else if (FALSE.has(text)) out[field] = false;
-      else issues.push({ field, value: text, rule: 'must be true or false' });
+      const value = parseBooleanText(text);
+      if (value === undefined) issues.push({ field, value: text, rule: 'must be true or false' });
+      else out[field] = value;
     } else if (kind === 'list') {
       out[field] = text
         .split(/[,\s]+/)

@@ -17,7 +17,11 @@ import type { ValidationReport } from '../checks/types.ts';
 import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
 
 const exec = promisify(execFile);
-const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-lab-packages.sh', import.meta.url));
+/** Bundlers (ncc) turn the URL into a plain path next to the bundle; from source it is a file: URL. */
+function installScript(): string {
+  const where: URL | string = new URL('../../scripts/install-lab-packages.sh', import.meta.url);
+  return typeof where === 'string' ? where : fileURLToPath(where);
+}
 
 export interface LocalRunOptions extends Pick<LabSessionOptions, 'outdir'> {
   onProgress?: (event: LabProgressEvent) => void;
@@ -32,7 +36,7 @@ export async function ensureLocalPrerequisites(log: (line: string) => void = () 
     log(
       `installing the local lab's Debian packages (${[...new Set(Object.values(REQUIRED_PROGRAMS))].join(' ')})`,
     );
-    await exec('bash', [INSTALL_SCRIPT], { maxBuffer: 16 * 1024 * 1024 });
+    await exec('bash', [installScript()], { maxBuffer: 16 * 1024 * 1024 });
     problems = localPreflight();
   }
   if (problems.length) throw new LocalPreflightError(problems);

@@ -1,0 +1,145 @@
+// actions/provision: apply a lab (AWS: network, cluster, client, wait for the router, workloads; local: the
+// namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
+import * as core from '@actions/core';
+import { ProgressReporter } from '../engine/progress.ts';
+import type { StackRun } from '../engine/lifecycle.ts';
+import { createAwsClients } from '../aws/clients.ts';
+import { resolveLab, type LabConfig } from '../lab/config.ts';
+import { estimateHourlyCost } from '../lab/cost.ts';
+import { LabConfigError } from '../lab/errors.ts';
+import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { upLocalLab } from '../operations/local-up.ts';
+import { provisionAwsLab, type ProvisionOutputs } from '../operations/provision-aws.ts';
+import { createTailscaleApiClient } from '../tailscale/api-client.ts';
+import { localStateDir, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
+import { logLine, runAction } from './run-action.ts';
+
+export const OUTDIR = '.tslab/synth';
+
+export async function runProvision(): Promise<void> {
+  await runAction('provision', async () => {
+    const target = core.getInput('target') || 'aws';
+    const secrets = readSecrets(target === 'aws' ? ['tailscale', 'operator'] : []);
+    const lab = resolveLab(readLabInput(), { localStateDir: localStateDir() });
+    if (lab.target === 'aws' && lab.state.kind !== 's3') {
+      throw new LabConfigError([
+        { field: 'state-bucket', value: '', rule: 'is required for the aws target' },
+      ]);
+    }
+    const onProgress = new ProgressReporter(logLine).handle;
+    const started = Date.now();
+    const { outputs, stacks } =
+      lab.target === 'local'
+        ? await provisionLocal(lab, onProgress)
+        : await provisionAws(lab, secrets, onProgress);
+    setOutputs(outputs, lab);
+    await writeSummary(lab, outputs, stacks, Date.now() - started);
+  });
+}
+
+async function provisionLocal(lab: LabConfig, onProgress: ProgressReporter['handle']) {
+  const result = await upLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine });
+  const outputs: ProvisionOutputs = {
+    labId: lab.id,
+    clusterName: '',
+    clientInstanceId: '',
+    clientTailnetName: lab.client.hostname,
+    clientTailnetIp: String(
+      (result.outputs['local']?.value('tailnet_addresses') as Record<string, string> | undefined)?.[
+        'client'
+      ] ?? '',
+    ),
+    nginxFqdn: lab.workloads.nginxFqdn,
+    egressService: `${lab.workloads.namespace}/${lab.workloads.egressServiceName}`,
+  };
+  return { outputs, stacks: result.stacks };
+}
+
+async function provisionAws(lab: LabConfig, secrets: ActionSecrets, onProgress: ProgressReporter['handle']) {
+  const tailscale = secrets.tailscale!;
+  const operator = secrets.operator!;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TAILSCALE_OAUTH_CLIENT_ID: tailscale.id,
+    TAILSCALE_OAUTH_CLIENT_SECRET: tailscale.secret,
+    [`TF_VAR_${WORKLOADS_VARIABLES.operatorOauthClientId}`]: operator.id,
+    [`TF_VAR_${WORKLOADS_VARIABLES.operatorOauthClientSecret}`]: operator.secret,
+  };
+  const pluginCacheDir = core.getInput('plugin-cache-dir');
+  return provisionAwsLab(lab, {
+    outdir: OUTDIR,
+    env,
+    ...(pluginCacheDir ? { pluginCacheDir } : {}),
+    tailscale: createTailscaleApiClient({
+      clientId: tailscale.id,
+      clientSecret: tailscale.secret,
+      tailnet: lab.tailnet.name,
+    }),
+    aws: createAwsClients(lab.region, lab.state.kind === 's3' ? lab.state.region : lab.region),
+    onProgress,
+    log: logLine,
+  });
+}
+
+function setOutputs(outputs: ProvisionOutputs, lab: LabConfig): void {
+  core.setOutput('lab-id', outputs.labId);
+  core.setOutput('cluster-name', outputs.clusterName);
+  core.setOutput('client-instance-id', outputs.clientInstanceId);
+  core.setOutput('client-tailnet-name', outputs.clientTailnetName);
+  core.setOutput('client-tailnet-ip', outputs.clientTailnetIp);
+  core.setOutput('nginx-fqdn', outputs.nginxFqdn);
+  core.setOutput('egress-service', outputs.egressService);
+  core.setOutput(
+    'summary',
+    JSON.stringify({
+      ...outputs,
+      target: lab.target,
+      slot: lab.slot,
+      expiresAt: lab.lifecycle.expiresAt,
+      region: lab.region,
+    }),
+  );
+}
+
+async function writeSummary(
+  lab: LabConfig,
+  outputs: ProvisionOutputs,
+  stacks: StackRun[],
+  totalMs: number,
+): Promise<void> {
+  const cost = estimateHourlyCost(lab);
+  await core.summary
+    .addHeading(`tslab lab ${lab.id} is up (${lab.target})`, 2)
+    .addTable([
+      [
+        { data: 'stack', header: true },
+        { data: 'took', header: true },
+        { data: 'added', header: true },
+        { data: 'changed', header: true },
+        { data: 'destroyed', header: true },
+      ],
+      ...stacks.map((s) => [
+        s.id,
+        `${(s.durationMs / 1000).toFixed(1)} s`,
+        String(s.changes.add),
+        String(s.changes.change),
+        String(s.changes.remove),
+      ]),
+    ])
+    .addRaw(
+      `Total ${(totalMs / 1000).toFixed(1)} s. Expires ${lab.lifecycle.expiresAt} (slot ${lab.slot}).`,
+      true,
+    )
+    .addList([
+      `nginx: ${outputs.nginxFqdn} (split DNS ${lab.cluster.dnsDomain} → ${lab.network.kubeDnsIp})`,
+      `client: ${outputs.clientTailnetName} ${outputs.clientTailnetIp}`,
+      `egress service: ${outputs.egressService}`,
+    ])
+    .addRaw(
+      lab.target === 'aws'
+        ? `Estimated cost: about $${cost.hourlyUsd.toFixed(3)}/h (${cost.lines.map((l) => `${l.item} ${l.hourlyUsd === undefined ? '?' : `$${l.hourlyUsd.toFixed(3)}`}`).join(', ')}).`
+        : 'Local lab: no cloud cost.',
+      true,
+    )
+    .write();
+}

@@ -1,0 +1,17 @@
+// How every tslab action ends: bad input and failures become one clear setFailed line, never a stack trace.
+import * as core from '@actions/core';
+import { errorMessage, LabConfigError } from '../lab/errors.ts';
+
+export async function runAction(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (error instanceof LabConfigError) core.setFailed(`tslab ${name}: invalid input\n${error.message}`);
+    else core.setFailed(`tslab ${name}: ${errorMessage(error)}`);
+  }
+}
+
+/** Progress lines go to the log as they come, so a 15-minute apply is never a silent wait. */
+export function logLine(line: string): void {
+  core.info(line);
+}

@@ -1,0 +1,105 @@
+// Builds the action bundles when a source is newer than them, and runs a bundle exactly as the runner does: inputs
+// as INPUT_* variables, outputs/state/summary through the files the runner names.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ACTION_NAMES = ['provision', 'validate', 'teardown'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'dist' && entry.name !== 'node_modules')
+        newest = Math.max(newest, newestSource(path));
+    } else if (/\.(ts|sh)$/.test(entry.name)) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+export function ensureBundles(): void {
+  const sources = Math.max(newestSource('src'), newestSource('infra'), newestSource('actions'));
+  const stale = ACTION_NAMES.filter((name) => {
+    const bundle = `actions/${name}/dist/index.js`;
+    return !existsSync(bundle) || statSync(bundle).mtimeMs < sources;
+  });
+  if (!stale.length) return;
+  const build = spawnSync(process.execPath, ['scripts/build-actions.js', ...stale], { encoding: 'utf8' });
+  if (build.status !== 0)
+    throw new Error(`building ${stale.join(', ')} failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+export interface ActionRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  durationMs: number;
+}
+
+/** Parses the runner's `name<<DELIMITER … DELIMITER` file format. */
+export function parseRunnerFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]!);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2]!, i + 1);
+      values[heredoc[1]!] = lines.slice(i + 1, end).join('\n');
+      i = end;
+    } else if (lines[i]!.includes('=')) {
+      const [name, ...rest] = lines[i]!.split('=');
+      values[name!] = rest.join('=');
+    }
+  }
+  return values;
+}
+
+export function runAction(
+  name: ActionName,
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+): ActionRun {
+  const dir = mkdtempSync(join(tmpdir(), `tslab-action-${name}-`));
+  const files = {
+    GITHUB_OUTPUT: 'output',
+    GITHUB_STATE: 'state',
+    GITHUB_STEP_SUMMARY: 'summary',
+    GITHUB_ENV: 'env',
+  };
+  for (const file of Object.values(files)) writeFileSync(join(dir, file), '');
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [`actions/${name}/dist/index.js`], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: {
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      RUNNER_TEMP: dir,
+      GITHUB_ACTOR: 'octo-cat',
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/tslab',
+      GITHUB_RUN_ID: '42',
+      ...Object.fromEntries(Object.entries(files).map(([variable, file]) => [variable, join(dir, file)])),
+      ...Object.fromEntries(
+        Object.entries(inputs).map(([input, value]) => [`INPUT_${input.toUpperCase()}`, value]),
+      ),
+      ...env,
+    },
+  });
+  return {
+    exitCode: result.status ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseRunnerFile(readFileSync(join(dir, 'output'), 'utf8')),
+    summary: readFileSync(join(dir, 'summary'), 'utf8'),
+    durationMs: performance.now() - started,
+  };
+}
