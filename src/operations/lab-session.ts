@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { captureStacks, restoreStacks } from '../engine/stack-bundle.ts';
 import type { SynthesizedStack } from '../engine/stack-order.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
-import type { TerraformCli } from '../engine/terraform.ts';
+import type { TerraformRunner } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { labStoreFor, terraformFor, type LabStore, type RunnerOptions } from './lab-store.ts';
 
@@ -12,13 +12,17 @@ export interface LabSessionOptions extends RunnerOptions {
   /** Where stacks are synthesized or restored; one directory per lab below it. */
   outdir: string;
   s3?: S3Client;
+  /** Injected by tests (fault injection); by default the terraform/tofu binary of the lab. */
+  cli?: TerraformRunner;
+  /** Injected by tests; by default S3 beside the state, or the local state dir. */
+  store?: LabStore;
 }
 
 export interface LabSession {
   /** The lab with its local state dir made absolute. */
   lab: LabConfig;
   stacks: SynthesizedStack[];
-  cli: TerraformCli;
+  cli: TerraformRunner;
   store: LabStore;
 }
 
@@ -33,16 +37,16 @@ export async function openLabSession(
 ): Promise<LabSession> {
   const absolute = withAbsoluteStateDir(lab);
   const { stacks } = synth(absolute, `${options.outdir}/${lab.id}`);
-  const store = labStoreFor(absolute, options.s3);
+  const store = options.store ?? labStoreFor(absolute, options.s3);
   await store.saveStacks(lab.id, await captureStacks(stacks));
-  return { lab: absolute, stacks, cli: terraformFor(absolute, options), store };
+  return { lab: absolute, stacks, cli: options.cli ?? terraformFor(absolute, options), store };
 }
 
 /** The stacks provision recorded; none when it never got that far (then there is nothing to destroy). */
 export async function restoreLabSession(lab: LabConfig, options: LabSessionOptions): Promise<LabSession> {
   const absolute = withAbsoluteStateDir(lab);
-  const store = labStoreFor(absolute, options.s3);
+  const store = options.store ?? labStoreFor(absolute, options.s3);
   const bundle = await store.loadStacks(lab.id);
   const stacks = bundle ? await restoreStacks(bundle, `${options.outdir}/${lab.id}-restored`) : [];
-  return { lab: absolute, stacks, cli: terraformFor(absolute, options), store };
+  return { lab: absolute, stacks, cli: options.cli ?? terraformFor(absolute, options), store };
 }

@@ -11,7 +11,8 @@ import type { TailscaleApi } from '../tailscale/api-client.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import { CLIENT_OUTPUTS, INFRA_STACKS } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
-import { labStoreFor } from './lab-store.ts';
+import { labStoreFor, type LabStore } from './lab-store.ts';
+import type { TerraformRunner } from '../engine/terraform.ts';
 import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
 
@@ -26,6 +27,9 @@ export interface AwsRunDeps {
   log?: (line: string) => void;
   routerWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Injected by tests (fault injection): the terraform runner and the manifest/stacks store. */
+  cli?: TerraformRunner;
+  store?: LabStore;
 }
 
 export interface ProvisionOutputs {
@@ -48,7 +52,7 @@ export interface ProvisionResult {
 
 export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   // Before anything is synthesized or recorded: the lab must not take routes another lab on the tailnet has.
-  await refuseRouteConflicts(lab, await labStoreFor(lab, deps.aws.s3).list());
+  await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
   const session = await openLabSession(
     lab,
     {
@@ -56,6 +60,8 @@ export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise
       env: deps.env,
       s3: deps.aws.s3,
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+      ...(deps.cli ? { cli: deps.cli } : {}),
+      ...(deps.store ? { store: deps.store } : {}),
     },
     synthLab,
   );
