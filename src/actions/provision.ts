@@ -3,14 +3,11 @@
 import * as core from '@actions/core';
 import { ProgressReporter } from '../engine/progress.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
-import { createAwsClients } from '../aws/clients.ts';
 import { resolveLab, type LabConfig } from '../lab/config.ts';
 import { estimateHourlyCost } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
-import { upLocalLab } from '../operations/local-up.ts';
-import { provisionAwsLab, type ProvisionOutputs } from '../operations/provision-aws.ts';
-import { createTailscaleApiClient } from '../tailscale/api-client.ts';
+import type { ProvisionOutputs } from '../operations/provision-aws.ts';
 import { localStateDir, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
 import { logLine, runAction } from './run-action.ts';
 
@@ -37,7 +34,9 @@ export async function runProvision(): Promise<void> {
   });
 }
 
+// Each target's code is imported only when used: the bundle starts fast and never loads the other target's SDKs.
 async function provisionLocal(lab: LabConfig, onProgress: ProgressReporter['handle']) {
+  const { upLocalLab } = await import('../operations/local-up.ts');
   const result = await upLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine });
   const outputs: ProvisionOutputs = {
     labId: lab.id,
@@ -56,6 +55,11 @@ async function provisionLocal(lab: LabConfig, onProgress: ProgressReporter['hand
 }
 
 async function provisionAws(lab: LabConfig, secrets: ActionSecrets, onProgress: ProgressReporter['handle']) {
+  const [{ createAwsClients }, { provisionAwsLab }, { createTailscaleApiClient }] = await Promise.all([
+    import('../aws/clients.ts'),
+    import('../operations/provision-aws.ts'),
+    import('../tailscale/api-client.ts'),
+  ]);
   const tailscale = secrets.tailscale!;
   const operator = secrets.operator!;
   const env: NodeJS.ProcessEnv = {

@@ -1,16 +1,11 @@
 // actions/teardown: remove one lab from its id alone (a second run is a no-op), or with mode sweep every lab past
 // its expiry (dry-run by default for manual runs). Lists what was removed in an output and in the summary.
 import * as core from '@actions/core';
-import { createAwsClients } from '../aws/clients.ts';
 import { S3ManifestStore } from '../engine/manifest.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
-import { downLocalLab } from '../operations/local-lab.ts';
-import { sweepExpiredLabs } from '../operations/sweep-labs.ts';
-import { teardownAwsLab } from '../operations/teardown-aws.ts';
-import { createTailscaleApiClient } from '../tailscale/api-client.ts';
 import { localStateDir, readBooleanInput, readLabInput, readSecrets } from './inputs.ts';
 import { logLine, runAction } from './run-action.ts';
 import { ProgressReporter } from '../engine/progress.ts';
@@ -32,6 +27,7 @@ export async function runTeardown(): Promise<void> {
     });
     const onProgress = new ProgressReporter(logLine).handle;
     if (lab.target === 'local') {
+      const { downLocalLab } = await import('../operations/local-lab.ts');
       const result = await downLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine });
       const removed = [
         ...result.stacks.filter((s) => s.outcome === 'destroyed').map((s) => `stack ${s.id}`),
@@ -50,6 +46,7 @@ export async function runTeardown(): Promise<void> {
       ]);
     }
     const tailscale = secrets.tailscale!;
+    const { createAwsClients, createTailscaleApiClient, teardownAwsLab } = await awsModules();
     const report = await teardownAwsLab(lab, {
       outdir: OUTDIR,
       env: {
@@ -99,6 +96,8 @@ async function sweepAction(secrets: ReturnType<typeof readSecrets>): Promise<voi
       },
     ]);
   }
+  const { createAwsClients, createTailscaleApiClient } = await awsModules();
+  const { sweepExpiredLabs } = await import('../operations/sweep-labs.ts');
   const aws = createAwsClients(region, core.getInput('state-region') || region);
   const tailscale = secrets.tailscale!;
   const outcomes = await sweepExpiredLabs({
@@ -130,4 +129,18 @@ async function sweepAction(secrets: ReturnType<typeof readSecrets>): Promise<voi
     .write();
   const failed = outcomes.filter((o) => o.result === 'failed');
   if (failed.length) throw new Error(`could not remove ${failed.map((o) => o.lab).join(', ')}`);
+}
+
+/** The AWS side is imported only when used: the bundle starts fast and a local teardown never loads the SDKs. */
+async function awsModules() {
+  const [clients, tailscale, teardown] = await Promise.all([
+    import('../aws/clients.ts'),
+    import('../tailscale/api-client.ts'),
+    import('../operations/teardown-aws.ts'),
+  ]);
+  return {
+    createAwsClients: clients.createAwsClients,
+    createTailscaleApiClient: tailscale.createTailscaleApiClient,
+    teardownAwsLab: teardown.teardownAwsLab,
+  };
 }

@@ -2,7 +2,6 @@
 // (with the packet paths as a Mermaid diagram) and, on a pull request, the sticky comment. Fails when a check fails.
 import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
-import { createAwsClients } from '../aws/clients.ts';
 import { renderSummaryMarkdown } from '../checks/report.ts';
 import type { ValidationReport } from '../checks/types.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
@@ -10,9 +9,6 @@ import type { LabConfig } from '../lab/config.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
-import { validateLocalLab } from '../operations/local-lab.ts';
-import { validateAwsLab } from '../operations/validate-aws.ts';
-import { createTailscaleApiClient } from '../tailscale/api-client.ts';
 import { localStateDir, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
 import { runAction } from './run-action.ts';
 
@@ -32,7 +28,7 @@ export async function runValidate(): Promise<void> {
       throw new Error(`lab '${lab.id}' has no manifest: was it provisioned (same state-bucket and region)?`);
     const report =
       lab.target === 'local'
-        ? await validateLocalLab(lab, options)
+        ? await (await import('../operations/local-lab.ts')).validateLocalLab(lab, options)
         : await validateAws(lab, secrets, options);
 
     const reportPath =
@@ -64,11 +60,17 @@ function validateOptions() {
   };
 }
 
+// Imported only when used: the bundle starts fast and never loads the other target's SDKs.
 async function validateAws(
   lab: LabConfig,
   secrets: ActionSecrets,
   options: ReturnType<typeof validateOptions>,
 ) {
+  const [{ createAwsClients }, { validateAwsLab }, { createTailscaleApiClient }] = await Promise.all([
+    import('../aws/clients.ts'),
+    import('../operations/validate-aws.ts'),
+    import('../tailscale/api-client.ts'),
+  ]);
   const tailscale = secrets.tailscale!;
   return validateAwsLab(
     lab,

@@ -1,0 +1,33 @@
+// Small helpers for the benchmark scripts: run a command several times, report the median, print a figure line.
+import { spawnSync } from 'node:child_process';
+
+export interface Sample {
+  ms: number;
+  maxRssMb?: number;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Runs `node args` `runs` times; the child prints its own max RSS when asked (see synth-child.ts). */
+export function timeNode(args: string[], runs: number, env: NodeJS.ProcessEnv = {}): Sample[] {
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+    const ms = performance.now() - started;
+    const rss = /maxRssKb=(\d+)/.exec(result.stdout);
+    samples.push({ ms, ...(rss ? { maxRssMb: Number(rss[1]) / 1024 } : {}) });
+  }
+  return samples;
+}
+
+export function report(name: string, value: number, unit: string, budget: number): boolean {
+  const ok = value <= budget;
+  console.log(
+    `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(44)} ${value.toFixed(unit === 'ms' ? 0 : 1).padStart(8)} ${unit}  (budget ${budget} ${unit})`,
+  );
+  return ok;
+}

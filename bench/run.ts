@@ -1,0 +1,139 @@
+// Benchmarks (figures, not tests): synth time and memory, action cold starts, validation with fake latency, a sweep
+// of 1,000 fake labs, and the local lab end to end. Prints one line per figure with its budget from the issues.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { resolveLab } from '../src/lab/config.ts';
+import { validateLab } from '../src/checks/validate-lab.ts';
+import { expiredLabs, scanTaggedLabs } from '../src/sweeper/expired-labs.ts';
+import { sweep } from '../src/sweeper/sweep.ts';
+import { buildManifest } from '../src/engine/manifest.ts';
+import { localPreflight } from '../src/local/preflight.ts';
+import { healthyProbe } from '../test/fakes/fake-probe.ts';
+import { median, report, timeNode } from './measure.ts';
+
+const results: boolean[] = [];
+const only = process.argv.slice(2);
+const want = (name: string) => !only.length || only.includes(name);
+
+if (want('synth')) {
+  const samples = timeNode(['--import', 'tsx', 'bench/synth-child.ts'], 5);
+  results.push(
+    report('full-lab synth, wall (process incl. startup)', median(samples.map((s) => s.ms)), 'ms', 2000),
+  );
+  results.push(report('full-lab synth, peak RSS', median(samples.map((s) => s.maxRssMb ?? 0)), 'MB', 400));
+}
+
+if (want('cold-start')) {
+  const bare = median(timeNode(['-e', ''], 7).map((s) => s.ms));
+  for (const name of ['provision', 'validate', 'teardown']) {
+    const bundle = `actions/${name}/dist/index.js`;
+    if (!existsSync(bundle)) {
+      console.log(`skip ${name} cold start: run npm run build first`);
+      continue;
+    }
+    // No inputs: the action loads, validates, fails fast — load time is what is measured.
+    const ms = median(timeNode([bundle], 7, { INPUT_TARGET: 'local' }).map((s) => s.ms));
+    results.push(report(`${name} bundle cold start (bare node ${bare.toFixed(0)} ms)`, ms, 'ms', 400));
+  }
+}
+
+if (want('validate')) {
+  const lab = resolveLab({ lab: 'bench' });
+  let started = performance.now();
+  await validateLab(lab, healthyProbe(lab), { timeoutMs: 5000 });
+  results.push(report('validate, 11 checks, instant fakes', performance.now() - started, 'ms', 1000));
+  const slow = <T>(value: T) => new Promise<T>((r) => setTimeout(() => r(value), 1000));
+  const base = healthyProbe(lab);
+  const probe = healthyProbe(lab, {
+    connectorStatus: () => base.connectorStatus().then(slow),
+    routerRoutes: () => base.routerRoutes().then(slow),
+    splitDns: () => base.splitDns().then(slow),
+    runOnClient: (s) => base.runOnClient(s).then(slow),
+    runInCluster: (s) => base.runInCluster(s).then(slow),
+    pathToRouter: () => base.pathToRouter().then(slow),
+    egressStatus: () => base.egressStatus().then(slow),
+    exposure: () => base.exposure().then(slow),
+  });
+  started = performance.now();
+  const independent = [
+    'subnet-router.connector-ready',
+    'subnet-router.routes-approved',
+    'subnet-router.split-dns',
+    'subnet-router.dns-resolves',
+    'subnet-router.http',
+    'subnet-router.path',
+    'egress.proxy-ready',
+    'exposure.no-public-endpoints',
+  ];
+  await validateLab(lab, probe, { timeoutMs: 5000, only: independent });
+  results.push(
+    report(
+      `validate, ${independent.length} checks of 1 s fake latency each`,
+      performance.now() - started,
+      'ms',
+      2000,
+    ),
+  );
+}
+
+if (want('sweep')) {
+  const now = new Date('2026-06-01T12:00:00Z');
+  const manifests = Array.from({ length: 1000 }, (_, i) =>
+    buildManifest(
+      resolveLab({
+        lab: `lab-${i}`,
+        slot: i % 64,
+        createdAt: '2026-06-01T00:00:00Z',
+        ttlHours: i % 2 ? 1 : 48,
+      }),
+    ),
+  );
+  const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+  const pages = Array.from({ length: 10 }, (_, p) => ({
+    ResourceTagMappingList: Array.from({ length: 100 }, (_, i) => ({
+      ResourceARN: `arn:aws:ec2:us-east-1:1:vpc/vpc-${p}-${i}`,
+      Tags: [
+        { Key: 'tslab:lab', Value: `lab-${p * 100 + i}` },
+        { Key: 'tslab:expires-at', Value: manifests[p * 100 + i]!.expiresAt },
+      ],
+    })),
+    ...(p < 9 ? { PaginationToken: `p${p + 1}` } : {}),
+  }));
+  for (const page of pages) tagging.on(GetResourcesCommand).resolvesOnce(page);
+  const started = performance.now();
+  const expired = expiredLabs(
+    manifests,
+    await scanTaggedLabs(tagging as unknown as ResourceGroupsTaggingAPIClient),
+    now,
+  );
+  const outcomes = await sweep(expired, { dryRun: false, concurrency: 5, teardown: async () => undefined });
+  results.push(
+    report(
+      `sweep of 1,000 fake labs (${outcomes.length} expired)`,
+      performance.now() - started,
+      'ms',
+      10_000,
+    ),
+  );
+}
+
+if (want('local-lab')) {
+  if (localPreflight().length) {
+    console.log('skip local lab: needs root, the lab packages and network namespaces');
+  } else {
+    const started = performance.now();
+    const run = spawnSync(process.execPath, ['bin/tslab.js', 'lab', '--target', 'local', '--lab', 'bench'], {
+      encoding: 'utf8',
+    });
+    const ms = performance.now() - started;
+    if (run.status !== 0) console.log(run.stdout.slice(-2000), run.stderr.slice(-2000));
+    results.push(report('local lab up + validate + down', ms / 1000, 's', 30));
+  }
+}
+
+process.exitCode = results.every(Boolean) ? 0 : 1;
