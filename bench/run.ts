@@ -79,6 +79,12 @@ if (want('validate')) {
       2000,
     ),
   );
+  // All 11: some read another's evidence (http → source-ip), so the longest chain is two latencies deep.
+  started = performance.now();
+  await validateLab(lab, probe, { timeoutMs: 5000 });
+  console.log(
+    `     validate, all 11 checks of 1 s fake latency: ${Math.round(performance.now() - started)} ms`,
+  );
 }
 
 if (want('sweep')) {
