@@ -32,7 +32,8 @@ async function httpFrom(
   };
   if (response.status !== 200)
     throw new CheckFailure(`expected HTTP 200 from ${url}, got ${response.status}`, evidence);
-  if (!response.body.includes(`tslab-nonce=${nonce}`)) {
+  // Whole-token match: the client's nonce extends the cluster's, and must never pass for it.
+  if (!new RegExp(`tslab-nonce=${nonce}(?![\\w-])`).test(response.body)) {
     throw new CheckFailure(
       `the answer from ${url} does not carry this lab's nonce ${nonce}: another server answered`,
       evidence,

@@ -94,6 +94,21 @@ describe('validation checks', () => {
     expect(byId(report, 'subnet-router.source-ip')).toMatchObject({ status: 'skip' });
   });
 
+  it("does not take the client's own page (its nonce extends the cluster's) for the cluster nginx", async () => {
+    const probe = healthyProbe(lab, {
+      runOnClient: async (script) =>
+        script.includes('getent')
+          ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
+          : {
+              exitCode: 0,
+              stdout: `tslab-nonce=${lab.workloads.clientNonce} remote_addr=10.1.1.1\n${CURL_STATUS_MARKER}200\n`,
+              stderr: '',
+            },
+    });
+    const report = await validateLab(lab, probe, { ...instant, only: ['subnet-router.http'] });
+    expect(byId(report, 'subnet-router.http').error).toMatch(/does not carry this lab's nonce/);
+  });
+
   it('fails source-ip when nginx saw a tailnet address (no SNAT)', async () => {
     const probe = healthyProbe(lab, {
       runOnClient: async (script) =>

@@ -36,7 +36,7 @@ export function renderNginxSite(lab: LabConfig): string {
     access_log ${NGINX_ACCESS_LOG};
     default_type text/plain;
     location / {
-        return 200 "tslab-nonce=${lab.workloads.nonce}\\nhost=${lab.client.hostname}\\nremote_addr=$remote_addr\\n";
+        return 200 "tslab-nonce=${lab.workloads.clientNonce}\\nhost=${lab.client.hostname}\\nremote_addr=$remote_addr\\n";
     }
 }
 `;

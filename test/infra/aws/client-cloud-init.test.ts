@@ -108,7 +108,9 @@ describe('client cloud-init', () => {
     expect(site).toContain('listen 80 default_server;');
     expect(site).not.toMatch(/listen\s+\d+\.\d+\.\d+\.\d+/);
     expect(site).toMatch(
-      new RegExp(`return 200 "[^"]*tslab-nonce=${lab.workloads.nonce}[^"]*remote_addr=\\$remote_addr`),
+      new RegExp(
+        `return 200 "[^"]*tslab-nonce=${lab.workloads.clientNonce}\\\\n[^"]*remote_addr=\\$remote_addr`,
+      ),
     );
     expect(site).toMatch(/access_log \/var\/log\/nginx\/\S+;/);
     const script = file(SETUP_SCRIPT_PATH).content;
