@@ -9,7 +9,7 @@ import type { LabConfig } from '../lab/config.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
-import { localStateDir, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
+import { localStateDir, readBooleanInput, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
 import { runAction } from './run-action.ts';
 
 export async function runValidate(): Promise<void> {
@@ -17,6 +17,7 @@ export async function runValidate(): Promise<void> {
     const target = core.getInput('target') || 'aws';
     const secrets = readSecrets(target === 'aws' ? ['tailscale'] : []);
     const options = validateOptions();
+    const commentOnPr = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
     const { lab, manifest } = await resolveExistingLab(
       readLabInput(),
       (l) => labStoreFor(withAbsoluteStateDir(l)),
@@ -42,6 +43,7 @@ export async function runValidate(): Promise<void> {
       else core.info(line);
     }
     await core.summary.addRaw(renderSummaryMarkdown(report, lab), true).write();
+    if (commentOnPr) await commentOnPullRequest(commentOnPr, lab.id, report, secrets);
     if (!report.passed) core.setFailed(`tslab validate: ${failedIds(report)} failed (report: ${reportPath})`);
   });
 }
@@ -91,4 +93,41 @@ function failedIds(report: ValidationReport): string {
     .filter((c) => c.status === 'fail')
     .map((c) => c.id)
     .join(', ');
+}
+
+function readGithubToken(): string {
+  const token = core.getInput('github-token');
+  if (!token) {
+    throw new LabConfigError([
+      { field: 'github-token', value: '', rule: 'is required when comment-on-pr is true' },
+    ]);
+  }
+  core.setSecret(token);
+  return token;
+}
+
+/** The sticky PR comment and the pr-<n> deployment; outside a pull request there is nothing to comment on. */
+async function commentOnPullRequest(
+  token: string,
+  labId: string,
+  report: ValidationReport,
+  secrets: ActionSecrets,
+): Promise<void> {
+  const github = await import('@actions/github');
+  const { prRunFrom, reportValidation } = await import('../github/pr-environment.ts');
+  const run = prRunFrom(github.context);
+  if (!run) {
+    core.info('comment-on-pr: not a pull_request event, no comment written');
+    return;
+  }
+  const known = [token, secrets.tailscale?.secret, secrets.tailscale?.id].filter((s): s is string =>
+    Boolean(s),
+  );
+  const { comment } = await reportValidation(
+    github.getOctokit(token),
+    { ...run, secrets: known },
+    labId,
+    report,
+  );
+  core.info(`PR #${run.prNumber}: sticky comment ${comment.action}`);
 }

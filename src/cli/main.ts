@@ -101,6 +101,22 @@ export async function main(argv: string[], io = { out: console.log, err: console
       );
   }
 
+  addLabOptions(
+    program
+      .command('doctor')
+      .description(
+        'Check credentials, state bucket, OAuth scopes and tags, engine — before anything is created',
+      ),
+    'aws',
+  )
+    .option('--probe-auth-key', 'also mint a short-lived tagged auth key to prove the OAuth client may')
+    .action(
+      run(async (flags, options) => {
+        const { doctorCommand } = await import('./commands/doctor.ts');
+        await doctorCommand(flags, options['probeAuthKey'] === true, io);
+      }),
+    );
+
   program
     .command('sweep')
     .description('Tear down every lab whose tslab:expires-at has passed')

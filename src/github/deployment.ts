@@ -1,0 +1,79 @@
+// A pull request's lab as a GitHub deployment: environment pr-<n>, its URL the workflow run, success or failure as
+// validation went; when the PR closes, every deployment of that environment is marked inactive.
+import { eachPage, PAGE_SIZE, type GitHubApi, type RepoRef } from './github-api.ts';
+
+export function prEnvironment(prNumber: number): string {
+  return `pr-${prNumber}`;
+}
+
+export interface DeploymentRecord extends RepoRef {
+  /** The commit deployed (the PR head). */
+  ref: string;
+  environment: string;
+  state: 'success' | 'failure';
+  environmentUrl: string;
+  logUrl?: string;
+  description: string;
+}
+
+export async function recordDeployment(
+  api: GitHubApi,
+  record: DeploymentRecord,
+): Promise<{ deploymentId: number }> {
+  const repo = { owner: record.owner, repo: record.repo };
+  const created = await api.rest.repos.createDeployment({
+    ...repo,
+    ref: record.ref,
+    environment: record.environment,
+    description: record.description,
+    // GitHub would otherwise merge the base branch into the ref first, and refuse while any check is pending
+    // (this job is one of them).
+    auto_merge: false,
+    required_contexts: [],
+    transient_environment: true,
+    production_environment: false,
+  });
+  const deploymentId = created.data.id;
+  if (deploymentId === undefined) {
+    // 202: GitHub started an auto-merge instead of creating the deployment.
+    throw new Error(
+      `GitHub did not create a deployment for ${record.environment} (HTTP ${created.status}): ${created.data.message ?? 'no message'}`,
+    );
+  }
+  await api.rest.repos.createDeploymentStatus({
+    ...repo,
+    deployment_id: deploymentId,
+    state: record.state,
+    description: record.description.slice(0, 140),
+    environment_url: record.environmentUrl,
+    ...(record.logUrl ? { log_url: record.logUrl } : {}),
+    // A new successful deployment retires the environment's earlier ones.
+    auto_inactive: true,
+  });
+  return { deploymentId };
+}
+
+/** Marks every deployment of the environment inactive; returns their ids. Idempotent. */
+export async function deactivateEnvironment(
+  api: GitHubApi,
+  target: RepoRef & { environment: string; description?: string },
+): Promise<number[]> {
+  const repo = { owner: target.owner, repo: target.repo };
+  const ids: number[] = [];
+  await eachPage(
+    (page) =>
+      api.rest.repos.listDeployments({ ...repo, environment: target.environment, per_page: PAGE_SIZE, page }),
+    (deployments) => {
+      ids.push(...deployments.map((d) => d.id));
+    },
+  );
+  for (const id of ids) {
+    await api.rest.repos.createDeploymentStatus({
+      ...repo,
+      deployment_id: id,
+      state: 'inactive',
+      description: (target.description ?? 'lab torn down').slice(0, 140),
+    });
+  }
+  return ids;
+}

