@@ -5,7 +5,7 @@ import type { LabProgressEvent, StackOperation } from './progress.ts';
 import { applyOrder, destroyOrder, type SynthesizedStack } from './stack-order.ts';
 import type { ChangeCounts } from './terraform-events.ts';
 import type { TerraformOutputs } from './terraform-outputs.ts';
-import type { TerraformRunner } from './terraform.ts';
+import type { DestroyFlags, TerraformRunner } from './terraform.ts';
 
 /** A stack's terraform run failed; `cause` is the TerraformError (or StateLockedError) behind it. */
 export class StackError extends Error {
@@ -111,7 +111,7 @@ export interface DestroyOptions {
    * Runs before a stack with state is destroyed: where teardown removes what Terraform does not know about (custom
    * resources the operator turns into tailnet devices, ENIs and load balancers that would block the VPC's deletion).
    */
-  beforeDestroy?: (stackId: string) => Promise<void>;
+  beforeDestroy?: (stackId: string) => Promise<DestroyFlags | void>;
   clock?: Clock;
 }
 
@@ -158,10 +158,12 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
         await store.write(manifest);
       }
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
-      await options.beforeDestroy?.(stack.id);
+      const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
       await cli.init(stack.workingDirectory);
-      const changes = await cli.destroy(stack.workingDirectory, (event) =>
-        onProgress({ kind: 'terraform', stack: stack.id, event }),
+      const changes = await cli.destroy(
+        stack.workingDirectory,
+        (event) => onProgress({ kind: 'terraform', stack: stack.id, event }),
+        flags,
       );
       const durationMs = clock.now() - startedAt;
       if (manifest) {

@@ -28,11 +28,21 @@ export interface TerraformCliOptions {
 
 export type EventSink = (event: TerraformEvent) => void;
 
+export interface DestroyFlags {
+  /**
+   * false: destroy from state alone, reading no data source and refreshing nothing — for a stack whose API is out
+   * of reach (a private cluster whose tailnet route is gone).
+   */
+  refresh?: boolean;
+}
+
 /** What the lifecycle needs from terraform; TerraformCli is the real one. */
 export interface TerraformRunner {
   init(dir: string): Promise<void>;
   apply(dir: string, onEvent?: EventSink): Promise<ChangeCounts>;
-  destroy(dir: string, onEvent?: EventSink): Promise<ChangeCounts>;
+  destroy(dir: string, onEvent?: EventSink, options?: DestroyFlags): Promise<ChangeCounts>;
+  /** Forgets resources without touching them (their infrastructure is gone or goes with something else). */
+  stateRm?(dir: string, addresses: readonly string[]): Promise<void>;
   output(dir: string): Promise<TerraformOutputs>;
   /** Resource addresses in the stack's state; empty when there is no state at all. */
   stateList(dir: string): Promise<string[]>;
@@ -92,8 +102,12 @@ export class TerraformCli implements TerraformRunner {
     return this.runWithEvents('apply', dir, onEvent);
   }
 
-  destroy(dir: string, onEvent: EventSink = () => {}): Promise<ChangeCounts> {
-    return this.runWithEvents('destroy', dir, onEvent);
+  destroy(dir: string, onEvent: EventSink = () => {}, options: DestroyFlags = {}): Promise<ChangeCounts> {
+    return this.runWithEvents('destroy', dir, onEvent, options.refresh === false ? ['-refresh=false'] : []);
+  }
+
+  async stateRm(dir: string, addresses: readonly string[]): Promise<void> {
+    if (addresses.length) await this.mustRun(['state', 'rm', '-no-color', ...addresses], dir);
   }
 
   /** Parsed `output -json`. Its stdout holds sensitive values, so it is never echoed, not even in errors. */
@@ -118,11 +132,12 @@ export class TerraformCli implements TerraformRunner {
     command: 'apply' | 'destroy',
     dir: string,
     onEvent: EventSink,
+    extra: readonly string[] = [],
   ): Promise<ChangeCounts> {
     const parser = new UiEventParser();
     const lockTimeout =
       this.lockTimeoutSeconds === undefined ? [] : [`-lock-timeout=${this.lockTimeoutSeconds}s`];
-    const args = [command, '-auto-approve', '-input=false', '-json', '-no-color', ...lockTimeout];
+    const args = [command, '-auto-approve', '-input=false', '-json', '-no-color', ...lockTimeout, ...extra];
     const result = await this.run(args, dir, (line) => {
       for (const event of parser.parseLine(line)) onEvent(event);
     });

@@ -1,5 +1,6 @@
 // deployLab / destroyLab against the real terraform binary (offline: terraform_data only, local backend).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -199,4 +200,44 @@ describe('destroyLab with real terraform', () => {
     expect(again.stacks.map((s) => s.outcome)).toEqual(['skipped', 'skipped']);
     expect(calls.filter((call) => !call.startsWith('delete'))).toEqual([]);
   });
+});
+
+describe('destroy from state alone', () => {
+  it('destroys without reading a broken data source when refresh is off, and state rm forgets a resource', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tslab-refresh-'));
+    const remote = join(dir, 'other.tfstate');
+    writeFileSync(
+      remote,
+      JSON.stringify({
+        version: 4,
+        terraform_version: '1.11.4',
+        serial: 1,
+        lineage: 'x',
+        outputs: { v: { value: '1', type: 'string' } },
+        resources: [],
+      }),
+    );
+    const work = join(dir, 'stack');
+    mkdirSync(work);
+    writeFileSync(
+      join(work, 'main.tf.json'),
+      JSON.stringify({
+        data: { terraform_remote_state: { x: { backend: 'local', config: { path: remote } } } },
+        resource: {
+          terraform_data: { a: { input: '${data.terraform_remote_state.x.outputs}' }, b: { input: 'kept' } },
+        },
+      }),
+    );
+    const cli = new TerraformCli();
+    await cli.init(work);
+    await cli.apply(work);
+    writeFileSync(remote, '{broken'); // the API behind the data source is gone
+    await expect(cli.destroy(work)).rejects.toThrow(/state file|Unsupported/i);
+    await cli.stateRm(work, ['terraform_data.b']);
+    const managed = async () => (await cli.stateList(work)).filter((address) => !address.startsWith('data.'));
+    expect(await managed()).toEqual(['terraform_data.a']);
+    const changes = await cli.destroy(work, () => {}, { refresh: false });
+    expect(changes.remove).toBe(1);
+    expect(await managed()).toEqual([]);
+  }, 60_000);
 });
