@@ -83,6 +83,8 @@ export function nginxManifests(lab: LabConfig): NginxManifests {
       metadata: { name, namespace, labels },
       spec: {
         type: 'ClusterIP',
+        // Pinned (inside the service CIDR's static band) so the DNS check knows the answer to expect.
+        clusterIP: lab.workloads.nginxClusterIp,
         selector,
         ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }],
       },

@@ -1,6 +1,11 @@
 // LabProbe on AWS: the Kubernetes API (through the tailnet), the Tailscale API, and SSM Run Command on the client.
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { runOnInstance } from '../aws/ssm-runner.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
@@ -124,7 +129,7 @@ export class AwsLabProbe implements LabProbe {
 
   async exposure(): Promise<ExposureFacts> {
     const vpcIds = await labVpcIds(this.clients.ec2, this.lab.id);
-    const [loadBalancers, cluster, interfaces] = await Promise.all([
+    const [loadBalancers, cluster, interfaces, natInterfaces] = await Promise.all([
       this.clients.cluster.listLoadBalancerServices(),
       this.clients.eks.send(new DescribeClusterCommand({ name: this.lab.cluster.name })),
       // Every ENI in the lab's VPC, tagged or not: EKS and the VPC CNI create untagged ones.
@@ -133,13 +138,11 @@ export class AwsLabProbe implements LabProbe {
             new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: vpcIds }] }),
           )
         : Promise.resolve({ NetworkInterfaces: [] }),
+      natInterfaceIds(this.clients.ec2, vpcIds, `tslab-${this.lab.id}-nat`),
     ]);
     // NAT is the lab's only way out to the internet and has a public address by design; nothing else may.
     const publicIps = (interfaces.NetworkInterfaces ?? [])
-      .filter((eni) => eni.InterfaceType !== 'natGateway' && eni.Association?.PublicIp)
-      .filter(
-        (eni) => !(eni.TagSet ?? []).some((t) => t.Key === 'Name' && t.Value === `tslab-${this.lab.id}-nat`),
-      )
+      .filter((eni) => eni.Association?.PublicIp && !natInterfaces.has(eni.NetworkInterfaceId ?? ''))
       .map((eni) => eni.Association!.PublicIp!);
     return {
       loadBalancerServices: loadBalancers.map((s) => `${s.namespace}/${s.name}`),
@@ -147,4 +150,36 @@ export class AwsLabProbe implements LabProbe {
       publicIps,
     };
   }
+}
+
+/**
+ * The interfaces of the lab's NAT: its NAT gateways' (whose ENIs carry none of the gateway's tags) or, in NAT-instance
+ * mode, the instance's own. Found from the NAT resources themselves, not from ENI tags or type spellings.
+ */
+async function natInterfaceIds(
+  ec2: EC2Client,
+  vpcIds: string[],
+  natInstanceName: string,
+): Promise<Set<string>> {
+  if (!vpcIds.length) return new Set();
+  const [gateways, instances] = await Promise.all([
+    ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: vpcIds }] })),
+    ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: vpcIds },
+          { Name: 'tag:Name', Values: [natInstanceName] },
+        ],
+      }),
+    ),
+  ]);
+  const ids = [
+    ...(gateways.NatGateways ?? []).flatMap((g) =>
+      (g.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId),
+    ),
+    ...(instances.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)),
+  ];
+  return new Set(ids.filter((id): id is string => Boolean(id)));
 }

@@ -3,7 +3,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { DescribeNetworkInterfacesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { resolveLab } from '../../src/lab/config.ts';
 import { AwsLabProbe } from '../../src/checks/aws-probe.ts';
@@ -79,9 +85,21 @@ beforeEach(async () => {
     .resolves({ cluster: { resourcesVpcConfig: { endpointPublicAccess: false } } });
   ec2 = mockClient(EC2Client);
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1' }] });
+  // As the API returns them: the NAT gateway's ENI is typed 'nat_gateway' and carries none of the gateway's tags.
   ec2.on(DescribeNetworkInterfacesCommand).resolves({
-    NetworkInterfaces: [{ InterfaceType: 'natGateway', Association: { PublicIp: '3.3.3.3' } }],
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: 'eni-nat',
+        InterfaceType: 'nat_gateway' as never,
+        Association: { PublicIp: '3.3.3.3' },
+      },
+      { NetworkInterfaceId: 'eni-node', InterfaceType: 'interface' },
+    ],
   });
+  ec2
+    .on(DescribeNatGatewaysCommand)
+    .resolves({ NatGateways: [{ NatGatewayAddresses: [{ NetworkInterfaceId: 'eni-nat' }] }] });
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   const router = api.addDevice({
     hostname: lab.tailnet.routerHostname,
     tags: ['tag:k8s', lab.tailnet.slotTag],
@@ -164,8 +182,12 @@ describe('validation on AWS (fakes at the boundary)', () => {
   it('flags a public IP on a lab interface but not the NAT gateway', async () => {
     ec2.on(DescribeNetworkInterfacesCommand).resolves({
       NetworkInterfaces: [
-        { InterfaceType: 'natGateway', Association: { PublicIp: '3.3.3.3' } },
-        { InterfaceType: 'interface', Association: { PublicIp: '54.1.2.3' } },
+        {
+          NetworkInterfaceId: 'eni-nat',
+          InterfaceType: 'nat_gateway' as never,
+          Association: { PublicIp: '3.3.3.3' },
+        },
+        { NetworkInterfaceId: 'eni-x', InterfaceType: 'interface', Association: { PublicIp: '54.1.2.3' } },
       ],
     });
     const report = await validateLab(lab, probe(), {
@@ -173,5 +195,30 @@ describe('validation on AWS (fakes at the boundary)', () => {
       only: ['exposure.no-public-endpoints'],
     });
     expect(report.checks[0]!.error).toBe('exposed: public IP 54.1.2.3');
+  });
+
+  it('does not count the NAT instance of nat-mode instance as an exposure', async () => {
+    ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        { Instances: [{ InstanceId: 'i-nat', NetworkInterfaces: [{ NetworkInterfaceId: 'eni-natinst' }] }] },
+      ],
+    });
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({
+      NetworkInterfaces: [
+        {
+          NetworkInterfaceId: 'eni-natinst',
+          InterfaceType: 'interface',
+          Association: { PublicIp: '3.4.5.6' },
+        },
+      ],
+    });
+    const report = await validateLab(lab, probe(), {
+      timeoutMs: 1000,
+      only: ['exposure.no-public-endpoints'],
+    });
+    expect(report.checks[0]).toMatchObject({ status: 'pass', evidence: { publicIps: [] } });
+    const lookup = ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters;
+    expect(lookup).toEqual(expect.arrayContaining([{ Name: 'tag:Name', Values: ['tslab-demo-nat'] }]));
   });
 });
