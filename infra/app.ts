@@ -5,7 +5,7 @@ import { ClientStack } from './stacks/client-stack.ts';
 import { ClusterStack } from './stacks/cluster-stack.ts';
 import { LocalLabStack } from './stacks/local-lab-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
-import { TailnetPolicyStack } from './stacks/tailnet-policy-stack.ts';
+import { TailnetPolicyStack, type TailnetPolicyBackend } from './stacks/tailnet-policy-stack.ts';
 import { WorkloadsStack } from './stacks/workloads-stack.ts';
 import { ClientAuthKey } from './stacks/client-auth-key.ts';
 
@@ -20,6 +20,6 @@ export function addLabStacks(app: App, lab: LabConfig): void {
   new WorkloadsStack(app, lab, { cluster, client });
 }
 
-export function addTailnetPolicyStack(app: App): void {
-  new TailnetPolicyStack(app, 'tailnet-policy', {});
+export function addTailnetPolicyStack(app: App, backend: TailnetPolicyBackend): void {
+  new TailnetPolicyStack(app, 'tailnet-policy', { backend });
 }

@@ -3,7 +3,10 @@
 import * as core from '@actions/core';
 import { ProgressReporter } from '../engine/progress.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
-import { resolveLab, type LabConfig } from '../lab/config.ts';
+import type { LabConfig } from '../lab/config.ts';
+import { withAbsoluteStateDir } from '../engine/state-location.ts';
+import { resolveExistingLab } from '../operations/lab-identity.ts';
+import { labStoreFor } from '../operations/lab-store.ts';
 import { estimateHourlyCost } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
@@ -17,7 +20,11 @@ export async function runProvision(): Promise<void> {
   await runAction('provision', async () => {
     const target = core.getInput('target') || 'aws';
     const secrets = readSecrets(target === 'aws' ? ['tailscale', 'operator'] : []);
-    const lab = resolveLab(readLabInput(), { localStateDir: localStateDir() });
+    // A re-run (every PR push, "re-run failed jobs") keeps the lab's createdAt, slot and expiry: same nonces, same
+    // client user data, so nothing is replaced that did not change.
+    const { lab } = await resolveExistingLab(readLabInput(), (l) => labStoreFor(withAbsoluteStateDir(l)), {
+      localStateDir: localStateDir(),
+    });
     if (lab.target === 'aws' && lab.state.kind !== 's3') {
       throw new LabConfigError([
         { field: 'state-bucket', value: '', rule: 'is required for the aws target' },

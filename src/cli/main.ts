@@ -76,10 +76,22 @@ export async function main(argv: string[], io = { out: console.log, err: console
     .command('synth-policy')
     .description('Write the tailnet policy stack (one per tailnet, applied by an admin)')
     .option('--out <dir>', 'output directory', 'cdktf.out')
+    .option(
+      '--state-bucket <bucket>',
+      'keep its state in this bucket (tslab/tailnet-policy.tfstate) instead of locally',
+    )
+    .option('--region <region>', 'region of the state bucket', 'us-east-1')
     .action(
       run(async (_flags, options) => {
         const { synthPolicyCommand } = await import('./commands/synth.ts');
-        await synthPolicyCommand({ out: String(options['out']) }, io);
+        await synthPolicyCommand(
+          {
+            out: String(options['out']),
+            region: String(options['region']),
+            ...(typeof options['stateBucket'] === 'string' ? { stateBucket: options['stateBucket'] } : {}),
+          },
+          io,
+        );
       }),
     );
 

@@ -1,4 +1,5 @@
 // Synthesizes a lab's stacks (or the tailnet policy stack) into Terraform JSON through the engine.
+import { resolve } from 'node:path';
 import { addLabStacks, addTailnetPolicyStack } from '../../infra/app.ts';
 import { synthesize, type SynthResult } from '../engine/synth.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
@@ -9,6 +10,10 @@ export function synthLab(lab: LabConfig, outdir: string): { lab: LabConfig } & S
   return { lab: absolute, ...synthesize((app) => addLabStacks(app, absolute), outdir) };
 }
 
-export function synthTailnetPolicy(outdir: string): SynthResult {
-  return synthesize((app) => addTailnetPolicyStack(app), outdir);
+/** The tailnet's own stack: state in the bucket (`tslab/tailnet-policy.tfstate`) when given, else a local file. */
+export function synthTailnetPolicy(outdir: string, state?: { bucket: string; region: string }): SynthResult {
+  const backend = state
+    ? { kind: 's3' as const, bucket: state.bucket, region: state.region, key: 'tslab/tailnet-policy.tfstate' }
+    : { kind: 'local' as const, path: resolve('.tslab/state/tailnet-policy.tfstate') };
+  return synthesize((app) => addTailnetPolicyStack(app, backend), outdir);
 }

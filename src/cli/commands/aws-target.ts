@@ -15,9 +15,6 @@ export function createTarget(
   io: { out(line: string): void },
   checkTimeoutMs?: number,
 ): LabTarget {
-  if (lab.state.kind !== 's3') {
-    throw new Error('the aws target keeps state in S3: pass --state-bucket');
-  }
   const deps = (needOperator: boolean): AwsRunDeps => {
     const tailscaleEnv = requireEnv(TAILSCALE_ENV);
     if (needOperator) requireEnv(OPERATOR_ENV);

@@ -6,6 +6,7 @@ import { withAbsoluteStateDir } from '../../engine/state-location.ts';
 import { renderText } from '../../checks/report.ts';
 import type { ValidationReport } from '../../checks/types.ts';
 import type { LabConfig } from '../../lab/config.ts';
+import { WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
 import { resolveExistingLab } from '../../operations/lab-identity.ts';
@@ -30,6 +31,7 @@ export async function labCommand(
   const input = fromStrings(flags);
   // One machine, one default local lab; name others with --lab to run several side by side.
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
+  if (input['target'] !== 'local') requireAwsPrerequisites(verb, input);
   const localStateDir = resolve('.tslab/state');
   const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
     localStateDir,
@@ -87,6 +89,23 @@ export interface LabTarget {
 
 export function progressPrinter(io: Pick<Io, 'out'>) {
   return new ProgressReporter((line) => io.out(line)).handle;
+}
+
+/** Bad input is reported before the manifest is looked up in S3: no cloud call on incomplete settings. */
+function requireAwsPrerequisites(verb: LabVerb, input: Record<string, unknown>): void {
+  if (!input['stateBucket']) {
+    throw new LabConfigError([
+      {
+        field: 'state-bucket',
+        value: '',
+        rule: 'is required for the aws target (state, locks and the lab manifest live there)',
+      },
+    ]);
+  }
+  requireEnv(['TAILSCALE_OAUTH_CLIENT_ID', 'TAILSCALE_OAUTH_CLIENT_SECRET']);
+  if (verb === 'up' || verb === 'lab') {
+    requireEnv(Object.values(WORKLOADS_VARIABLES).map((name) => `TF_VAR_${name}`));
+  }
 }
 
 export function requireEnv(names: readonly string[]): Record<string, string> {

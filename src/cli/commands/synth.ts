@@ -21,8 +21,12 @@ export async function synthCommand(flags: StringLabInput, options: { out: string
   });
 }
 
-export async function synthPolicyCommand(options: { out: string }, io: Io): Promise<void> {
-  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`);
+export async function synthPolicyCommand(
+  options: { out: string; stateBucket?: string; region: string },
+  io: Io,
+): Promise<void> {
+  const state = options.stateBucket ? { bucket: options.stateBucket, region: options.region } : undefined;
+  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`, state);
   for (const stack of stacks)
     io.out(`${stack.id}: ${relative(process.cwd(), stack.workingDirectory)}/cdk.tf.json`);
 }
