@@ -15,7 +15,6 @@ import {
   AssetType,
   Fn,
   TerraformAsset,
-  TerraformOutput,
   TerraformVariable,
   type TerraformStack,
 } from 'cdktf';
@@ -30,7 +29,6 @@ import {
   OPERATOR_CLIENT_SECRET_PATH,
   operatorHelmValues,
 } from '../manifests/operator-values.ts';
-import { DataTailscaleDevice } from '../tailscale/data-device.ts';
 import { TailscaleDnsSplitNameservers } from '../tailscale/dns.ts';
 import { TailscaleProvider } from '../tailscale/provider.ts';
 import { LabStack } from './lab-stack.ts';
@@ -50,9 +48,7 @@ export interface WorkloadsStackDeps {
 
 export { WORKLOADS_VARIABLES } from '../../src/lab/stack-contract.ts';
 
-/** How long the client lookup retries: the client stack's apply returns before tailscaled has joined. */
-const CLIENT_LOOKUP_WAIT = '180s';
-// Both waits together stay under the 15-minute life of the EKS token the helm provider is given at plan time.
+// Both releases' waits together stay under the 15-minute life of the EKS token the helm provider gets at plan time.
 const HELM_TIMEOUT_SECONDS = 300;
 
 export class WorkloadsStack extends LabStack {
@@ -93,11 +89,7 @@ export class WorkloadsStack extends LabStack {
       ],
     });
 
-    const client = new DataTailscaleDevice(this, 'client', {
-      hostname: lab.client.hostname,
-      waitFor: CLIENT_LOOKUP_WAIT,
-    });
-    this.clientTailnetIp = client.ipv4Address;
+    this.clientTailnetIp = vars.clientTailnetIp.stringValue;
 
     const chart = new TerraformAsset(this, 'lab-chart', {
       path: writeChartDirectory(labChartFiles(lab)),
@@ -121,7 +113,6 @@ export class WorkloadsStack extends LabStack {
       nameservers: [lab.network.kubeDnsIp],
     });
 
-    new TerraformOutput(this, 'client_tailnet_ip', { value: this.clientTailnetIp });
   }
 
   private variables(): Record<keyof typeof WORKLOADS_VARIABLES, TerraformVariable> {
@@ -132,6 +123,10 @@ export class WorkloadsStack extends LabStack {
       operatorOauthClientId: new TerraformVariable(this, WORKLOADS_VARIABLES.operatorOauthClientId, {
         type: 'string',
         description: "Operator's OAuth client id",
+      }),
+      clientTailnetIp: new TerraformVariable(this, WORKLOADS_VARIABLES.clientTailnetIp, {
+        type: 'string',
+        description: "The lab client's IPv4 tailnet address (provision passes what it saw online)",
       }),
       operatorOauthClientSecret: secret(
         WORKLOADS_VARIABLES.operatorOauthClientSecret,

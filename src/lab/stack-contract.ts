@@ -14,4 +14,24 @@ export const WORKLOADS_VARIABLES = {
   /** The operator's own OAuth client (tailnet-policy stack outputs). */
   operatorOauthClientId: 'operator_oauth_client_id',
   operatorOauthClientSecret: 'operator_oauth_client_secret',
+  /**
+   * The client's IPv4 tailnet address, as provision's wait for the router saw it online: a lookup by hostname could
+   * pick a stale device of the same name (an earlier, replaced client).
+   */
+  clientTailnetIp: 'client_tailnet_ip',
 } as const;
+
+/** The variables that carry the operator's OAuth client: what a user must export before `tslab up`. */
+export const OPERATOR_CREDENTIAL_VARIABLES = [
+  WORKLOADS_VARIABLES.operatorOauthClientId,
+  WORKLOADS_VARIABLES.operatorOauthClientSecret,
+] as const;
+
+/** Where terraform reads them: the environment of the engine. */
+export const OPERATOR_CREDENTIAL_ENV = OPERATOR_CREDENTIAL_VARIABLES.map((name) => `TF_VAR_${name}`);
+
+/** The CI OAuth client: the tailscale provider and tslab's own API calls read it from here. */
+export const TAILSCALE_CREDENTIAL_ENV = [
+  'TAILSCALE_OAUTH_CLIENT_ID',
+  'TAILSCALE_OAUTH_CLIENT_SECRET',
+] as const;

@@ -6,7 +6,7 @@ import { GetBucketVersioningCommand, HeadBucketCommand, S3Client } from '@aws-sd
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { LabConfig } from '../lab/config.ts';
 import { errorMessage } from '../lab/errors.ts';
-import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../lab/stack-contract.ts';
 import { createTailscaleApiClient, TailscaleApiError, type TailscaleApi } from '../tailscale/api-client.ts';
 
 export interface DoctorResult {
@@ -36,11 +36,8 @@ export const MIN_ENGINE_VERSION = [1, 10] as const;
 
 const SETUP = 'docs/setup.md';
 const POLICY = 'docs/iam/tslab-lab-policy.json';
-export const TAILSCALE_CREDENTIAL_ENV = [
-  'TAILSCALE_OAUTH_CLIENT_ID',
-  'TAILSCALE_OAUTH_CLIENT_SECRET',
-] as const;
-export const OPERATOR_CREDENTIAL_ENV = Object.values(WORKLOADS_VARIABLES).map((name) => `TF_VAR_${name}`);
+export { TAILSCALE_CREDENTIAL_ENV };
+export { OPERATOR_CREDENTIAL_ENV };
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorResult[]> {
   const results: DoctorResult[] = [];

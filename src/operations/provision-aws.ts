@@ -9,9 +9,9 @@ import { estimateHourlyCost, type CostEstimate } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
 import type { AwsClients } from '../aws/clients.ts';
-import { CLIENT_OUTPUTS, INFRA_STACKS } from '../lab/stack-contract.ts';
+import { CLIENT_OUTPUTS, INFRA_STACKS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
-import { labStoreFor, type LabStore } from './lab-store.ts';
+import { labStoreFor, terraformFor, type LabStore } from './lab-store.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
@@ -83,7 +83,20 @@ export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   });
-  const workloads = await deployLab({ ...common, manifest: infra.manifest, only: ['workloads'] });
+  if (!router.tailnetIp) throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
+  // The egress Service targets the client device provision just saw online, not a same-named stale one.
+  const workloadsCli =
+    deps.cli ??
+    terraformFor(session.lab, {
+      env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router.tailnetIp },
+      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+    });
+  const workloads = await deployLab({
+    ...common,
+    cli: workloadsCli,
+    manifest: infra.manifest,
+    only: ['workloads'],
+  });
 
   return {
     lab: session.lab,

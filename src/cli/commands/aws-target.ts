@@ -3,21 +3,18 @@ import type { LabConfig } from '../../lab/config.ts';
 import { provisionAwsLab, type AwsRunDeps } from '../../operations/provision-aws.ts';
 import { teardownAwsLab } from '../../operations/teardown-aws.ts';
 import { validateAwsLab } from '../../operations/validate-aws.ts';
-import { WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
 import { createTailscaleApiClient } from '../../tailscale/api-client.ts';
+import { TAILSCALE_CREDENTIAL_ENV } from '../../lab/stack-contract.ts';
 import { progressPrinter, requireEnv, type LabTarget } from './lab.ts';
-
-export const TAILSCALE_ENV = ['TAILSCALE_OAUTH_CLIENT_ID', 'TAILSCALE_OAUTH_CLIENT_SECRET'] as const;
-export const OPERATOR_ENV = Object.values(WORKLOADS_VARIABLES).map((name) => `TF_VAR_${name}`);
 
 export function createTarget(
   lab: LabConfig,
   io: { out(line: string): void },
   checkTimeoutMs?: number,
 ): LabTarget {
-  const deps = (needOperator: boolean): AwsRunDeps => {
-    const tailscaleEnv = requireEnv(TAILSCALE_ENV);
-    if (needOperator) requireEnv(OPERATOR_ENV);
+  // Present: labCommand checked the environment before any cloud call.
+  const deps = (): AwsRunDeps => {
+    const tailscaleEnv = requireEnv(TAILSCALE_CREDENTIAL_ENV);
     return {
       outdir: '.tslab/synth',
       env: process.env,
@@ -33,12 +30,12 @@ export function createTarget(
   };
   return {
     async up() {
-      const result = await provisionAwsLab(lab, deps(true));
+      const result = await provisionAwsLab(lab, deps());
       io.out(JSON.stringify(result.outputs, null, 2));
       io.out(`estimated cost: $${result.cost.hourlyUsd.toFixed(3)}/h`);
     },
     async validate() {
-      const d = deps(false);
+      const d = deps();
       return validateAwsLab(
         lab,
         { aws: d.aws, tailscale: d.tailscale },
@@ -46,7 +43,7 @@ export function createTarget(
       );
     },
     async down() {
-      const report = await teardownAwsLab(lab, deps(false));
+      const report = await teardownAwsLab(lab, deps());
       for (const warning of report.warnings) io.out(`warning: ${warning}`);
       io.out(
         `lab '${lab.id}' torn down: ${report.devices.length} tailnet device(s), ${report.leftovers.length} leftover(s) removed`,

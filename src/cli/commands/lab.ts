@@ -6,7 +6,7 @@ import { withAbsoluteStateDir } from '../../engine/state-location.ts';
 import { renderText } from '../../checks/report.ts';
 import type { ValidationReport } from '../../checks/types.ts';
 import type { LabConfig } from '../../lab/config.ts';
-import { WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
+import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../../lab/stack-contract.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
 import { resolveExistingLab } from '../../operations/lab-identity.ts';
@@ -102,9 +102,9 @@ function requireAwsPrerequisites(verb: LabVerb, input: Record<string, unknown>):
       },
     ]);
   }
-  requireEnv(['TAILSCALE_OAUTH_CLIENT_ID', 'TAILSCALE_OAUTH_CLIENT_SECRET']);
+  requireEnv(TAILSCALE_CREDENTIAL_ENV);
   if (verb === 'up' || verb === 'lab') {
-    requireEnv(Object.values(WORKLOADS_VARIABLES).map((name) => `TF_VAR_${name}`));
+    requireEnv(OPERATOR_CREDENTIAL_ENV);
   }
 }
 

@@ -119,18 +119,11 @@ describe('workloads stack', () => {
     });
   });
 
-  it('looks the client up by hostname and picks its IPv4 address by shape, not addresses[0]', () => {
-    expect(json.data.tailscale_device.client).toMatchObject({
-      hostname: lab.client.hostname,
-      wait_for: '180s',
-    });
+  it('targets the egress Service at the client address provision saw online, never a lookup by name', () => {
+    expect(json.data?.tailscale_device).toBeUndefined();
     const [set] = labRelease.set as Json[];
-    expect(set).toMatchObject({ name: CLIENT_TAILNET_IP_VALUE, type: 'string' });
-    const expression = set!.value as string;
-    expect(expression).not.toMatch(/addresses\[0\]/);
-    expect(expression).toBe(
-      '${[for address in data.tailscale_device.client.addresses : address if !strcontains(address, ":")][0]}',
-    );
+    expect(set).toMatchObject({ name: CLIENT_TAILNET_IP_VALUE, type: 'string', value: '${var.client_tailnet_ip}' });
+    expect(json.variable.client_tailnet_ip).toMatchObject({ type: 'string' });
   });
 
   it('releases the lab chart from the synthesized asset, after the operator', () => {
