@@ -103,9 +103,12 @@ export class AwsLabProbe implements LabProbe {
   }
 
   async pathToRouter(): Promise<PathInfo> {
-    const result = await this.runOnClient(
-      `tailscale ping -c 5 --until-direct=false '${this.lab.tailnet.routerHostname}'`,
-    );
+    // With replicas the Connector's devices are <prefix>-0, -1, …: ping the first.
+    const router =
+      this.lab.workloads.connectorReplicas > 1
+        ? `${this.lab.tailnet.routerHostname}-0`
+        : this.lab.tailnet.routerHostname;
+    const result = await this.runOnClient(`tailscale ping -c 5 --until-direct=false '${router}'`);
     return parseTailscalePing(`${result.stdout}\n${result.stderr}`);
   }
 

@@ -53,8 +53,8 @@ export const labInputSchema = z
     serviceCidr: z.string().optional(),
     kubernetesVersion: z
       .string()
-      .regex(/^1\.(?:2[89]|3\d)$/, "must be an EKS Kubernetes version such as '1.33' (1.28 or later)")
-      .default('1.33'),
+      .regex(/^1\.(?:2[89]|3\d)$/, "must be an EKS Kubernetes version such as '1.34' (1.28 or later)")
+      .default('1.34'),
     nodeInstanceType: instanceType.default('t3.medium'),
     nodeCount: z
       .number()

@@ -145,6 +145,25 @@ describe('validation on AWS (fakes at the boundary)', () => {
     expect(api.requests.some((r) => r.path.endsWith('/devices') && r.query['fields'] === 'all')).toBe(true);
   });
 
+  it('pings the first replica when the Connector runs several', async () => {
+    const ha = resolveLab({ lab: 'demo', connectorReplicas: 2 }, { now: new Date('2026-01-01T00:00:00Z') });
+    const haProbe = new AwsLabProbe(ha, {
+      cluster,
+      tailscale: createTailscaleApiClient({
+        clientId: api.clientId,
+        clientSecret: api.clientSecret,
+        baseUrl: api.url,
+      }),
+      ssm: ssm as unknown as SSMClient,
+      eks: eks as unknown as EKSClient,
+      ec2: ec2 as unknown as EC2Client,
+      clientInstanceId: 'i-0abc',
+      pollMs: 1,
+    });
+    await haProbe.pathToRouter();
+    expect(clientScripts.at(-1)).toContain("'tslab-demo-router-0'");
+  });
+
   it('fails routes-approved when the service route is advertised but not enabled', async () => {
     const [router] = [
       ...(await createTailscaleApiClient({

@@ -39,6 +39,8 @@ export class EksControlPlane extends Construct {
       // The managed addons below replace the self-managed defaults instead of fighting them over field ownership.
       bootstrapSelfManagedAddons: false,
       enabledClusterLogTypes: [],
+      // A lab never pays extended support ($0.60/h instead of $0.10/h): past standard support EKS upgrades it instead.
+      upgradePolicy: { supportType: 'STANDARD' },
       tags: nameTags(lab, 'cluster'),
       // The role must keep its policy until the cluster (and its ENIs) are gone.
       dependsOn: role.attachments,

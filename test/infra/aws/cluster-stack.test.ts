@@ -37,6 +37,10 @@ describe('cluster stack', () => {
     expect(cidrs).not.toEqual(expect.arrayContaining([lab.network.clusterSubnets[0]]));
   });
 
+  it('stays on standard support, never the extended-support price', () => {
+    expect(eks.upgrade_policy).toEqual({ support_type: 'STANDARD' });
+  });
+
   it('uses the lab service CIDR, its Kubernetes version and its cluster name', () => {
     expect(eks.kubernetes_network_config).toMatchObject({ service_ipv4_cidr: lab.network.serviceCidr });
     expect(eks).toMatchObject({ name: lab.cluster.name, version: lab.cluster.kubernetesVersion });
