@@ -11,13 +11,7 @@ import { dirname, join } from 'node:path';
 import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth/index.js';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider/index.js';
 import { Release } from '@cdktf/provider-helm/lib/release/index.js';
-import {
-  AssetType,
-  Fn,
-  TerraformAsset,
-  TerraformVariable,
-  type TerraformStack,
-} from 'cdktf';
+import { AssetType, Fn, TerraformAsset, TerraformVariable, type TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { LabConfig } from '../../src/lab/config.ts';
@@ -112,7 +106,6 @@ export class WorkloadsStack extends LabStack {
       domain: lab.cluster.dnsDomain,
       nameservers: [lab.network.kubeDnsIp],
     });
-
   }
 
   private variables(): Record<keyof typeof WORKLOADS_VARIABLES, TerraformVariable> {

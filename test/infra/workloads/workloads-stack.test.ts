@@ -122,7 +122,11 @@ describe('workloads stack', () => {
   it('targets the egress Service at the client address provision saw online, never a lookup by name', () => {
     expect(json.data?.tailscale_device).toBeUndefined();
     const [set] = labRelease.set as Json[];
-    expect(set).toMatchObject({ name: CLIENT_TAILNET_IP_VALUE, type: 'string', value: '${var.client_tailnet_ip}' });
+    expect(set).toMatchObject({
+      name: CLIENT_TAILNET_IP_VALUE,
+      type: 'string',
+      value: '${var.client_tailnet_ip}',
+    });
     expect(json.variable.client_tailnet_ip).toMatchObject({ type: 'string' });
   });
 
