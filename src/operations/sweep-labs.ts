@@ -6,7 +6,7 @@ import type { TailscaleApi } from '../tailscale/api-client.ts';
 import { expiredLabs, scanTaggedLabs, type ExpiredLab } from '../sweeper/expired-labs.ts';
 import { sweep, type SweepOutcome } from '../sweeper/sweep.ts';
 import { adoptManifest } from './lab-identity.ts';
-import { teardownAwsLab } from './teardown-aws.ts';
+import { teardownAwsLab, type TeardownDeps } from './teardown-aws.ts';
 
 export interface SweepDeps {
   aws: AwsClients;
@@ -21,6 +21,10 @@ export interface SweepDeps {
   log?: (line: string) => void;
   /** Injected by tests: how one lab is torn down. */
   teardown?: (lab: ExpiredLab) => Promise<string | void>;
+  /** Injected by tests (fault injection) into each lab's teardown: terraform runner, cluster, clock, where to restore. */
+  teardownDeps?: Partial<
+    Pick<TeardownDeps, 'cli' | 'connectCluster' | 'sleep' | 'outdir' | 'operatorCleanupWaitMs'>
+  >;
 }
 
 export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepOutcome[]> {
@@ -53,6 +57,7 @@ async function teardownExpired(
     aws: deps.aws,
     tailscale: deps.tailscale,
     ...(deps.log ? { log: deps.log } : {}),
+    ...deps.teardownDeps,
   });
   return (
     report.warnings.join('; ') || `${report.devices.length} device(s), ${report.leftovers.length} leftover(s)`

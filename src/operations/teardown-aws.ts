@@ -7,7 +7,10 @@ import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import { createLabCluster, type LabCluster } from '../kubernetes/lab-cluster.ts';
 import { TAG_KEYS, type LabConfig } from '../lab/config.ts';
 import { errorMessage } from '../lab/errors.ts';
+import type { ManifestStore } from '../engine/manifest.ts';
 import { removeAwsLeftovers, type Leftover } from '../teardown/aws-leftovers.ts';
+import { isTransientAwsError } from '../teardown/aws-errors.ts';
+import { TeardownIncompleteError, type LeftBehind } from '../teardown/incomplete.ts';
 import { remainingLabDevices, removeLabDevices, type RemovedDevice } from '../teardown/tailnet-devices.ts';
 import { retry } from '../util/retry.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
@@ -31,46 +34,72 @@ export interface TeardownDeps extends AwsRunDeps {
   operatorCleanupWaitMs?: number;
 }
 
-const DEPENDENCY_VIOLATION = /DependencyViolation|has dependencies|in use/i;
+/** Attempts at AWS calls of the teardown itself (leftovers, the final tag query); terraform retries its own. */
+export const AWS_ATTEMPTS = 6;
+export const AWS_BACKOFF_BASE_MS = 5_000;
 
+/**
+ * Runs again from the lab id alone until nothing is left; a second run is a no-op. When a step fails for good it
+ * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
+ */
 export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
   const session = await restoreLabSession(lab, {
     outdir: deps.outdir,
     env: destroyEnv(deps.env),
     s3: deps.aws.s3,
+    ...(deps.cli ? { cli: deps.cli } : {}),
+    ...(deps.store ? { store: deps.store } : {}),
   });
   const warnings: string[] = [];
   const inCluster: string[] = [];
-  let leftovers: Leftover[] = [];
+  // Filled as each goes, so a removal in an attempt that later failed is still reported.
+  const leftovers: Leftover[] = [];
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // Throttling, 5xx and dependencies AWS releases late (ENIs of a deleted load balancer) pass with time.
+  const awsRetry = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
+    retry(fn, {
+      label,
+      maxAttempts: AWS_ATTEMPTS,
+      baseMs: AWS_BACKOFF_BASE_MS,
+      shouldRetry: isTransientAwsError,
+      sleep,
+      ...(deps.log ? { log: deps.log } : {}),
+    });
+  const incomplete = async (error: unknown) =>
+    new TeardownIncompleteError(lab, error, await leftBehind(lab, deps, session.store));
 
-  const destroy = await destroyLab({
-    stacks: session.stacks,
-    cli: session.cli,
-    store: session.store,
-    lab: lab.id,
-    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-    beforeDestroy: async (stackId) => {
-      if (stackId === 'workloads') {
-        inCluster.push(...(await deleteOperatorResources(lab, deps, warnings, sleep)));
-      }
-      if (stackId === 'network') {
-        // The VPC CNI and Kubernetes controllers leave ENIs, load balancers and security groups the VPC cannot be
-        // deleted with; AWS releases ENIs of a deleted load balancer with a delay, hence the retries.
-        leftovers = await retry(() => removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name), {
-          label: `remove leftovers of ${lab.id}`,
-          maxAttempts: 6,
-          baseMs: 5_000,
-          shouldRetry: (error) => DEPENDENCY_VIOLATION.test(errorMessage(error)),
-          sleep,
-          ...(deps.log ? { log: deps.log } : {}),
-        });
-      }
-    },
-  });
-
-  const devices = await removeLabDevices(deps.tailscale, lab.id);
-  const remaining = await taggedResources(deps, lab.id);
+  let destroy: DestroyResult;
+  let devices: RemovedDevice[];
+  try {
+    destroy = await destroyLab({
+      stacks: session.stacks,
+      cli: session.cli,
+      store: session.store,
+      lab: lab.id,
+      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      beforeDestroy: async (stackId) => {
+        if (stackId === 'workloads') {
+          inCluster.push(...(await deleteOperatorResources(lab, deps, warnings, sleep)));
+        }
+        if (stackId === 'network') {
+          // The VPC CNI and Kubernetes controllers leave ENIs, load balancers and security groups the VPC cannot
+          // be deleted with.
+          await awsRetry(`remove leftovers of ${lab.id}`, () =>
+            removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name, {
+              onRemoved: (leftover) => leftovers.push(leftover),
+            }),
+          );
+        }
+      },
+    });
+    // Last, once nothing in the lab can register them again.
+    devices = await removeLabDevices(deps.tailscale, lab.id);
+  } catch (error) {
+    throw await incomplete(error);
+  }
+  const remaining = await awsRetry(`list resources tagged for ${lab.id}`, () =>
+    taggedResources(deps, lab.id),
+  );
   if (remaining.length) {
     warnings.push(
       `still tagged ${TAG_KEYS.lab}=${lab.id}: ${remaining.join(', ')} — rerun teardown, or delete them in the console ` +
@@ -121,10 +150,15 @@ async function deleteOperatorResources(
   }
   const deadline = Date.now() + (deps.operatorCleanupWaitMs ?? 120_000);
   const proxyNames = (hostname: string) => hostname.includes('-router') || hostname.includes('-egress');
-  while (Date.now() < deadline) {
-    const left = (await remainingLabDevices(deps.tailscale, lab.id)).filter(proxyNames);
-    if (!left.length) break;
-    await sleep(5_000);
+  try {
+    while (Date.now() < deadline) {
+      const left = (await remainingLabDevices(deps.tailscale, lab.id)).filter(proxyNames);
+      if (!left.length) break;
+      await sleep(5_000);
+    }
+  } catch (error) {
+    // Only a wait: whatever the operator leaves, the API sweep at the end removes.
+    warnings.push(`could not watch the operator remove its devices (${errorMessage(error)})`);
   }
   return deleted;
 }
@@ -137,6 +171,24 @@ export function destroyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const filled: NodeJS.ProcessEnv = { ...env };
   for (const name of Object.values(WORKLOADS_VARIABLES)) filled[`TF_VAR_${name}`] ??= 'unused-by-destroy';
   return filled;
+}
+
+/** Best effort: each list is read independently, and one that cannot be read is reported as unknown. */
+async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestStore): Promise<LeftBehind> {
+  const attempt = <T>(read: () => Promise<T>): Promise<T | undefined> => read().catch(() => undefined);
+  const manifest = await attempt(() => store.read(lab.id));
+  return {
+    stacks: Object.entries(manifest?.stacks ?? {})
+      .filter(([, record]) => record.status !== 'destroyed')
+      .map(([id, record]) => `${id} (${record.status})`),
+    leftovers: await attempt(async () =>
+      (await removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name, { dryRun: true })).map(
+        (l) => `${l.kind} ${l.id}`,
+      ),
+    ),
+    tailnetDevices: await attempt(() => remainingLabDevices(deps.tailscale, lab.id)),
+    tagged: await attempt(() => taggedResources(deps, lab.id)),
+  };
 }
 
 async function taggedResources(deps: AwsRunDeps, labId: string): Promise<string[]> {

@@ -35,30 +35,44 @@ export async function labVpcIds(ec2: EC2Client, labId: string): Promise<string[]
   return (out.Vpcs ?? []).flatMap((v) => (v.VpcId ? [v.VpcId] : []));
 }
 
+export interface LeftoverOptions {
+  dryRun?: boolean;
+  /** Told of each removal as it happens, so a caller retrying after a failure still knows what went before it. */
+  onRemoved?: (leftover: Leftover) => void;
+}
+
 export async function removeAwsLeftovers(
   clients: LeftoverClients,
   labId: string,
   clusterName: string,
-  options: { dryRun?: boolean } = {},
+  options: LeftoverOptions = {},
 ): Promise<Leftover[]> {
   const removed: Leftover[] = [];
+  const done: Done = (leftover) => {
+    options.onRemoved?.(leftover);
+    removed.push(leftover);
+  };
+  const dryRun = options.dryRun ?? false;
   for (const vpcId of await labVpcIds(clients.ec2, labId)) {
-    removed.push(...(await loadBalancers(clients.elb, vpcId, clusterName, options.dryRun)));
-    removed.push(...(await availableInterfaces(clients.ec2, vpcId, options.dryRun)));
-    removed.push(...(await clusterSecurityGroups(clients.ec2, vpcId, clusterName, options.dryRun)));
+    await loadBalancers(clients.elb, vpcId, clusterName, dryRun, done);
+    await availableInterfaces(clients.ec2, vpcId, dryRun, done);
+    await clusterSecurityGroups(clients.ec2, vpcId, clusterName, dryRun, done);
   }
   return removed;
 }
+
+type Done = (leftover: Leftover) => void;
 
 async function loadBalancers(
   elb: ElasticLoadBalancingV2Client,
   vpcId: string,
   clusterName: string,
-  dryRun = false,
-): Promise<Leftover[]> {
+  dryRun: boolean,
+  done: Done,
+): Promise<void> {
   const all = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
   const inVpc = all.filter((lb) => lb.VpcId === vpcId && lb.LoadBalancerArn);
-  if (!inVpc.length) return [];
+  if (!inVpc.length) return;
   const tags = await elb.send(
     new DescribeTagsCommand({ ResourceArns: inVpc.map((lb) => lb.LoadBalancerArn!) }),
   );
@@ -67,15 +81,18 @@ async function loadBalancers(
       (t) => t.Key === `kubernetes.io/cluster/${clusterName}` || t.Key === 'elbv2.k8s.aws/cluster',
     ),
   );
-  const removed: Leftover[] = [];
   for (const lb of owned) {
     if (!dryRun) await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.ResourceArn }));
-    removed.push({ kind: 'load-balancer', id: lb.ResourceArn!, result: dryRun ? 'would-delete' : 'deleted' });
+    done({ kind: 'load-balancer', id: lb.ResourceArn!, result: dryRun ? 'would-delete' : 'deleted' });
   }
-  return removed;
 }
 
-async function availableInterfaces(ec2: EC2Client, vpcId: string, dryRun = false): Promise<Leftover[]> {
+async function availableInterfaces(
+  ec2: EC2Client,
+  vpcId: string,
+  dryRun: boolean,
+  done: Done,
+): Promise<void> {
   const out = await ec2.send(
     new DescribeNetworkInterfacesCommand({
       Filters: [
@@ -84,26 +101,25 @@ async function availableInterfaces(ec2: EC2Client, vpcId: string, dryRun = false
       ],
     }),
   );
-  const removed: Leftover[] = [];
   for (const eni of out.NetworkInterfaces ?? []) {
     if (!eni.NetworkInterfaceId) continue;
     if (!dryRun)
       await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
-    removed.push({
+    done({
       kind: 'network-interface',
       id: eni.NetworkInterfaceId,
       result: dryRun ? 'would-delete' : 'deleted',
     });
   }
-  return removed;
 }
 
 async function clusterSecurityGroups(
   ec2: EC2Client,
   vpcId: string,
   clusterName: string,
-  dryRun = false,
-): Promise<Leftover[]> {
+  dryRun: boolean,
+  done: Done,
+): Promise<void> {
   const out = await ec2.send(
     new DescribeSecurityGroupsCommand({
       Filters: [
@@ -112,11 +128,9 @@ async function clusterSecurityGroups(
       ],
     }),
   );
-  const removed: Leftover[] = [];
   for (const group of out.SecurityGroups ?? []) {
     if (!group.GroupId || group.GroupName === 'default') continue;
     if (!dryRun) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
-    removed.push({ kind: 'security-group', id: group.GroupId, result: dryRun ? 'would-delete' : 'deleted' });
+    done({ kind: 'security-group', id: group.GroupId, result: dryRun ? 'would-delete' : 'deleted' });
   }
-  return removed;
 }

@@ -1,4 +1,5 @@
 // Removes the lab's devices from the tailnet: what the seed's author deleted by hand in the admin console.
+import { errorMessage } from '../lab/errors.ts';
 import { isLabTailnetHostname } from '../lab/ownership.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
 
@@ -8,6 +9,22 @@ export interface RemovedDevice {
   result: 'deleted' | 'already-gone' | 'would-delete';
 }
 
+/** Some devices could not be removed (the API client already retried throttling and 5xx); the others were. */
+export class DeviceRemovalError extends Error {
+  readonly removed: RemovedDevice[];
+  readonly failed: { hostname: string; reason: string }[];
+
+  constructor(removed: RemovedDevice[], failed: { hostname: string; reason: string }[]) {
+    super(
+      `could not remove tailnet device(s) ${failed.map((f) => `${f.hostname} (${f.reason})`).join(', ')}`,
+    );
+    this.name = 'DeviceRemovalError';
+    this.removed = removed;
+    this.failed = failed;
+  }
+}
+
+/** Tries every device of the lab, so one refused delete does not leave the others behind. */
 export async function removeLabDevices(
   api: Pick<TailscaleApi, 'listDevices' | 'deleteDevice'>,
   labId: string,
@@ -15,11 +32,17 @@ export async function removeLabDevices(
 ): Promise<RemovedDevice[]> {
   const devices = (await api.listDevices()).filter((d) => isLabTailnetHostname(labId, d.hostname));
   const removed: RemovedDevice[] = [];
+  const failed: { hostname: string; reason: string }[] = [];
   for (const device of devices) {
     const id = device.nodeId || device.id;
-    const result = options.dryRun ? 'would-delete' : await api.deleteDevice(id);
-    removed.push({ id, hostname: device.hostname, result });
+    try {
+      const result = options.dryRun ? 'would-delete' : await api.deleteDevice(id);
+      removed.push({ id, hostname: device.hostname, result });
+    } catch (error) {
+      failed.push({ hostname: device.hostname, reason: errorMessage(error) });
+    }
   }
+  if (failed.length) throw new DeviceRemovalError(removed, failed);
   return removed;
 }
 

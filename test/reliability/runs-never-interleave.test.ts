@@ -1,0 +1,166 @@
+// Promise 5: two runs on one lab never interleave. With the real terraform binary and the local backend, a second run
+// on a stack whose state is locked fails at once naming the holder, or waits with a lock timeout; the state and the
+// manifest stay valid either way, and a teardown that meets a running apply waits for it and then removes everything.
+// The gap that remains (a `down` between `up` recording the lab and terraform taking the lock) is reproduced below as
+// an expected failure: see RELIABILITY.md.
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deployLab, destroyLab, StackError } from '../../src/engine/lifecycle.ts';
+import { buildManifest, LocalManifestStore, parseManifest } from '../../src/engine/manifest.ts';
+import { synthesize, type SynthesizedStack } from '../../src/engine/synth.ts';
+import { StateLockedError, TerraformCli } from '../../src/engine/terraform.ts';
+import type { LabConfig } from '../../src/lab/config.ts';
+import { downLocalLab } from '../../src/operations/local-lab.ts';
+import { openLabSession } from '../../src/operations/lab-session.ts';
+import { synthLab } from '../../src/operations/synth-lab.ts';
+import { localLab as engineLab, slowStackApp, tempDir } from '../engine/fixtures/stack-apps.ts';
+import { Figures } from './support/figures.ts';
+import { canRunLocalLab, localLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
+
+const figures = new Figures('runs never interleave');
+afterAll(() => figures.print());
+
+let work: Awaited<ReturnType<typeof tempDir>>;
+let lab: LabConfig;
+let stacks: SynthesizedStack[];
+let store: LocalManifestStore;
+
+beforeEach(async () => {
+  work = await tempDir('interleave');
+  lab = engineLab(work.path, 'interleave');
+  stacks = synthesize(slowStackApp(lab, 3), join(work.path, 'cdktf.out')).stacks;
+  store = new LocalManifestStore(join(work.path, 'state'));
+});
+afterEach(async () => work.remove());
+
+const statePath = () => (stacks[0]!.backend as { path: string }).path;
+
+/** The state file parses and lists `resources` managed resources. */
+function expectValidState(resources: number): void {
+  const state = JSON.parse(readFileSync(statePath(), 'utf8')) as { resources: { mode: string }[] };
+  expect(state.resources.filter((r) => r.mode === 'managed')).toHaveLength(resources);
+}
+
+/** Starts a deploy and resolves once terraform is creating the slow resource, i.e. holds the state lock. */
+async function deployHoldingTheLock(): Promise<{ finished: Promise<unknown> }> {
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const finished = deployLab({
+    stacks,
+    cli: new TerraformCli({ lockTimeoutSeconds: 0 }),
+    store,
+    manifest: buildManifest(lab),
+    onProgress: (event) => {
+      if (event.kind === 'terraform' && event.event.type === 'apply_start') holding();
+    },
+  });
+  await Promise.race([held, finished]);
+  return { finished };
+}
+
+describe('two runs on one lab', () => {
+  it('the second apply fails at once on the state lock, naming its holder; state and manifest stay valid', async () => {
+    const { finished: first } = await deployHoldingTheLock();
+
+    const error = await deployLab({
+      stacks,
+      cli: new TerraformCli({ lockTimeoutSeconds: 0 }),
+      store,
+      manifest: buildManifest(lab),
+    }).catch((e: unknown) => e);
+    await first;
+
+    expect(error).toBeInstanceOf(StackError);
+    const lock = (error as StackError).cause as StateLockedError;
+    expect(lock).toBeInstanceOf(StateLockedError);
+    expect(lock.message).toContain(`locked by ${lock.lock.who}`);
+    expect(lock.lock.who).toMatch(/@/);
+    expect(lock.message).toContain(`force-unlock ${lock.lock.id}`);
+    expectValidState(1);
+    const manifest = parseManifest(
+      readFileSync(join(work.path, 'state', lab.id, 'manifest.json'), 'utf8'),
+      'manifest',
+    );
+    expect(manifest.stacks['slow']?.status).toBe('applied');
+    figures.add('concurrent runs tried');
+    figures.add('concurrent runs kept apart');
+  });
+
+  it('with a lock timeout the second apply waits for the first; both succeed, one after the other', async () => {
+    const order: string[] = [];
+    const first = (await deployHoldingTheLock()).finished.then(() => order.push('first'));
+
+    await deployLab({
+      stacks,
+      cli: new TerraformCli({ lockTimeoutSeconds: 30 }),
+      store,
+      manifest: buildManifest(lab),
+    });
+    order.push('second');
+    await first;
+
+    expect(order).toEqual(['first', 'second']);
+    expectValidState(1);
+    figures.add('concurrent runs tried');
+    figures.add('concurrent runs kept apart');
+  });
+
+  it('a teardown that meets a running apply waits for its lock, then removes everything', async () => {
+    const { finished: up } = await deployHoldingTheLock();
+
+    const down = await destroyLab({
+      stacks,
+      cli: new TerraformCli({ lockTimeoutSeconds: 30 }),
+      store,
+      lab: lab.id,
+    });
+    await up;
+
+    expect(down.stacks).toEqual([
+      expect.objectContaining({ id: 'slow', outcome: 'destroyed', resourcesDestroyed: 1 }),
+    ]);
+    expect(existsSync(statePath())).toBe(false);
+    expect(await store.read(lab.id)).toBeUndefined();
+    figures.add('concurrent runs tried');
+    figures.add('concurrent runs kept apart');
+  });
+});
+
+describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
+  // KNOWN GAP (RELIABILITY.md, promise 5): nothing holds a lab-wide lock from `up` recording the lab to terraform
+  // taking the state lock. A `down` in that window finds no state, deletes the lab's records and sweeps; `up` then
+  // builds the lab anyway, and no later `down` can find its stacks. Remove `.fails` once up and down share a run lock.
+  it.fails(
+    'a down between up recording the lab and its apply still leaves nothing after a final down',
+    async () => {
+      const id = `race${Math.random().toString(36).slice(2, 6)}`;
+      const local = localLab(id);
+      const outdir = join(work.path, 'synth');
+      try {
+        // up, step 1: synthesize and record the stacks, and the manifest (what deployLab writes before terraform).
+        const session = await openLabSession(local, { outdir }, synthLab);
+        await session.store.write(buildManifest(session.lab));
+        // down runs now, while up is between its record and terraform's lock.
+        await downLocalLab(local, { outdir });
+        // up, step 2: terraform applies.
+        await deployLab({
+          stacks: session.stacks,
+          cli: session.cli,
+          store: session.store,
+          manifest: buildManifest(session.lab),
+        });
+        figures.add('concurrent runs tried');
+
+        await downLocalLab(local, { outdir });
+        expect(localRemains(id)).toEqual(NOTHING_LOCAL);
+      } finally {
+        // Whatever the outcome, clean the machine: the gap leaves the lab's state file behind.
+        await downLocalLab(local, { outdir }).catch(() => undefined);
+        await rm(join(STATE_ROOT, id), { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});
