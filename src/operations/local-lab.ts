@@ -15,6 +15,9 @@ import { destroyScript, localTopology } from '../local/topology.ts';
 import { validateLab, type ValidateOptions } from '../checks/validate-lab.ts';
 import type { ValidationReport } from '../checks/types.ts';
 import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
+import { runLocksFor } from './lab-store.ts';
+import { withRunLock, type RunLockOptions, type RunLocks } from '../engine/run-lock.ts';
+import { withAbsoluteStateDir } from '../engine/state-location.ts';
 
 const exec = promisify(execFile);
 /** Bundlers (ncc) turn the URL into a plain path next to the bundle; from source it is a file: URL. */
@@ -26,6 +29,16 @@ function installScript(): string {
 export interface LocalRunOptions extends Pick<LabSessionOptions, 'outdir'> {
   onProgress?: (event: LabProgressEvent) => void;
   log?: (line: string) => void;
+  /** Injected by tests; by default a lock file beside the lab's state. */
+  locks?: RunLocks;
+  /** How long an up or down waits for another run of the same lab (default 5 minutes). */
+  lockWaitMs?: number;
+  /** Set by an up undoing itself: it already holds the lab's run lock. */
+  lockHeld?: boolean;
+}
+
+export function lockWait(options: Pick<LocalRunOptions, 'lockWaitMs'>): RunLockOptions {
+  return { waitMs: options.lockWaitMs ?? 300_000, pollMs: 500 };
 }
 
 /** Checks the machine; as root on Debian/Ubuntu installs missing packages itself, otherwise says what to install. */
@@ -55,6 +68,12 @@ export interface LocalDownResult extends DestroyResult {
 }
 
 export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
+  if (options.lockHeld) return downHoldingLock(lab, options);
+  const locks = options.locks ?? runLocksFor(withAbsoluteStateDir(lab));
+  return withRunLock(locks, lab.id, 'down', lockWait(options), () => downHoldingLock(lab, options));
+}
+
+async function downHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
   const session = await restoreLabSession(lab, { outdir: options.outdir });
   const result = await destroyLab({
     stacks: session.stacks,

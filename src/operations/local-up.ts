@@ -3,11 +3,21 @@ import { deployLab, type DeployResult } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { openLabSession } from './lab-session.ts';
-import { downLocalLab, ensureLocalPrerequisites, type LocalRunOptions } from './local-lab.ts';
+import { withRunLock } from '../engine/run-lock.ts';
+import { withAbsoluteStateDir } from '../engine/state-location.ts';
+import { runLocksFor } from './lab-store.ts';
+import { downLocalLab, ensureLocalPrerequisites, lockWait, type LocalRunOptions } from './local-lab.ts';
 import { synthLab } from './synth-lab.ts';
 
 export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
   await ensureLocalPrerequisites(options.log);
+  const absolute = withAbsoluteStateDir(lab);
+  return withRunLock(options.locks ?? runLocksFor(absolute), lab.id, 'up', lockWait(options), () =>
+    upHoldingLock(lab, options),
+  );
+}
+
+async function upHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
   const session = await openLabSession(lab, { outdir: options.outdir }, synthLab);
   try {
     return await deployLab({
@@ -20,7 +30,7 @@ export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Prom
   } catch (error) {
     // Nothing half-created stays behind: a failed up is undone at once (a later `down` would do the same).
     options.log?.(`up failed; removing what was created`);
-    await downLocalLab(lab, options).catch((cleanup) =>
+    await downLocalLab(lab, { ...options, lockHeld: true }).catch((cleanup) =>
       options.log?.(`cleanup after the failed up also failed: ${String(cleanup)}`),
     );
     throw error;

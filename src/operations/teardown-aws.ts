@@ -4,6 +4,7 @@
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { connectToCluster } from '../aws/eks-access.ts';
 import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
+import type { DestroyFlags } from '../engine/terraform.ts';
 import { createLabCluster, type LabCluster } from '../kubernetes/lab-cluster.ts';
 import { TAG_KEYS, type LabConfig } from '../lab/config.ts';
 import { errorMessage } from '../lab/errors.ts';
@@ -79,7 +80,9 @@ export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promis
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       beforeDestroy: async (stackId) => {
         if (stackId === 'workloads') {
-          inCluster.push(...(await deleteOperatorResources(lab, deps, warnings, sleep)));
+          const { deleted, clusterReachable } = await deleteOperatorResources(lab, deps, warnings, sleep);
+          inCluster.push(...deleted);
+          if (!clusterReachable) return abandonInClusterState(session, warnings);
         }
         if (stackId === 'network') {
           // The VPC CNI and Kubernetes controllers leave ENIs, load balancers and security groups the VPC cannot
@@ -90,6 +93,7 @@ export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promis
             }),
           );
         }
+        return {};
       },
     });
     // Last, once nothing in the lab can register them again.
@@ -118,7 +122,7 @@ async function deleteOperatorResources(
   deps: TeardownDeps,
   warnings: string[],
   sleep: (ms: number) => Promise<void>,
-): Promise<string[]> {
+): Promise<{ deleted: string[]; clusterReachable: boolean }> {
   const deleted: string[] = [];
   try {
     const cluster = deps.connectCluster
@@ -146,7 +150,7 @@ async function deleteOperatorResources(
     warnings.push(
       `could not delete the lab's custom resources in the cluster (${errorMessage(error)}); their tailnet devices are removed through the API instead`,
     );
-    return deleted;
+    return { deleted, clusterReachable: false };
   }
   const deadline = Date.now() + (deps.operatorCleanupWaitMs ?? 120_000);
   const proxyNames = (hostname: string) => hostname.includes('-router') || hostname.includes('-egress');
@@ -160,7 +164,29 @@ async function deleteOperatorResources(
     // Only a wait: whatever the operator leaves, the API sweep at the end removes.
     warnings.push(`could not watch the operator remove its devices (${errorMessage(error)})`);
   }
-  return deleted;
+  return { deleted, clusterReachable: true };
+}
+
+/**
+ * The cluster API is out of reach (the runner is off the tailnet, the client router is gone): the in-cluster releases
+ * cannot be uninstalled, and they go with the cluster anyway. Forget them, and destroy the rest of the stack (split
+ * DNS) from state alone, so the cluster, the client and the network can still be destroyed.
+ */
+async function abandonInClusterState(
+  session: Awaited<ReturnType<typeof restoreLabSession>>,
+  warnings: string[],
+): Promise<DestroyFlags> {
+  const stack = session.stacks.find((s) => s.id === 'workloads');
+  if (!stack || !session.cli.stateRm) return {};
+  const releases = (await session.cli.stateList(stack.workingDirectory)).filter((a) =>
+    a.startsWith('helm_release.'),
+  );
+  await session.cli.stateRm(stack.workingDirectory, releases);
+  warnings.push(
+    `the cluster API was out of reach: ${releases.join(', ') || 'no release'} dropped from state (they go with the ` +
+      'cluster), the rest of the workloads stack destroyed without refresh',
+  );
+  return { refresh: false };
 }
 
 /**

@@ -15,6 +15,9 @@ import type { LabConfig } from '../../src/lab/config.ts';
 import { downLocalLab } from '../../src/operations/local-lab.ts';
 import { openLabSession } from '../../src/operations/lab-session.ts';
 import { synthLab } from '../../src/operations/synth-lab.ts';
+import { LabBusyError, withRunLock } from '../../src/engine/run-lock.ts';
+import { withAbsoluteStateDir } from '../../src/engine/state-location.ts';
+import { runLocksFor } from '../../src/operations/lab-store.ts';
 import { localLab as engineLab, slowStackApp, tempDir } from '../engine/fixtures/stack-apps.ts';
 import { Figures } from './support/figures.ts';
 import { canRunLocalLab, localLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
@@ -129,21 +132,26 @@ describe('two runs on one lab', () => {
 });
 
 describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
-  // KNOWN GAP (RELIABILITY.md, promise 5): nothing holds a lab-wide lock from `up` recording the lab to terraform
-  // taking the state lock. A `down` in that window finds no state, deletes the lab's records and sweeps; `up` then
-  // builds the lab anyway, and no later `down` can find its stacks. Remove `.fails` once up and down share a run lock.
-  it.fails(
-    'a down between up recording the lab and its apply still leaves nothing after a final down',
-    async () => {
-      const id = `race${Math.random().toString(36).slice(2, 6)}`;
-      const local = localLab(id);
-      const outdir = join(work.path, 'synth');
-      try {
-        // up, step 1: synthesize and record the stacks, and the manifest (what deployLab writes before terraform).
+  // Terraform's lock covers one stack while terraform runs; the lab's run lock covers the whole up and down, so a
+  // down can no longer slip in between up recording the lab and its first apply.
+  it('a down during an up waits for it (or fails naming it), and a final down leaves nothing', async () => {
+    const id = `race${Math.random().toString(36).slice(2, 6)}`;
+    const local = localLab(id);
+    const outdir = join(work.path, 'synth');
+    try {
+      await withRunLock(runLocksFor(withAbsoluteStateDir(local)), id, 'up', { waitMs: 0 }, async () => {
+        // up, step 1: synthesize and record the stacks and the manifest (what deployLab writes before terraform).
         const session = await openLabSession(local, { outdir }, synthLab);
         await session.store.write(buildManifest(session.lab));
-        // down runs now, while up is between its record and terraform's lock.
-        await downLocalLab(local, { outdir });
+        // down comes now, while up is between its record and terraform's lock: it must not touch the lab.
+        const busy = await downLocalLab(local, { outdir, lockWaitMs: 300 }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(busy).toBeInstanceOf(LabBusyError);
+        expect(String(busy)).toMatch(new RegExp(`lab '${id}' is busy: up by pid ${process.pid}`));
+        figures.add('concurrent runs tried');
+        figures.add('concurrent runs kept apart');
         // up, step 2: terraform applies.
         await deployLab({
           stacks: session.stacks,
@@ -151,16 +159,12 @@ describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
           store: session.store,
           manifest: buildManifest(session.lab),
         });
-        figures.add('concurrent runs tried');
-
-        await downLocalLab(local, { outdir });
-        expect(localRemains(id)).toEqual(NOTHING_LOCAL);
-      } finally {
-        // Whatever the outcome, clean the machine: the gap leaves the lab's state file behind.
-        await downLocalLab(local, { outdir }).catch(() => undefined);
-        await rm(join(STATE_ROOT, id), { recursive: true, force: true });
-      }
-    },
-    60_000,
-  );
+      });
+      await downLocalLab(local, { outdir });
+      expect(localRemains(id)).toEqual(NOTHING_LOCAL);
+    } finally {
+      await downLocalLab(local, { outdir }).catch(() => undefined);
+      await rm(join(STATE_ROOT, id), { recursive: true, force: true });
+    }
+  }, 60_000);
 });

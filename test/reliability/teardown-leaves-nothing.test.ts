@@ -157,6 +157,28 @@ describe('teardown from the lab id alone leaves nothing, whatever provision left
     figures.add('labs left with nothing after teardown');
   });
 
+  it('with the cluster API out of reach, teardown forgets the in-cluster releases and still removes everything', async () => {
+    world = await LabWorld.start();
+    const lab = world.lab('offnet');
+    await world.provision(lab);
+    world.apiUnreachable = true; // the runner is off the tailnet, or the client router is gone
+    const report = await world.teardown(lab.id);
+    expect(world.leftOf(lab.id)).toEqual({ resources: [], devices: [], splitDns: [], records: [] });
+    const forgotten = world.terraform.calls.find((c) => c.command === 'state rm');
+    expect(forgotten).toMatchObject({
+      stack: 'workloads',
+      addresses: ['helm_release.operator', 'helm_release.lab'],
+    });
+    expect(
+      world.terraform.calls.find((c) => c.command === 'destroy' && c.stack === 'workloads'),
+    ).toMatchObject({
+      refresh: false,
+    });
+    expect(report.warnings.join('\n')).toMatch(/cluster API was out of reach/);
+    figures.add('provision and lock faults injected');
+    figures.add('labs left with nothing after teardown');
+  });
+
   it('a resource terraform never recorded (killed between create and state write) is reported, not hidden', async () => {
     world = await LabWorld.start();
     const lab = world.lab('orphan');

@@ -4,7 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { classifyFailure, TerraformError } from '../../../src/engine/terraform-errors.ts';
-import type { ChangeCounts, EventSink, TerraformRunner } from '../../../src/engine/terraform.ts';
+import type {
+  ChangeCounts,
+  DestroyFlags,
+  EventSink,
+  TerraformRunner,
+} from '../../../src/engine/terraform.ts';
 import { TerraformOutputs } from '../../../src/engine/terraform-outputs.ts';
 import type { CloudModel } from './cloud-model.ts';
 
@@ -37,9 +42,13 @@ export type TerraformFault =
   | { kind: 'lock'; stack: string; operation: 'apply' | 'destroy'; attempts: number };
 
 export interface TerraformCall {
-  command: 'init' | 'apply' | 'destroy' | 'output' | 'state list';
+  command: 'init' | 'apply' | 'destroy' | 'output' | 'state list' | 'state rm';
   lab: string;
   stack: string;
+  /** destroy: false when run from state alone (-refresh=false). */
+  refresh?: boolean;
+  /** state rm: what was forgotten. */
+  addresses?: readonly string[];
 }
 
 interface StackFile {
@@ -94,8 +103,18 @@ export class ModelTerraform implements TerraformRunner {
     return counts;
   }
 
-  async destroy(dir: string, onEvent: EventSink = () => {}): Promise<ChangeCounts> {
+  async stateRm(dir: string, addresses: readonly string[]): Promise<void> {
+    const stack = readStackFile(dir);
+    this.calls.push({ command: 'state rm', lab: stack.lab, stack: stack.stack, addresses });
+    this.writeState(
+      stack,
+      this.readState(stack).filter((entry) => !addresses.includes(entry.address)),
+    );
+  }
+
+  async destroy(dir: string, onEvent: EventSink = () => {}, flags: DestroyFlags = {}): Promise<ChangeCounts> {
     const stack = this.record('destroy', dir);
+    if (flags.refresh === false) this.calls.at(-1)!.refresh = false;
     this.checkLock(stack, 'destroy', dir);
     const state = this.readState(stack);
     const failures: string[] = [];

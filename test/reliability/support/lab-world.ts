@@ -192,7 +192,12 @@ export class LabWorld implements ResourceEffects {
     return this.api.device(id) !== undefined;
   }
 
+  /** The runner cannot reach any cluster API (off the tailnet, the client router gone). */
+  apiUnreachable = false;
+
   async connect(lab: LabConfig): Promise<FakeLabCluster> {
+    if (this.apiUnreachable)
+      throw new Error(`connect ETIMEDOUT: the private endpoint of ${lab.cluster.name}`);
     return this.clusterNamed(lab.cluster.name);
   }
 
@@ -258,6 +263,10 @@ export class LabWorld implements ResourceEffects {
         }
       }
       if (resource.type === 'aws_eks_cluster') {
+        // Whatever Helm installed in the cluster goes with it.
+        for (const release of this.model.all().filter((r) => r.releaseName && r.owner === labId)) {
+          this.model.remove(release.id);
+        }
         // The VPC CNI's ENIs outlive the cluster, detached.
         for (const eni of this.model.all().filter((r) => r.type === 'eni' && r.owner === labId))
           eni.status = 'available';
@@ -268,7 +277,10 @@ export class LabWorld implements ResourceEffects {
         const fake = device && this.api.device(device.id);
         if (fake) fake.connectedToControl = false;
       }
-      if (resource.releaseName) await this.helmUninstall(lab, resource.releaseName);
+      if (resource.releaseName) {
+        if (this.apiUnreachable) throw new Error(`Kubernetes cluster unreachable: ${lab.cluster.name}`);
+        await this.helmUninstall(lab, resource.releaseName);
+      }
       if (resource.type === 'tailscale_dns_split_nameservers')
         delete this.api.splitDns[lab.cluster.dnsDomain];
       this.model.remove(id);
