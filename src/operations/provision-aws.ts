@@ -11,7 +11,8 @@ import type { TailscaleApi } from '../tailscale/api-client.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import { CLIENT_OUTPUTS, INFRA_STACKS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
-import { labStoreFor, terraformFor, type LabStore } from './lab-store.ts';
+import { labStoreFor, runLocksFor, terraformFor, type LabStore } from './lab-store.ts';
+import { withRunLock, type RunLocks } from '../engine/run-lock.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
@@ -30,6 +31,27 @@ export interface AwsRunDeps {
   /** Injected by tests (fault injection): the terraform runner and the manifest/stacks store. */
   cli?: TerraformRunner;
   store?: LabStore;
+  /** Injected by tests; by default the lab's run lock in the state bucket. */
+  locks?: RunLocks;
+  /** How long a run waits for another run of the same lab (default 10 minutes). */
+  lockWaitMs?: number;
+}
+
+/** One provision or teardown of a lab at a time, for its whole length (the workflows' concurrency groups aside). */
+export function withLabRunLock<T>(
+  lab: LabConfig,
+  deps: AwsRunDeps,
+  operation: string,
+  body: () => Promise<T>,
+): Promise<T> {
+  const locks = deps.locks ?? runLocksFor(lab, deps.aws.s3);
+  return withRunLock(
+    locks,
+    lab.id,
+    operation,
+    { waitMs: deps.lockWaitMs ?? 600_000, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+    body,
+  );
 }
 
 export interface ProvisionOutputs {
@@ -51,8 +73,12 @@ export interface ProvisionResult {
 }
 
 export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
-  // Before anything is synthesized or recorded: the lab must not take routes another lab on the tailnet has.
+  // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
   await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
+  return withLabRunLock(lab, deps, 'provision', () => provisionHoldingLock(lab, deps));
+}
+
+async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   const session = await openLabSession(
     lab,
     {

@@ -16,7 +16,7 @@ import { remainingLabDevices, removeLabDevices, type RemovedDevice } from '../te
 import { retry } from '../util/retry.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { restoreLabSession } from './lab-session.ts';
-import type { AwsRunDeps } from './provision-aws.ts';
+import { withLabRunLock, type AwsRunDeps } from './provision-aws.ts';
 
 export interface TeardownReport {
   lab: string;
@@ -44,6 +44,10 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
 export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
+  return withLabRunLock(lab, deps, 'teardown', () => teardownHoldingLock(lab, deps));
+}
+
+async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
   const session = await restoreLabSession(lab, {
     outdir: deps.outdir,
     env: destroyEnv(deps.env),
