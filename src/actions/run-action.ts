@@ -1,13 +1,15 @@
 // How every tslab action ends: bad input and failures become one clear setFailed line, never a stack trace.
 import * as core from '@actions/core';
-import { errorMessage, LabConfigError } from '../lab/errors.ts';
+import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
+import { kebabName } from '../lab/string-inputs.ts';
 
 export async function runAction(name: string, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (error instanceof LabConfigError) core.setFailed(`tslab ${name}: invalid input\n${error.message}`);
-    else core.setFailed(`tslab ${name}: ${errorMessage(error)}`);
+    if (error instanceof LabConfigError) {
+      core.setFailed(`tslab ${name}: invalid input\n${renameFields(error, kebabName).message}`);
+    } else core.setFailed(`tslab ${name}: ${errorMessage(error)}`);
   }
 }
 

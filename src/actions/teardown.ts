@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { S3ManifestStore } from '../engine/manifest.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
 import { LabConfigError } from '../lab/errors.ts';
+import { AWS_REGION } from '../lab/schema.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
 import { localStateDir, readBooleanInput, readLabInput, readSecrets } from './inputs.ts';
@@ -85,6 +86,15 @@ export async function runTeardown(): Promise<void> {
 async function sweepAction(secrets: ReturnType<typeof readSecrets>): Promise<void> {
   const bucket = core.getInput('state-bucket', { required: true });
   const region = core.getInput('region') || 'us-east-1';
+  const stateRegion = core.getInput('state-region') || region;
+  for (const [field, value] of [
+    ['region', region],
+    ['state-region', stateRegion],
+  ] as const) {
+    if (!AWS_REGION.test(value)) {
+      throw new LabConfigError([{ field, value, rule: "must be an AWS region such as 'eu-west-1'" }]);
+    }
+  }
   const dryRun = readBooleanInput('dry-run', true);
   const concurrency = Number(core.getInput('concurrency') || '3');
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10) {
@@ -98,12 +108,13 @@ async function sweepAction(secrets: ReturnType<typeof readSecrets>): Promise<voi
   }
   const { createAwsClients, createTailscaleApiClient } = await awsModules();
   const { sweepExpiredLabs } = await import('../operations/sweep-labs.ts');
-  const aws = createAwsClients(region, core.getInput('state-region') || region);
+  const aws = createAwsClients(region, stateRegion);
   const tailscale = secrets.tailscale!;
   const outcomes = await sweepExpiredLabs({
     aws,
     store: new S3ManifestStore(aws.s3, bucket),
     stateBucket: bucket,
+    stateRegion,
     dryRun,
     concurrency,
     now: new Date(),

@@ -1,7 +1,7 @@
 // The tslab CLI: a thin adapter from flags to the core operations. Exit codes: 0 ok, 1 failed, 2 bad input.
 import { Command, CommanderError, Option } from 'commander';
-import { LabConfigError, errorMessage } from '../lab/errors.ts';
-import { STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
+import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
+import { kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
@@ -48,7 +48,11 @@ export async function main(argv: string[], io = { out: console.log, err: console
       await handler(labFlags(options), options);
     } catch (error) {
       if (error instanceof LabConfigError) {
-        io.err(`tslab: invalid input\n${error.message}`);
+        const named = renameFields(error, (field) => {
+          const kebab = kebabName(field);
+          return kebab === undefined ? undefined : `--${kebab}`;
+        });
+        io.err(`tslab: invalid input\n${named.message}`);
         exitCode = EXIT.badInput;
       } else if (error instanceof OperationFailed) {
         io.err(`tslab: ${error.message}`);
@@ -134,6 +138,7 @@ export async function main(argv: string[], io = { out: console.log, err: console
     .description('Tear down every lab whose tslab:expires-at has passed')
     .option('--region <region>', 'AWS region', 'us-east-1')
     .option('--state-bucket <bucket>', 'bucket holding lab manifests and state')
+    .option('--state-region <region>', 'region of the state bucket (default --region)')
     .option('--dry-run', 'list what would be removed, remove nothing (the default)', true)
     .option('--no-dry-run', 'really remove expired labs')
     .action(

@@ -251,7 +251,10 @@ function findConflicts(
 function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String);
-    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : path.join('.') || '(input)';
+    const dotted = issue.path.map((key, i) =>
+      typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`,
+    );
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : dotted.join('') || '(input)';
     const rule = issue.code === 'unrecognized_keys' ? 'is not a known lab setting' : issue.message;
     return { field, value: issue.code === 'unrecognized_keys' ? undefined : valueAt(input, path), rule };
   });

@@ -16,6 +16,23 @@ export class LabConfigError extends Error {
   }
 }
 
+/**
+ * The same error with each field named as the adapter's user knows it (`--node-count` on the CLI, `node-count` as an
+ * action input); fields `rename` does not know keep their name.
+ */
+export function renameFields(
+  error: LabConfigError,
+  rename: (field: string) => string | undefined,
+): LabConfigError {
+  return new LabConfigError(
+    error.issues.map((issue) => {
+      const [base, index = ''] = /^([^[]+)(\[.*)?$/.exec(issue.field)?.slice(1) ?? [issue.field];
+      const named = base === undefined ? undefined : rename(base);
+      return named === undefined ? issue : { ...issue, field: `${named}${index}` };
+    }),
+  );
+}
+
 export function formatIssue(issue: ConfigIssue): string {
   return `${issue.field}: ${JSON.stringify(issue.value) ?? 'undefined'} — ${issue.rule}`;
 }

@@ -7,6 +7,8 @@ export const ENGINES = ['terraform', 'tofu'] as const;
 export const TARGETS = ['aws', 'local'] as const;
 export const NAT_MODES = ['gateway', 'instance'] as const;
 
+export const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
 const labId = z
   .string({ error: 'is required' })
   .regex(
@@ -38,10 +40,7 @@ export const labInputSchema = z
       .min(0, `must be between 0 and ${SLOT_COUNT - 1}`)
       .max(SLOT_COUNT - 1, `must be between 0 and ${SLOT_COUNT - 1}`)
       .optional(),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-1'")
-      .default('us-east-1'),
+    region: z.string().regex(AWS_REGION, "must be an AWS region such as 'eu-west-1'").default('us-east-1'),
     azs: z
       .array(
         z.string().regex(/^[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name such as 'eu-west-1a'"),

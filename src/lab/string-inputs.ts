@@ -66,3 +66,8 @@ export function fromStrings(values: StringLabInput): Record<string, unknown> {
   if (issues.length) throw new LabConfigError(issues);
   return out;
 }
+
+/** A lab field as an action input or CLI flag is spelled: nodeCount → node-count. */
+export function kebabName(field: string): string | undefined {
+  return field in STRING_FIELDS ? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : undefined;
+}

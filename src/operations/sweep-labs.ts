@@ -1,5 +1,5 @@
 // The janitor: every lab past its tslab:expires-at (by manifest or by tag) is torn down like any other teardown.
-import type { AwsClients } from '../aws/clients.ts';
+import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import type { ManifestStore } from '../engine/manifest.ts';
 import { resolveLab } from '../lab/config.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
@@ -9,9 +9,14 @@ import { adoptManifest } from './lab-identity.ts';
 import { teardownAwsLab, type TeardownDeps } from './teardown-aws.ts';
 
 export interface SweepDeps {
+  /** Clients of the region being swept (its tags) and of the state bucket. */
   aws: AwsClients;
   store: ManifestStore;
   stateBucket: string;
+  /** Region of the state bucket (default the swept region). */
+  stateRegion?: string;
+  /** Clients for a lab in another region (its manifest says where it runs); default createAwsClients. */
+  awsFor?: (region: string) => AwsClients;
   dryRun: boolean;
   now: Date;
   concurrency?: number;
@@ -44,17 +49,24 @@ async function teardownExpired(
   deps: SweepDeps,
 ): Promise<string> {
   if (!deps.tailscale) throw new Error('removing labs needs Tailscale OAuth credentials');
+  const stateRegion = deps.stateRegion ?? deps.aws.region;
   const input = {
     lab: expired.lab,
     region: expired.region ?? deps.aws.region,
     stateBucket: deps.stateBucket,
+    stateRegion,
   };
   const manifest = manifests.find((m) => m.lab === expired.lab);
   const lab = manifest ? adoptManifest(input, manifest) : resolveLab(input);
+  // A lab is torn down where it runs, whatever region the sweep was started for.
+  const aws =
+    lab.region === deps.aws.region
+      ? deps.aws
+      : (deps.awsFor ?? ((region: string) => createAwsClients(region, stateRegion)))(lab.region);
   const report = await teardownAwsLab(lab, {
     outdir: '.tslab/synth-sweep',
     env: deps.env ?? process.env,
-    aws: deps.aws,
+    aws,
     tailscale: deps.tailscale,
     ...(deps.log ? { log: deps.log } : {}),
     ...deps.teardownDeps,

@@ -34,7 +34,7 @@ describe('tslab CLI', () => {
   it('exits 2 on a number that is not one, before anything else', async () => {
     const run = await cli(['synth', '--lab', 'demo', '--node-count', 'many']);
     expect(run.code).toBe(2);
-    expect(run.err).toContain('nodeCount: "many" — must be a whole number');
+    expect(run.err).toContain('--node-count: "many" — must be a whole number');
   });
 
   it('exits 2 when the aws target has no state bucket or credentials, naming what is missing', async () => {

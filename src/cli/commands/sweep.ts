@@ -2,6 +2,7 @@
 import { S3ManifestStore } from '../../engine/manifest.ts';
 import { createAwsClients } from '../../aws/clients.ts';
 import { LabConfigError } from '../../lab/errors.ts';
+import { AWS_REGION } from '../../lab/schema.ts';
 import { sweepExpiredLabs } from '../../operations/sweep-labs.ts';
 import { createTailscaleApiClient } from '../../tailscale/api-client.ts';
 
@@ -13,14 +14,23 @@ export async function sweepCommand(
   if (typeof bucket !== 'string' || !bucket) {
     throw new LabConfigError([
       {
-        field: 'stateBucket',
+        field: '--state-bucket',
         value: bucket ?? '',
         rule: 'is required: the bucket holding the lab manifests',
       },
     ]);
   }
   const region = String(options['region']);
-  const aws = createAwsClients(region);
+  const stateRegion = typeof options['stateRegion'] === 'string' ? options['stateRegion'] : region;
+  for (const [field, value] of [
+    ['--region', region],
+    ['--state-region', stateRegion],
+  ] as const) {
+    if (!AWS_REGION.test(value)) {
+      throw new LabConfigError([{ field, value, rule: "must be an AWS region such as 'eu-west-1'" }]);
+    }
+  }
+  const aws = createAwsClients(region, stateRegion);
   const dryRun = options['dryRun'] !== false;
   const id = process.env['TAILSCALE_OAUTH_CLIENT_ID'];
   const secret = process.env['TAILSCALE_OAUTH_CLIENT_SECRET'];
@@ -29,6 +39,7 @@ export async function sweepCommand(
     ...(id && secret ? { tailscale: createTailscaleApiClient({ clientId: id, clientSecret: secret }) } : {}),
     store: new S3ManifestStore(aws.s3, bucket),
     stateBucket: bucket,
+    stateRegion,
     dryRun,
     now: new Date(),
     log: (line) => io.out(line),
