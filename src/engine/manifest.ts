@@ -135,7 +135,7 @@ export class LocalManifestStore implements ManifestStore, StackBundleStore {
   async saveStacks(lab: string, bundle: StackBundle): Promise<void> {
     assertLabId(lab);
     await mkdir(join(this.dir, lab), { recursive: true });
-    await writeFile(join(this.dir, lab, 'stacks.json'), JSON.stringify(bundle), 'utf8');
+    await writeAtomically(join(this.dir, lab, 'stacks.json'), JSON.stringify(bundle));
   }
 
   async loadStacks(lab: string): Promise<StackBundle | undefined> {
@@ -160,15 +160,8 @@ export class LocalManifestStore implements ManifestStore, StackBundleStore {
   }
 
   async write(manifest: LabManifest): Promise<void> {
-    const file = this.file(manifest.lab);
     await mkdir(join(this.dir, manifest.lab), { recursive: true });
-    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(temp, serialize(manifest), 'utf8');
-      await rename(temp, file);
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await writeAtomically(this.file(manifest.lab), serialize(manifest));
   }
 
   async delete(lab: string): Promise<void> {
@@ -195,6 +188,17 @@ export class LocalManifestStore implements ManifestStore, StackBundleStore {
   private file(lab: string): string {
     assertLabId(lab);
     return join(this.dir, lab, 'manifest.json');
+  }
+}
+
+/** Temp file + rename: a killed run never leaves half a file for teardown to choke on. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, content, 'utf8');
+    await rename(temp, file);
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 
