@@ -61,19 +61,43 @@ export function parseRunnerFile(text: string): Record<string, string> {
   return values;
 }
 
+/** The files the runner hands an action, by the variable naming each. */
+export const RUNNER_FILES = {
+  GITHUB_OUTPUT: 'output',
+  GITHUB_STATE: 'state',
+  GITHUB_STEP_SUMMARY: 'summary',
+  GITHUB_ENV: 'env',
+} as const;
+
+/** What the runner puts in an action's environment: the run's context, its files (emptied) and INPUT_* variables. */
+export function runnerEnvironment(
+  runnerTemp: string,
+  filesDir: string,
+  inputs: Record<string, string>,
+): Record<string, string> {
+  for (const file of Object.values(RUNNER_FILES)) writeFileSync(join(filesDir, file), '');
+  return {
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_ACTOR: 'octo-cat',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/tslab',
+    GITHUB_RUN_ID: '42',
+    ...Object.fromEntries(
+      Object.entries(RUNNER_FILES).map(([variable, file]) => [variable, join(filesDir, file)]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(inputs).map(([input, value]) => [`INPUT_${input.toUpperCase()}`, value]),
+    ),
+  };
+}
+
 export function runAction(
   name: ActionName,
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv = {},
 ): ActionRun {
   const dir = mkdtempSync(join(tmpdir(), `tslab-action-${name}-`));
-  const files = {
-    GITHUB_OUTPUT: 'output',
-    GITHUB_STATE: 'state',
-    GITHUB_STEP_SUMMARY: 'summary',
-    GITHUB_ENV: 'env',
-  };
-  for (const file of Object.values(files)) writeFileSync(join(dir, file), '');
   const started = performance.now();
   const result = spawnSync(process.execPath, [`actions/${name}/dist/index.js`], {
     encoding: 'utf8',
@@ -81,16 +105,7 @@ export function runAction(
     env: {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
-      RUNNER_TEMP: dir,
-      GITHUB_ACTOR: 'octo-cat',
-      GITHUB_EVENT_NAME: 'workflow_dispatch',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_REPOSITORY: 'acme/tslab',
-      GITHUB_RUN_ID: '42',
-      ...Object.fromEntries(Object.entries(files).map(([variable, file]) => [variable, join(dir, file)])),
-      ...Object.fromEntries(
-        Object.entries(inputs).map(([input, value]) => [`INPUT_${input.toUpperCase()}`, value]),
-      ),
+      ...runnerEnvironment(dir, dir, inputs),
       ...env,
     },
   });
@@ -98,8 +113,8 @@ export function runAction(
     exitCode: result.status ?? -1,
     stdout: result.stdout,
     stderr: result.stderr,
-    outputs: parseRunnerFile(readFileSync(join(dir, 'output'), 'utf8')),
-    summary: readFileSync(join(dir, 'summary'), 'utf8'),
+    outputs: parseRunnerFile(readFileSync(join(dir, RUNNER_FILES.GITHUB_OUTPUT), 'utf8')),
+    summary: readFileSync(join(dir, RUNNER_FILES.GITHUB_STEP_SUMMARY), 'utf8'),
     durationMs: performance.now() - started,
   };
 }

@@ -114,8 +114,8 @@ afterEach(async () => {
   await api.close();
 });
 
-function probe(): AwsLabProbe {
-  return new AwsLabProbe(lab, {
+function probe(forLab = lab): AwsLabProbe {
+  return new AwsLabProbe(forLab, {
     cluster,
     tailscale: createTailscaleApiClient({
       clientId: api.clientId,
@@ -147,19 +147,7 @@ describe('validation on AWS (fakes at the boundary)', () => {
 
   it('pings the first replica when the Connector runs several', async () => {
     const ha = resolveLab({ lab: 'demo', connectorReplicas: 2 }, { now: new Date('2026-01-01T00:00:00Z') });
-    const haProbe = new AwsLabProbe(ha, {
-      cluster,
-      tailscale: createTailscaleApiClient({
-        clientId: api.clientId,
-        clientSecret: api.clientSecret,
-        baseUrl: api.url,
-      }),
-      ssm: ssm as unknown as SSMClient,
-      eks: eks as unknown as EKSClient,
-      ec2: ec2 as unknown as EC2Client,
-      clientInstanceId: 'i-0abc',
-      pollMs: 1,
-    });
+    const haProbe = probe(ha);
     await haProbe.pathToRouter();
     expect(clientScripts.at(-1)).toContain("'tslab-demo-router-0'");
   });

@@ -1,10 +1,10 @@
 // Runs an action's entry function in this process as the runner would: inputs as INPUT_* variables, outputs and the
 // job summary in the files the runner names, every line the action prints captured (@actions/core writes them to
 // stdout). Restores the environment and exit code afterwards.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseRunnerFile, RUNNER_FILES, runnerEnvironment } from '../../actions/bundles.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRunnerFile } from '../../actions/bundles.ts';
 
 export interface InProcessRun {
   /** Everything written to stdout: log lines and workflow commands (::add-mask::, ::error::, ...). */
@@ -37,26 +37,10 @@ export async function runActionInProcess(
 ): Promise<InProcessRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tslab-action-'));
   const shared = sharedRunnerFiles();
-  const files = {
-    GITHUB_OUTPUT: 'output',
-    GITHUB_STATE: 'state',
-    GITHUB_STEP_SUMMARY: 'summary',
-    GITHUB_ENV: 'env',
-  };
-  for (const file of Object.values(files)) writeFileSync(join(shared, file), '');
   const savedEnv = { ...process.env };
   for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name];
   Object.assign(process.env, {
-    RUNNER_TEMP: dir,
-    GITHUB_ACTOR: 'octo-cat',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY: 'acme/tslab',
-    GITHUB_RUN_ID: '42',
-    ...Object.fromEntries(Object.entries(files).map(([variable, file]) => [variable, join(shared, file)])),
-    ...Object.fromEntries(
-      Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
-    ),
+    ...runnerEnvironment(dir, shared, inputs),
     ...options.env,
   });
   const chunks: string[] = [];
@@ -78,8 +62,8 @@ export async function runActionInProcess(
     Object.assign(process.env, savedEnv);
     run = {
       stdout: chunks.join(''),
-      outputs: parseRunnerFile(readFileSync(join(shared, 'output'), 'utf8')),
-      summary: readFileSync(join(shared, 'summary'), 'utf8'),
+      outputs: parseRunnerFile(readFileSync(join(shared, RUNNER_FILES.GITHUB_OUTPUT), 'utf8')),
+      summary: readFileSync(join(shared, RUNNER_FILES.GITHUB_STEP_SUMMARY), 'utf8'),
       failed,
       runnerTemp: dir,
     };
