@@ -32,19 +32,28 @@ export async function labCommand(
   // One machine, one default local lab; name others with --lab to run several side by side.
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
   if (input['target'] !== 'local') requireAwsPrerequisites(verb, input);
+  const timeoutMs = checkTimeoutMs(options['checkTimeout']);
   const localStateDir = resolve('.tslab/state');
   const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
     localStateDir,
   });
   const target = lab.target === 'local' ? await import('./local-target.ts') : await import('./aws-target.ts');
-  const runner = target.createTarget(lab, io, checkTimeoutMs(options['checkTimeout']));
+  const runner = target.createTarget(lab, io, timeoutMs);
   const reportFile = typeof options['report'] === 'string' ? options['report'] : undefined;
 
   if (verb === 'up') return runner.up();
   if (verb === 'down') return runner.down();
   if (verb === 'validate') return finishValidation(await runner.validate(), reportFile, io);
 
-  await runner.up();
+  try {
+    await runner.up();
+  } catch (error) {
+    // `lab` owns the whole life of the lab: a failed up is torn down too (a no-op where up undid itself).
+    await runner
+      .down()
+      .catch((cleanup) => io.err(`tslab: teardown after the failed up also failed: ${String(cleanup)}`));
+    throw error;
+  }
   let failure: unknown;
   try {
     await finishValidation(await runner.validate(), reportFile, io);
