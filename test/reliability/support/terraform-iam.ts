@@ -204,6 +204,8 @@ export const TERRAFORM_IAM: Record<string, TerraformPermissions> = {
     mayUse: iam('UntagInstanceProfile'),
   },
   tailscale_tailnet_key: { required: [] },
+  // Built into terraform: the client's identity, whose change renews the key.
+  terraform_data: { required: [] },
 
   // Workloads stack: Helm and Tailscale only; the EKS token is signed locally.
   'data aws_eks_cluster_auth': { required: [] },
