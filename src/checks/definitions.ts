@@ -200,7 +200,7 @@ const egressHttp: CheckDefinition = {
   id: 'egress.http',
   scenario: 'egress',
   title: 'A pod gets HTTP 200 with the client nonce through the egress service',
-  dependsOn: ['egress.proxy-ready'],
+  // Not gated on egress.proxy-ready: it settles on its own, so both run at once and a slow proxy costs one wait.
   settles: true,
   run: ({ lab, probe }) =>
     httpFrom((s) => probe.runInCluster(s), `http://${lab.workloads.egressFqdn}/`, lab.workloads.clientNonce),

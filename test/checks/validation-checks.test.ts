@@ -9,6 +9,14 @@ import { healthyProbe } from '../fakes/fake-probe.ts';
 const lab = resolveLab({ lab: 'demo' }, { now: new Date('2026-01-01T00:00:00Z') });
 const instant = { timeoutMs: 50, initialDelayMs: 1, sleep: async () => {} };
 
+/** The client resolves the nginx FQDN right and gets `body` back over HTTP 200. */
+function clientServing(body: string) {
+  return async (script: string) =>
+    script.includes('getent')
+      ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
+      : { exitCode: 0, stdout: `${body}\n${CURL_STATUS_MARKER}200\n`, stderr: '' };
+}
+
 function byId(report: Awaited<ReturnType<typeof validateLab>>, id: string) {
   const check = report.checks.find((c) => c.id === id);
   if (!check) throw new Error(`no ${id}`);
@@ -84,10 +92,7 @@ describe('validation checks', () => {
 
   it('catches an answer without the lab nonce, and skips the source-ip check that depends on it', async () => {
     const probe = healthyProbe(lab, {
-      runOnClient: async (script) =>
-        script.includes('getent')
-          ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
-          : { exitCode: 0, stdout: `welcome to nginx\n${CURL_STATUS_MARKER}200\n`, stderr: '' },
+      runOnClient: clientServing('welcome to nginx'),
     });
     const report = await validateLab(lab, probe, { ...instant, only: ['subnet-router.source-ip'] });
     expect(byId(report, 'subnet-router.http').error).toMatch(/nonce/);
@@ -96,14 +101,7 @@ describe('validation checks', () => {
 
   it("does not take the client's own page (its nonce extends the cluster's) for the cluster nginx", async () => {
     const probe = healthyProbe(lab, {
-      runOnClient: async (script) =>
-        script.includes('getent')
-          ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
-          : {
-              exitCode: 0,
-              stdout: `tslab-nonce=${lab.workloads.clientNonce} remote_addr=10.1.1.1\n${CURL_STATUS_MARKER}200\n`,
-              stderr: '',
-            },
+      runOnClient: clientServing(`tslab-nonce=${lab.workloads.clientNonce} remote_addr=10.1.1.1`),
     });
     const report = await validateLab(lab, probe, { ...instant, only: ['subnet-router.http'] });
     expect(byId(report, 'subnet-router.http').error).toMatch(/does not carry this lab's nonce/);
@@ -111,14 +109,7 @@ describe('validation checks', () => {
 
   it('fails source-ip when nginx saw a tailnet address (no SNAT)', async () => {
     const probe = healthyProbe(lab, {
-      runOnClient: async (script) =>
-        script.includes('getent')
-          ? { exitCode: 0, stdout: lab.workloads.nginxClusterIp, stderr: '' }
-          : {
-              exitCode: 0,
-              stdout: `tslab-nonce=${lab.workloads.nonce} remote_addr=100.101.2.3\n${CURL_STATUS_MARKER}200\n`,
-              stderr: '',
-            },
+      runOnClient: clientServing(`tslab-nonce=${lab.workloads.nonce} remote_addr=100.101.2.3`),
     });
     const report = await validateLab(lab, probe, { ...instant, only: ['subnet-router.source-ip'] });
     expect(byId(report, 'subnet-router.source-ip').error).toMatch(/not SNATed/);
