@@ -1,6 +1,8 @@
 // The tslab CLI: a thin adapter from flags to the core operations. Exit codes: 0 ok, 1 failed, 2 bad input.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
+import { labFieldDocs, type LabFieldDoc } from '../lab/schema.ts';
 import { kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
@@ -17,52 +19,103 @@ function kebab(field: string): string {
   return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Every lab setting as a flag (--node-count, --vpc-cidr, ...), shared by all lab commands. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** A lab flag's help text, bounds included, from the schema's own metadata (the one place it is written). */
+export function labFlagDescription(doc: LabFieldDoc): string {
+  const bounds = doc.min !== undefined && doc.max !== undefined ? ` (${doc.min}-${doc.max})` : '';
+  return `${doc.description}${bounds}`;
+}
+
+/**
+ * Every lab setting as a flag (--node-count, --vpc-cidr, ...), shared by all lab commands. Description and default
+ * come from the schema; the default is only shown: labFlags passes on what the user typed, so the schema applies its
+ * own defaults (and a lab adopted from its manifest keeps what it was created with).
+ */
 function addLabOptions(command: Command, defaultTarget: 'aws' | 'local'): Command {
-  for (const field of Object.keys(STRING_FIELDS)) {
-    if (field === 'target') continue;
-    command.option(`--${kebab(field)} <value>`);
+  for (const doc of labFieldDocs()) {
+    const option = new Option(
+      `--${kebab(doc.field)} <${doc.field === 'target' ? 'target' : 'value'}>`,
+      labFlagDescription(doc),
+    );
+    if (doc.field === 'target') option.default(defaultTarget, defaultTarget);
+    else if (doc.default !== undefined) option.default(doc.default, doc.default);
+    // Shown as "(default: <what it takes>)"; the empty value is never passed on (see labFlags).
+    else if (doc.unset !== undefined) option.default('', doc.unset);
+    command.addOption(option);
   }
-  command.addOption(new Option('--target <target>', 'aws or local').default(defaultTarget));
   return command;
 }
 
-function labFlags(options: Record<string, unknown>): StringLabInput {
+function labFlags(options: Record<string, unknown>, command: Command): StringLabInput {
   const flags: StringLabInput = {};
   for (const field of Object.keys(STRING_FIELDS) as (keyof StringLabInput)[]) {
     const value = options[field];
+    // --target's default is the command's own (lab: local); the others' are the schema's, which it applies itself.
+    if (field !== 'target' && command.getOptionValueSource(field) === 'default') continue;
     if (typeof value === 'string') flags[field] = value;
   }
   return flags;
 }
 
-export async function main(argv: string[], io = { out: console.log, err: console.error }): Promise<number> {
-  let exitCode: number = EXIT.ok;
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export async function main(
+  argv: string[],
+  io: Io = { out: console.log, err: console.error },
+): Promise<number> {
+  const status = { exitCode: EXIT.ok as number };
+  const program = buildProgram(io, status);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    throw error;
+  }
+  return status.exitCode;
+}
+
+/** The whole command tree; a command's action sets status.exitCode. Exported for the help and option tests. */
+export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: EXIT.ok }): Command {
   const program = new Command('tslab')
     .description('Spin up, validate and tear down the Secure Access with Tailscale on Kubernetes lab')
+    .version(packageVersion(), '-V, --version', 'print the tslab version')
+    .helpOption('-h, --help', 'show help for the command')
+    .helpCommand('help [command]', 'show help for a command')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const run = (handler: Handler) => async (options: Record<string, string | boolean | undefined>) => {
-    try {
-      await handler(labFlags(options), options);
-    } catch (error) {
-      if (error instanceof LabConfigError) {
-        const named = renameFields(error, (field) => {
-          const kebab = kebabName(field);
-          return kebab === undefined ? undefined : `--${kebab}`;
-        });
-        io.err(`tslab: invalid input\n${named.message}`);
-        exitCode = EXIT.badInput;
-      } else if (error instanceof OperationFailed) {
-        io.err(`tslab: ${error.message}`);
-        exitCode = EXIT.failed;
-      } else {
-        io.err(`tslab: ${errorMessage(error)}`);
-        exitCode = EXIT.failed;
+  const run =
+    (handler: Handler) => async (options: Record<string, string | boolean | undefined>, command: Command) => {
+      try {
+        await handler(labFlags(options, command), options);
+      } catch (error) {
+        if (error instanceof LabConfigError) {
+          const named = renameFields(error, (field) => {
+            const kebab = kebabName(field);
+            return kebab === undefined ? undefined : `--${kebab}`;
+          });
+          io.err(`tslab: invalid input\n${named.message}`);
+          status.exitCode = EXIT.badInput;
+        } else if (error instanceof OperationFailed) {
+          io.err(`tslab: ${error.message}`);
+          status.exitCode = EXIT.failed;
+        } else {
+          io.err(`tslab: ${errorMessage(error)}`);
+          status.exitCode = EXIT.failed;
+        }
       }
-    }
-  };
+    };
 
   addLabOptions(
     program.command('synth').description('Write every stack of a lab as Terraform JSON, in apply order'),
@@ -139,7 +192,7 @@ export async function main(argv: string[], io = { out: console.log, err: console
     .option('--region <region>', 'AWS region', 'us-east-1')
     .option('--state-bucket <bucket>', 'bucket holding lab manifests and state')
     .option('--state-region <region>', 'region of the state bucket (default --region)')
-    .option('--dry-run', 'list what would be removed, remove nothing (the default)', true)
+    .option('--dry-run', 'list what would be removed, remove nothing', true)
     .option('--no-dry-run', 'really remove expired labs')
     .action(
       run(async (_flags, options) => {
@@ -148,13 +201,5 @@ export async function main(argv: string[], io = { out: console.log, err: console
       }),
     );
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    }
-    throw error;
-  }
-  return exitCode;
+  return program;
 }
