@@ -116,8 +116,14 @@ export function renderMermaid(report: ValidationReport, lab: LabConfig): string 
     '  netshoot["netshoot pod"]',
     '  egress["egress proxy"]',
     '  clientnginx["client nginx :80 (host network)"]',
-    ...edges.map(([from, to, label]) => `  ${from} -->|${label}| ${to}`),
+    // Labels are quoted: Mermaid 11 rejects '(' in an unquoted edge label ("got 'PS'").
+    ...edges.map(([from, to, label]) => `  ${from} -->|${quoted(label)}| ${to}`),
     ...edges.map(([, , , id], i) => `  linkStyle ${i} stroke:${colour[status(id)]},stroke-width:3px`),
   ];
   return lines.join('\n');
+}
+
+/** A Mermaid string in double quotes; a '"' inside becomes Mermaid's entity code. */
+function quoted(text: string): string {
+  return `"${text.replace(/"/g, '#quot;')}"`;
 }

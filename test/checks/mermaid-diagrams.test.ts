@@ -1,0 +1,61 @@
+// Every Mermaid diagram tslab emits, and the README's, parses with the real Mermaid parser (the one GitHub renders
+// job summaries, PR comments and READMEs with): a diagram Mermaid rejects shows as an error box instead of a picture.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildReport, renderMermaid, renderSummaryMarkdown } from '../../src/checks/report.ts';
+import { CHECKS } from '../../src/checks/definitions.ts';
+import type { CheckResult } from '../../src/checks/types.ts';
+import { resolveLab } from '../../src/lab/config.ts';
+import { mermaidBlocks, mermaidParser, type MermaidParse } from './support/mermaid.ts';
+
+let parse: MermaidParse;
+beforeAll(async () => {
+  parse = await mermaidParser();
+}, 120_000);
+
+const STATUSES = ['pass', 'fail', 'skip'] as const;
+
+function reportFor(target: 'aws' | 'local', pick: (i: number) => CheckResult['status']) {
+  const lab = resolveLab({ lab: 'pr-42', target, stateBucket: 'tslab-state' });
+  const checks: CheckResult[] = CHECKS.map((c, i) => ({
+    id: c.id,
+    scenario: c.id.startsWith('egress') ? 'egress' : 'subnet-router',
+    title: c.id,
+    status: pick(i),
+    durationMs: 1200,
+    attempts: 1,
+    evidence: {},
+    ...(pick(i) === 'fail' ? { error: 'no answer (timeout)' } : {}),
+  }));
+  const now = new Date('2026-11-27T10:00:00Z');
+  return { lab, report: buildReport(lab, target, checks, now, now) };
+}
+
+describe('Mermaid diagrams', () => {
+  it('the parser is the real one: it rejects an unquoted edge label with parentheses', async () => {
+    await expect(parse('flowchart LR\n  a -->|WireGuard (tailnet)| b')).rejects.toThrow(/got 'PS'/);
+    await expect(parse('flowchart LR\n  a -->|"WireGuard (tailnet)"| b')).resolves.toBeTruthy();
+  });
+
+  for (const target of ['aws', 'local'] as const) {
+    it.each(STATUSES)(`the ${target} job summary's topology parses, every check %s`, async (status) => {
+      const { lab, report } = reportFor(target, () => status);
+      const blocks = mermaidBlocks(renderSummaryMarkdown(report, lab));
+      expect(blocks).toHaveLength(1);
+      for (const block of blocks) await expect(parse(block)).resolves.toBeTruthy();
+    });
+  }
+
+  it('the topology parses with mixed results', async () => {
+    const { lab, report } = reportFor('aws', (i) => STATUSES[i % 3]!);
+    await expect(parse(renderMermaid(report, lab))).resolves.toBeTruthy();
+  });
+
+  it("the README's diagrams parse", async () => {
+    const blocks = mermaidBlocks(readFileSync('README.md', 'utf8'));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const [i, block] of blocks.entries()) {
+      await expect(parse(block), `README mermaid block ${i + 1}`).resolves.toBeTruthy();
+    }
+  });
+});
