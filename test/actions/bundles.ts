@@ -97,9 +97,20 @@ export function runAction(
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv = {},
 ): ActionRun {
-  const dir = mkdtempSync(join(tmpdir(), `tslab-action-${name}-`));
+  return runBundle(`actions/${name}/dist/index.js`, inputs, env);
+}
+
+/** Runs a bundle by path; `cwd` is the job's workspace (the runner never starts an action in its own folder). */
+export function runBundle(
+  bundle: string,
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): ActionRun {
+  const dir = mkdtempSync(join(tmpdir(), 'tslab-action-'));
   const started = performance.now();
-  const result = spawnSync(process.execPath, [`actions/${name}/dist/index.js`], {
+  const result = spawnSync(process.execPath, [bundle], {
+    ...(cwd ? { cwd } : {}),
     encoding: 'utf8',
     timeout: 120_000,
     env: {

@@ -59,7 +59,7 @@ describe('cleanup.yml', () => {
     expect(schedule).toHaveLength(1);
     // minute fixed, every hour, every day.
     expect(schedule[0]!.cron).toMatch(/^\d{1,2} \* \* \* \*$/);
-    expect(Object.keys(cleanup.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(Object.keys(cleanup.on).sort()).toEqual(['schedule', 'workflow_call', 'workflow_dispatch']);
   });
 
   it('sweeps with the teardown action in sweep mode', () => {
@@ -75,8 +75,56 @@ describe('cleanup.yml', () => {
       { 'dry-run': false },
       'false',
     ],
-  ] as const)('%s', (_, github, inputs, expected) => {
-    expect(interpolate(cleanup, String(sweep.with?.['dry-run']), { github, inputs })).toBe(expected);
+    // Called from another repository's scheduled workflow: the event is the caller's, the inputs are the call's.
+    ['a call removes by default', { event_name: 'schedule', trigger: 'workflow_call' }, {}, 'false'],
+    [
+      'a call with dry-run true only lists',
+      { event_name: 'schedule', trigger: 'workflow_call' },
+      { 'dry-run': true },
+      'true',
+    ],
+  ] as const)(
+    '%s',
+    (_, { trigger, ...github }: { event_name: string; trigger?: string }, inputs, expected) => {
+      expect(
+        interpolate(cleanup, String(sweep.with?.['dry-run']), {
+          github,
+          inputs,
+          ...(trigger ? { trigger } : {}),
+        }),
+      ).toBe(expected);
+    },
+  );
+
+  it("sweeps the caller's bucket and region when called, and this repository's variables otherwise", () => {
+    const where = (scenario: Parameters<typeof interpolate>[2]) =>
+      ['region', 'state-bucket', 'state-region'].map((key) =>
+        interpolate(cleanup, String(sweep.with?.[key]), scenario),
+      );
+    const vars = { TSLAB_REGION: 'eu-west-1', TSLAB_STATE_BUCKET: 'ours', TSLAB_STATE_REGION: 'eu-west-2' };
+    expect(where({ github: { event_name: 'schedule' }, vars })).toEqual(['eu-west-1', 'ours', 'eu-west-2']);
+    expect(where({ github: { event_name: 'schedule' } })).toEqual(['us-east-1', '', '']);
+    expect(
+      where({
+        github: { event_name: 'schedule' },
+        trigger: 'workflow_call',
+        inputs: { region: 'ap-south-1', 'state-bucket': 'theirs' },
+        vars,
+      }),
+    ).toEqual(['ap-south-1', 'theirs', 'eu-west-2']);
+  });
+
+  it('requires the state bucket and the AWS role and Tailscale secrets of a caller', () => {
+    const call = cleanup.on['workflow_call'] as {
+      inputs: Record<string, { required?: boolean }>;
+      secrets: Record<string, { required?: boolean }>;
+    };
+    expect(call.inputs['state-bucket']?.required).toBe(true);
+    expect(Object.keys(call.secrets).sort()).toEqual([
+      'TSLAB_AWS_ROLE_ARN',
+      'TSLAB_TAILSCALE_OAUTH_CLIENT_ID',
+      'TSLAB_TAILSCALE_OAUTH_CLIENT_SECRET',
+    ]);
   });
 
   it('declares a boolean dry-run input defaulting to true', () => {

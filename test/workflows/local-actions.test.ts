@@ -1,5 +1,5 @@
-// The workflows run the repository's own actions (./actions/<name>), whose bundles are not committed: each job
-// must build them first, and may pass only inputs the action declares.
+// The workflows run the repository's own actions (./actions/<name>), whose bundles are not committed to main: each
+// job builds the one action it runs (or, on a release commit, uses its bundle) and passes only declared inputs.
 import { describe, expect, it } from 'vitest';
 import { PINNED_ACTIONS } from './pinned-actions.ts';
 import { loadWorkflows, localAction, type Step } from './workflow-files.ts';
@@ -22,6 +22,9 @@ function firstBefore(steps: Step[], before: number, test: (step: Step) => boolea
   return -1;
 }
 
+/** Workflows other repositories call, whose checkout may be a release commit. */
+const RELEASED_CHECKOUT = ['lab-reusable.yml', 'cleanup.yml'];
+
 const isAction = (name: string) => (step: Step) => step.uses === `${name}@${PINNED_ACTIONS[name]!.sha}`;
 const runs = (command: string) => (step: Step) => step.run?.trim() === command;
 
@@ -33,15 +36,34 @@ describe('local actions', () => {
   });
 
   it.each(localUses.map((u) => [`${u.where} → ${u.step.uses}`, u] as const))(
-    '%s follows checkout, setup-node 24 with the npm cache, npm ci and npm run build, in that order',
-    (_, { steps, index }) => {
+    '%s follows checkout, setup-node 24 with the npm cache, npm ci and a build of that one action, in that order',
+    (_, { steps, index, step }) => {
+      const name = step.uses!.slice('./actions/'.length);
       const checkout = firstBefore(steps, index, isAction('actions/checkout'));
       const node = firstBefore(steps, index, isAction('actions/setup-node'), checkout);
       const install = firstBefore(steps, index, runs('npm ci'), node);
-      const build = firstBefore(steps, index, runs('npm run build'), install);
+      const build = firstBefore(steps, index, runs(`npm run build -- ${name}`), install);
       const missing = Object.entries({ checkout, node, install, build }).filter(([, i]) => i < 0);
       expect(missing.map(([name]) => `${name} missing or out of order`)).toEqual([]);
       expect(steps[node]!.with).toMatchObject({ 'node-version': 24, cache: 'npm' });
+    },
+  );
+
+  it.each(localUses.map((u) => [`${u.where} → ${u.step.uses}`, u] as const))(
+    '%s uses a released bundle as it is where a release can be checked out, and builds otherwise',
+    (where, { steps, index, step }) => {
+      const name = step.uses!.slice('./actions/'.length);
+      const checkout = firstBefore(steps, index, isAction('actions/checkout'));
+      const preparation = steps
+        .slice(checkout + 1, index)
+        .filter((s) => s.uses?.startsWith('actions/setup-node@') || s.run?.includes('npm '));
+      const conditions = new Set(preparation.map((s) => s.if));
+      // A reusable workflow may run a release commit (job.workflow_sha), which carries actions/*/dist.
+      const callable = RELEASED_CHECKOUT.some((file) => where.startsWith(`${file} `));
+      expect([...conditions]).toEqual(
+        callable ? [`hashFiles('actions/${name}/dist/index.js') == ''`] : [undefined],
+      );
+      expect(preparation.length).toBe(3);
     },
   );
 

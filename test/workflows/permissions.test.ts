@@ -1,7 +1,15 @@
 // Least privilege for the GITHUB_TOKEN: read-only by default, the OIDC token only where a role is assumed, comment
 // and deployment writes only where they are made.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadWorkflows, permissionsOf, workflow, type Job, type Workflow } from './workflow-files.ts';
+import {
+  loadWorkflows,
+  permissionsOf,
+  workflow,
+  WORKFLOW_DIR,
+  type Job,
+  type Workflow,
+} from './workflow-files.ts';
 
 const workflows = loadWorkflows();
 const AWS_CREDENTIALS = 'aws-actions/configure-aws-credentials';
@@ -68,12 +76,23 @@ describe('workflow permissions', () => {
     expect(jobs(workflow('pr-environment.yml')).filter(([, job]) => writesToPullRequest(job)).length).toBe(2);
   });
 
-  it('never grant write on contents, and list every scope a job gets (no write-all)', () => {
+  it('never grant write on contents, but to the release job that pushes tags, and list every scope (no write-all)', () => {
+    const writers: string[] = [];
     for (const { file, workflow: wf } of workflows) {
       for (const [id, job] of jobs(wf)) {
-        expect(permissionsOf(job)['contents'] ?? 'read', `${file} ${id}`).toBe('read');
+        const contents = permissionsOf(job)['contents'] ?? 'read';
+        expect(['read', 'write'], `${file} ${id}`).toContain(contents);
+        if (contents === 'write') writers.push(`${file} ${id}`);
       }
     }
+    expect(writers).toEqual(['release.yml release']);
+  });
+
+  it('give the release job no secret and no cloud role: only the run token, handed to one git push', () => {
+    const text = readFileSync(`${WORKFLOW_DIR}/release.yml`, 'utf8');
+    expect(text).not.toMatch(/secrets\./);
+    expect(assumesRole(workflow('release.yml').jobs['release']!)).toBe(false);
+    expect(Object.keys(workflow('release.yml').on)).toEqual(['push']);
   });
 
   it('keep the checkout token out of the workspace (persist-credentials: false)', () => {

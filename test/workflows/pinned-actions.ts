@@ -5,8 +5,6 @@
 // - inputs: each action's action.yml (tailscale/github-action, hashicorp/setup-terraform, opentofu/setup-opentofu
 //   read in their repositories; checkout, setup-node and configure-aws-credentials as actionlint 1.7.7's
 //   action dataset lists them), narrowed to inputs present across the versions read.
-// tailscale/github-action v4.x (node24) exists, but no commit of a v4 tag could be verified here, so the composite
-// v3.3.0 is pinned.
 
 export interface PinnedAction {
   sha: string;
@@ -57,10 +55,15 @@ export const PINNED_ACTIONS: Readonly<Record<string, PinnedAction>> = {
       'token',
     ],
   },
+  // Both node24 releases; SHAs and inputs read in the repositories themselves at these commits (tag v6.2.3 and
+  // tag v4.1.3). tailscale/github-action v4 fails the step when `tailscale up` keeps failing (v3.3.0's retry loop
+  // ended in `sleep`, exit 0) and logs the runner out of the tailnet in a post step.
   'aws-actions/configure-aws-credentials': {
-    sha: 'a03048d87541d1d9fcf2ecf528a4a65ba9bd7838',
-    version: 'v5.0.0',
+    sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c',
+    version: 'v6.2.3',
     inputs: [
+      'action-timeout-s',
+      'allowed-account-ids',
       'audience',
       'aws-region',
       'mask-aws-account-id',
@@ -71,17 +74,24 @@ export const PINNED_ACTIONS: Readonly<Record<string, PinnedAction>> = {
     ],
   },
   'tailscale/github-action': {
-    sha: '6cae46e2d796f265265cfcf628b72a32b4d7cade',
-    version: 'v3.3.0',
+    sha: '780049a30b6ff5c378a9e7b389d15ece7a204888',
+    version: 'v4.1.3',
     inputs: [
+      'args',
+      'audience',
       'authkey',
+      'hostname',
       'oauth-client-id',
       'oauth-secret',
+      'ping',
+      'retry',
+      'sha256sum',
+      'statedir',
       'tags',
-      'version',
-      'args',
       'tailscaled-args',
-      'hostname',
+      'timeout',
+      'use-cache',
+      'version',
     ],
   },
   'hashicorp/setup-terraform': {

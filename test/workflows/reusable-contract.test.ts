@@ -38,13 +38,46 @@ describe('lab-reusable.yml', () => {
     }
   });
 
-  it('checks tslab itself out in every job, so the local actions exist in a caller’s workspace', () => {
-    for (const [id, job] of Object.entries(reusable.jobs)) {
-      const checkout = job.steps?.find((s) => s.uses?.startsWith('actions/checkout@'));
-      expect(checkout?.with?.['repository'], id).toBe('${{ inputs.tslab-repository || github.repository }}');
-      expect(checkout?.with?.['ref'], id).toBe('${{ inputs.tslab-ref }}');
-    }
-  });
+  describe.each(['lab-reusable.yml', 'cleanup.yml'])(
+    '%s checks out, in every job, the tslab revision the caller pinned',
+    (file) => {
+      const called = workflow(file);
+      const checkouts = Object.entries(called.jobs).map(([id, job]) => {
+        const step = job.steps?.find((s) => s.uses?.startsWith('actions/checkout@'));
+        return { id, repository: String(step?.with?.['repository']), ref: String(step?.with?.['ref']) };
+      });
+      const checkedOut = (scenario: Parameters<typeof interpolate>[2]) =>
+        checkouts.map(({ repository, ref }) => [
+          interpolate(called, repository, scenario),
+          interpolate(called, ref, scenario),
+        ]);
+      const caller = { repository: 'someone/app', event_name: 'push' };
+      const pinned = { workflow_repository: 'acme/tslab', workflow_sha: 'a'.repeat(40) };
+
+      it('by default: the repository and commit `uses: acme/tslab/…@v1` resolved to', () => {
+        expect(checkouts.length).toBeGreaterThan(0);
+        for (const pair of checkedOut({ github: caller, trigger: 'workflow_call', job: pinned }))
+          expect(pair).toEqual(['acme/tslab', 'a'.repeat(40)]);
+      });
+
+      it('without job.workflow_* (GitHub Enterprise Server): the caller, at its default branch', () => {
+        for (const pair of checkedOut({ github: caller, trigger: 'workflow_call', job: {} }))
+          expect(pair).toEqual(['someone/app', '']);
+      });
+
+      it('with tslab-repository and tslab-ref set: exactly those', () => {
+        const inputs = { 'tslab-repository': 'mirror/tslab', 'tslab-ref': 'v1.2.3' };
+        for (const pair of checkedOut({ github: caller, trigger: 'workflow_call', job: pinned, inputs }))
+          expect(pair).toEqual(['mirror/tslab', 'v1.2.3']);
+      });
+
+      it('with only tslab-repository set: its default branch, never a commit of another repository', () => {
+        const inputs = { 'tslab-repository': 'mirror/tslab' };
+        for (const pair of checkedOut({ github: caller, trigger: 'workflow_call', job: pinned, inputs }))
+          expect(pair).toEqual(['mirror/tslab', '']);
+      });
+    },
+  );
 
   it('names runners on the tailnet so teardown can never take one for a lab device', () => {
     for (const [id, job] of Object.entries(reusable.jobs)) {

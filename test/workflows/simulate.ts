@@ -9,8 +9,15 @@ export type JobResult = 'success' | 'failure' | 'cancelled' | 'skipped';
 export interface RunScenario {
   /** The github context: event_name, event.action, repository, ... */
   github?: Record<string, unknown>;
+  /**
+   * The trigger whose inputs apply. Default: the event itself when the workflow declares it, else workflow_call (a
+   * called workflow sees its caller's event). Inputs of other triggers are absent, as on GitHub.
+   */
+  trigger?: string;
   inputs?: Record<string, Value>;
   vars?: Record<string, string>;
+  /** The job context (job.workflow_repository, job.workflow_sha, ...). */
+  job?: Record<string, string>;
   /**
    * How a job that runs ends (default success). A job ending 'cancelled' means the run was cancelled while it ran:
    * cancelled() is then true for every job evaluated after it.
@@ -39,13 +46,23 @@ function path(root: unknown, keys: readonly string[]): Value {
   return current === undefined ? null : (current as Value);
 }
 
+function triggerInputs(wf: Workflow, scenario: RunScenario): Record<string, InputSpec> {
+  const on = wf.on as Record<string, { inputs?: Record<string, InputSpec> } | null>;
+  const event = scenario.github?.['event_name'];
+  const trigger = scenario.trigger ?? (typeof event === 'string' && event in on ? event : 'workflow_call');
+  return on[trigger]?.inputs ?? {};
+}
+
 export function contextLookup(
   wf: Workflow,
   scenario: RunScenario,
   runs: Readonly<Record<string, JobRun>> = {},
 ): Lookup {
   const defaults = Object.fromEntries(
-    Object.entries(declaredInputs(wf)).map(([name, spec]) => [name, (spec.default ?? null) as Value]),
+    Object.entries(triggerInputs(wf, scenario)).map(([name, spec]) => [
+      name,
+      (spec.default ?? null) as Value,
+    ]),
   );
   const inputs = { ...defaults, ...scenario.inputs };
   return ([context, ...rest]) => {
@@ -56,8 +73,13 @@ export function contextLookup(
         return path(scenario.github ?? {}, rest);
       case 'vars':
         return path(scenario.vars ?? {}, rest);
-      case 'env':
-        return path(wf.env ?? {}, rest);
+      case 'job':
+        return path(scenario.job ?? {}, rest);
+      case 'env': {
+        // Workflow-level env may itself hold expressions (e.g. an input with a variable as fallback).
+        const value = path(wf.env ?? {}, rest);
+        return typeof value === 'string' && value.includes('${{') ? interpolate(wf, value, scenario) : value;
+      }
       case 'needs': {
         const [job, field, ...more] = rest;
         const run = runs[job ?? ''];
