@@ -82,6 +82,22 @@ export function readLabInput(run: GithubRunContext = githubRunFromEnv()): Record
   return fromStrings(values);
 }
 
+/**
+ * The aws target keeps its state, run locks and manifest in the state bucket: without one there is no lab to find or
+ * lock. Checked on the input as given, before any store is read or any cloud call made.
+ */
+export function requireStateBucket(input: Record<string, unknown>): void {
+  if ((input['target'] ?? 'aws') === 'aws' && !input['stateBucket']) {
+    throw new LabConfigError([
+      {
+        field: 'stateBucket',
+        value: '',
+        rule: 'is required for the aws target (state, locks and the lab manifest live there)',
+      },
+    ]);
+  }
+}
+
 export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRunContext {
   return {
     actor: env['GITHUB_ACTOR'],

@@ -8,10 +8,15 @@ import { withAbsoluteStateDir } from '../engine/state-location.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
 import { estimateHourlyCost } from '../lab/cost.ts';
-import { LabConfigError } from '../lab/errors.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import type { ProvisionOutputs } from '../operations/provision-aws.ts';
-import { localStateDir, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
+import {
+  localStateDir,
+  readLabInput,
+  readSecrets,
+  requireStateBucket,
+  type ActionSecrets,
+} from './inputs.ts';
 import { logLine, runAction } from './run-action.ts';
 
 export const OUTDIR = '.tslab/synth';
@@ -22,14 +27,11 @@ export async function runProvision(): Promise<void> {
     const secrets = readSecrets(target === 'aws' ? ['tailscale', 'operator'] : []);
     // A re-run (every PR push, "re-run failed jobs") keeps the lab's createdAt, slot and expiry: same nonces, same
     // client user data, so nothing is replaced that did not change.
-    const { lab } = await resolveExistingLab(readLabInput(), (l) => labStoreFor(withAbsoluteStateDir(l)), {
+    const input = readLabInput();
+    requireStateBucket(input);
+    const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
       localStateDir: localStateDir(),
     });
-    if (lab.target === 'aws' && lab.state.kind !== 's3') {
-      throw new LabConfigError([
-        { field: 'state-bucket', value: '', rule: 'is required for the aws target' },
-      ]);
-    }
     const onProgress = new ProgressReporter(logLine).handle;
     const started = Date.now();
     const { outputs, stacks } =

@@ -9,7 +9,14 @@ import type { LabConfig } from '../lab/config.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
-import { localStateDir, readBooleanInput, readLabInput, readSecrets, type ActionSecrets } from './inputs.ts';
+import {
+  localStateDir,
+  readBooleanInput,
+  readLabInput,
+  readSecrets,
+  requireStateBucket,
+  type ActionSecrets,
+} from './inputs.ts';
 import { runAction } from './run-action.ts';
 
 export async function runValidate(): Promise<void> {
@@ -18,13 +25,11 @@ export async function runValidate(): Promise<void> {
     const secrets = readSecrets(target === 'aws' ? ['tailscale'] : []);
     const options = validateOptions();
     const commentOnPr = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
-    const { lab, manifest } = await resolveExistingLab(
-      readLabInput(),
-      (l) => labStoreFor(withAbsoluteStateDir(l)),
-      {
-        localStateDir: localStateDir(),
-      },
-    );
+    const input = readLabInput();
+    requireStateBucket(input);
+    const { lab, manifest } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
+      localStateDir: localStateDir(),
+    });
     if (!manifest)
       throw new Error(`lab '${lab.id}' has no manifest: was it provisioned (same state-bucket and region)?`);
     const report =

@@ -105,7 +105,7 @@ function requireAwsPrerequisites(verb: LabVerb, input: Record<string, unknown>):
   if (!input['stateBucket']) {
     throw new LabConfigError([
       {
-        field: 'state-bucket',
+        field: 'stateBucket',
         value: '',
         rule: 'is required for the aws target (state, locks and the lab manifest live there)',
       },
