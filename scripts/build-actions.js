@@ -1,5 +1,6 @@
-// Bundles each action with ncc into actions/<name>/dist/index.js (ESM, runs on node24). The bundles are built in the
-// workflows before `uses: ./actions/<name>` and published on release tags, never committed to main.
+// Bundles each action with ncc into actions/<name>/dist/index.js (ESM, runs on node24): all three, or those named
+// (`npm run build -- teardown`). Jobs build the one action they run; scripts/release.ts commits the bundles on a
+// release commit that is not on main.
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 
