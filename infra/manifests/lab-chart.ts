@@ -1,6 +1,6 @@
 // The lab's own small Helm chart: every in-cluster object of the lab, rendered from the pure manifest builders.
 //
-// Why a chart (research/eks-terraform-gotchas.md §4): the Connector and ProxyGroup kinds only exist once the operator
+// Why a chart (docs/design/eks.md §3): the Connector and ProxyGroup kinds only exist once the operator
 // release has installed their CRDs, and kubernetes_manifest needs them at plan time, so one apply could not both
 // install the operator and create them. helm_release only talks to the cluster at apply time, after the operator
 // release it depends on. The plain objects (nginx, netshoot, the egress Service) ride along in the same chart: one

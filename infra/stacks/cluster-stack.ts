@@ -1,7 +1,7 @@
 // Stack "cluster": a private-only EKS cluster with access entries, a managed node group, the managed addons
 // (coredns also serving the lab's own zone), and the API endpoint opened to the lab client on 443.
 //
-// Destroy order is encoded as dependencies (research/eks-terraform-gotchas.md §3): coredns → node group →
+// Destroy order is encoded as dependencies (docs/design/eks.md §2): coredns → node group →
 // network addons → cluster, with each IAM role's policy attachments outliving whatever uses the role.
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { Construct } from 'constructs';

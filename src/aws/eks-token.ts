@@ -1,4 +1,4 @@
-// The EKS bearer token, as aws-iam-authenticator makes it (research/eks-terraform-gotchas.md §5): a presigned STS
+// The EKS bearer token, as aws-iam-authenticator makes it (docs/design/eks.md §1): a presigned STS
 // GetCallerIdentity URL that signs the header x-k8s-aws-id: <cluster>, base64url-encoded without padding, prefixed
 // "k8s-aws-v1.". The API server replays the URL to STS to learn who is calling; no call to AWS happens here.
 import { Sha256 } from '@aws-crypto/sha256-js';

@@ -1,4 +1,5 @@
-// The lab's checks, one per claim of the seed lab. Each returns evidence or throws CheckFailure with evidence.
+// The lab's checks, one per claim of the lab (docs/design/lab.md §2). Each returns evidence or throws CheckFailure
+// with evidence.
 import { contains, parseCidr } from '../lab/cidr.ts';
 import { curlScript, parseCurlOutput } from './http-response.ts';
 import { CheckFailure, type CheckContext, type CheckDefinition, type Evidence } from './types.ts';
@@ -109,7 +110,8 @@ const dnsResolves: CheckDefinition = {
   settles: true,
   async run({ lab, probe }) {
     const fqdn = lab.workloads.nginxFqdn;
-    // Bounded, so a lost DNS answer ("Resolving timed out" in the seed) fails this attempt instead of hanging it.
+    // Bounded, so a lost DNS answer ("Resolving timed out" in the lab guide, docs/design/lab.md §3) fails this
+    // attempt instead of hanging it.
     const result = await probe.runOnClient(`timeout 3 getent ahostsv4 '${fqdn}' | awk 'NR==1 {print $1}'`);
     const address = result.stdout.trim();
     const evidence = { fqdn, resolved: address || null, expected: lab.workloads.nginxClusterIp };

@@ -6,7 +6,7 @@ import type { CheckResult, ValidationReport } from './types.ts';
 export const NO_SNAT_NOTE =
   'SNAT: the Tailscale operator has no setting to turn off SNAT on a Connector (no DisableSNAT in its tailscaled ' +
   'config, no ProxyClass field), so nginx sees the router pod address, never the client; see ' +
-  'research/tailscale-operator-provider-api.md §2.';
+  'docs/design/tailscale-operator.md §2.';
 
 export function buildReport(
   lab: LabConfig,

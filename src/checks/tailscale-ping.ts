@@ -1,4 +1,5 @@
-// Reads `tailscale ping` output: the seed's learning 5 — the first pongs come via DERP, then (maybe) a direct path.
+// Reads `tailscale ping` output: as the lab guide observed (docs/design/lab.md §3), the first pongs come via DERP,
+// then (maybe) a direct path.
 import type { PathInfo } from './probe.ts';
 
 /** The last pong decides: that is the path the tunnel settled on. */

@@ -1,6 +1,6 @@
 // Runs terraform or tofu per stack directory: no shell, line-streamed -json output, typed events, classified errors.
 // We drive the binary ourselves rather than `cdktf deploy` for per-stack control, machine-readable outputs and exit
-// codes (research/anchors-actions-cdktf.md §2).
+// codes (docs/design/engine.md §1).
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';

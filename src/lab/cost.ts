@@ -1,4 +1,4 @@
-// A rough hourly cost of a lab, from on-demand us-east-1 rates (research/eks-terraform-gotchas.md §7: third-party
+// A rough hourly cost of a lab, from on-demand us-east-1 rates (docs/design/costs.md §1: third-party
 // tables, not AWS's pricing API). Shown in the job summary so nobody forgets a lab running.
 import type { LabConfig } from './config.ts';
 

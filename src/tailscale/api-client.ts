@@ -1,5 +1,5 @@
-// A small typed client of Tailscale API v2 (reference/tailscale/api/), authenticated with an OAuth client. Every call
-// goes through one retrying request path; errors name the call and the API's message, never a credential.
+// A small typed client of Tailscale API v2 (docs/design/tailscale-api.md), authenticated with an OAuth client.
+// Every call goes through one retrying request path; errors name the call and the API's message, never a credential.
 import { z } from 'zod';
 import { errorMessage } from '../lab/errors.ts';
 import { retry, sleep as realSleep } from '../util/retry.ts';

@@ -1,4 +1,4 @@
-// The Tailscale API v2 device shape (docs: reference/tailscale/api/device.md), parsed at the boundary so the rest of
+// The Tailscale API v2 device shape (docs/design/tailscale-api.md §2), parsed at the boundary so the rest of
 // tslab sees arrays where Go's encoder may send null or omit the field (tags, routes without ?fields=all).
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';

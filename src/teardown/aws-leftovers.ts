@@ -1,5 +1,5 @@
 // What `terraform destroy` misses on EKS labs: ENIs left "available" by the VPC CNI, load balancers and security
-// groups created by Kubernetes controllers (research/eks-terraform-gotchas.md §3). Only resources inside the lab's own
+// groups created by Kubernetes controllers (docs/design/eks.md §2). Only resources inside the lab's own
 // VPC (found by its tslab:lab tag) and marked for the lab's cluster are touched.
 import {
   DeleteNetworkInterfaceCommand,

@@ -1,4 +1,5 @@
-// Removes the lab's devices from the tailnet: what the seed's author deleted by hand in the admin console.
+// Removes the lab's devices from the tailnet: what the lab guide has you delete by hand in the admin console
+// (docs/design/lab.md §4).
 import { errorMessage } from '../lab/errors.ts';
 import { isLabTailnetHostname } from '../lab/ownership.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';

@@ -1,4 +1,5 @@
-// A loopback fake of Tailscale API v2 following the documented shapes (reference/tailscale/api/): OAuth
+// A loopback fake of Tailscale API v2 following the documented shapes (device fields checked against the pinned API
+// samples by test/fixtures/tailscale-api-shapes.test.ts): OAuth
 // client-credentials, devices (fields=all trims like the real API), routes, delete, split DNS, auth keys. Tests seed
 // its state, read its request log and inject faults (429 with Retry-After, 500) for the next N requests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,9 +15,17 @@ export interface FakeDevice {
   tags?: string[];
   user: string;
   os: string;
+  clientVersion: string;
+  updateAvailable: boolean;
   created: string;
+  keyExpiryDisabled: boolean;
+  expires: string;
   authorized: boolean;
+  isExternal: boolean;
   isEphemeral: boolean;
+  machineKey: string;
+  nodeKey: string;
+  blocksIncomingConnections: boolean;
   connectedToControl: boolean;
   lastSeen?: string;
   advertisedRoutes: string[];
@@ -245,9 +254,17 @@ export async function startFakeTailscaleApi(
         ],
         user: 'tagged-devices',
         os: 'linux',
+        clientVersion: '1.102.3',
+        updateAvailable: false,
         created: '2026-11-27T10:00:00Z',
+        keyExpiryDisabled: true,
+        expires: '0001-01-01T00:00:00Z',
         authorized: true,
+        isExternal: false,
         isEphemeral: false,
+        machineKey: `mkey:${id.padStart(64, '0')}`,
+        nodeKey: `nodekey:${id.padStart(64, '0')}`,
+        blocksIncomingConnections: false,
         connectedToControl: true,
         advertisedRoutes: [],
         enabledRoutes: [],

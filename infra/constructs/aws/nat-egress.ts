@@ -1,5 +1,5 @@
 // Internet egress for the private subnets: one NAT gateway (default), or a NAT instance when lab.network.natMode is
-// 'instance': cheaper, and not the always-symmetric NAT a NAT gateway is (research/eks-terraform-gotchas.md §8).
+// 'instance': cheaper, and not the always-symmetric NAT a NAT gateway is (docs/design/eks.md §4).
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';

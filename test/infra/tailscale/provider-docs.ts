@@ -1,17 +1,17 @@
-// Reads the generated schema section of a terraform-provider-tailscale docs page: each argument's name, type and
-// whether it is required, optional or read-only.
-import { readFileSync } from 'node:fs';
+// The documented schema of a terraform-provider-tailscale docs page (name, type, Required/Optional/Read-Only,
+// sensitive), read from its pinned fixture and with each upstream type text mapped to the bindings' AttributeKind.
+// The fixtures are derived from the docs by scripts/derive-upstream-fixtures.ts.
 import type { AttributeKind } from '../../../infra/tailscale/attributes.ts';
-import { reference } from '../../reference.ts';
+import type { ReducedProviderDoc, SchemaSection } from '../../../scripts/upstream-fixtures.ts';
+import { upstreamFixture } from '../../fixtures/upstream.ts';
 
 export interface DocumentedAttribute {
   name: string;
   kind: AttributeKind;
-  section: 'Required' | 'Optional' | 'Read-Only';
+  section: SchemaSection;
   sensitive: boolean;
 }
 
-const DOCS = reference('tailscale/terraform-provider/');
 const KINDS: Record<string, AttributeKind> = {
   String: 'string',
   Boolean: 'boolean',
@@ -20,21 +20,13 @@ const KINDS: Record<string, AttributeKind> = {
   'Set of String': 'stringSet',
 };
 
+/** The page's entries, by its upstream path under docs/, e.g. 'resources/acl.md' or 'index.md'. */
 export function documentedAttributes(page: string): DocumentedAttribute[] {
-  const text = readFileSync(new URL(page, DOCS), 'utf8');
-  const attributes: DocumentedAttribute[] = [];
-  let section: DocumentedAttribute['section'] | undefined;
-  for (const line of text.split('\n')) {
-    const heading = /^### (Required|Optional|Read-Only)\s*$/.exec(line);
-    if (heading) section = heading[1] as DocumentedAttribute['section'];
-    else if (line.startsWith('#')) section = undefined;
-    const entry = /^- `([a-z_]+)` \(([^),]+)(, Sensitive)?\)/.exec(line);
-    if (section && entry) {
-      const kind = KINDS[entry[2]!];
-      if (!kind) throw new Error(`${page}: unknown type '${entry[2]}' of ${entry[1]}`);
-      attributes.push({ name: entry[1]!, kind, section, sensitive: Boolean(entry[3]) });
-    }
-  }
-  if (attributes.length === 0) throw new Error(`${page}: no schema section found`);
-  return attributes;
+  const fixture = `terraform-provider-tailscale/docs/${page.replace(/\.md$/, '.json')}`;
+  const { attributes } = upstreamFixture<ReducedProviderDoc>(fixture);
+  return attributes.map(({ name, type, section, sensitive }) => {
+    const kind = KINDS[type];
+    if (!kind) throw new Error(`${page}: unknown type '${type}' of ${name}`);
+    return { name, kind, section, sensitive };
+  });
 }

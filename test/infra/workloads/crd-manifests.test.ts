@@ -6,8 +6,8 @@ import { proxyGroupManifest } from '../../../infra/manifests/proxy-group.ts';
 import { loadCrdValidator } from './crd-validator.ts';
 import { demoLab } from './lab-fixture.ts';
 
-const connectorCrd = loadCrdValidator('tailscale.com_connectors.yaml');
-const proxyGroupCrd = loadCrdValidator('tailscale.com_proxygroups.yaml');
+const connectorCrd = loadCrdValidator('tailscale.com_connectors.json');
+const proxyGroupCrd = loadCrdValidator('tailscale.com_proxygroups.json');
 const CLIENT_IP = '100.101.102.103';
 
 describe('Connector manifest', () => {

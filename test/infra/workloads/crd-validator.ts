@@ -1,11 +1,11 @@
 // Validates an object against a CRD's openAPIV3Schema the way the API server would on create: structural schema
 // checks with ajv, unknown fields rejected (the API server would silently prune them, hiding a typo), and the CEL
-// x-kubernetes-validations rules evaluated with a small CEL subset.
-import { readFileSync } from 'node:fs';
+// x-kubernetes-validations rules evaluated with a small CEL subset. The CRDs are the pinned fixtures in
+// test/fixtures/upstream/tailscale/crds/ (the served version's schema, descriptions dropped, CEL rules kept).
 import { Ajv } from 'ajv';
 import ipaddr from 'ipaddr.js';
-import { parse } from 'yaml';
-import { reference } from '../../reference.ts';
+import type { ReducedCrd } from '../../../scripts/upstream-fixtures.ts';
+import { upstreamFixture } from '../../fixtures/upstream.ts';
 import { evaluateCel } from './cel-subset.ts';
 
 type Schema = Record<string, unknown>;
@@ -15,18 +15,10 @@ export interface CrdValidator {
   validate(object: unknown): string[];
 }
 
-export const CRDS = reference('tailscale/crds/');
-
+/** A validator for the CRD fixture `fileName`, e.g. 'tailscale.com_connectors.json'. */
 export function loadCrdValidator(fileName: string): CrdValidator {
-  const crd = parse(readFileSync(new URL(fileName, CRDS), 'utf8')) as {
-    spec: {
-      names: { kind: string };
-      versions: { name: string; served: boolean; schema: { openAPIV3Schema: Schema } }[];
-    };
-  };
-  const version = crd.spec.versions.find((v) => v.served);
-  if (!version) throw new Error(`${fileName} serves no version`);
-  const schema = version.schema.openAPIV3Schema;
+  const crd = upstreamFixture<ReducedCrd>(`tailscale/crds/${fileName}`);
+  const schema: Schema = crd.openAPIV3Schema;
 
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat('cidr', (value: string) => ipaddr.isValidCIDR(value));
@@ -39,7 +31,7 @@ export function loadCrdValidator(fileName: string): CrdValidator {
   const structural = ajv.compile(rejectUnknownFields(schema) as Schema);
 
   return {
-    kind: crd.spec.names.kind,
+    kind: crd.kind,
     validate(object) {
       const errors = structural(object)
         ? []

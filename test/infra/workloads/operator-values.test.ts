@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   OPERATOR_CHART,
   OPERATOR_CLIENT_SECRET_PATH,
   operatorHelmValues,
 } from '../../../infra/manifests/operator-values.ts';
-import { reference } from '../../reference.ts';
+import { upstreamFixture, upstreamSources } from '../../fixtures/upstream.ts';
 import { demoLab } from './lab-fixture.ts';
 
-const chartValues = parse(readFileSync(reference('tailscale/chart/values.yaml'), 'utf8')) as unknown;
+/** The chart's values.yaml, parsed (pinned fixture; provenance in test/fixtures/upstream/sources.json). */
+const chartValues = upstreamFixture<unknown>('tailscale/chart/values.json');
 
 /** Every path to a non-object value: `a.b.c` → value. */
 function leafPaths(value: unknown, prefix = ''): [string, unknown][] {
@@ -58,9 +57,15 @@ describe('operator Helm values', () => {
     expect(values.installCRDs).toBe(true);
   });
 
-  it('pin the chart version the reference chart and CRDs come from', () => {
-    // The chart's own Chart.yaml carries placeholders (set at release); the reference records the tag it came from.
-    expect(readFileSync(reference('tailscale/SOURCES-raw.md'), 'utf8')).toContain('v1.102.3');
+  it('pin the chart version the chart values and CRD fixtures come from', () => {
+    // The chart's own Chart.yaml carries placeholders (set at release); the manifest records the tag of each file.
+    const tags = upstreamSources()
+      .fixtures.filter(
+        (f) => f.fixture.startsWith('tailscale/chart/') || f.fixture.startsWith('tailscale/crds/'),
+      )
+      .map((f) => f.upstream.tag);
+    expect(tags.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(tags)).toEqual(new Set([`v${OPERATOR_CHART.version}`]));
     expect(OPERATOR_CHART).toMatchObject({
       version: '1.102.3',
       repository: 'https://pkgs.tailscale.com/helmcharts',
