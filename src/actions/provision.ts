@@ -1,7 +1,7 @@
 // actions/provision: apply a lab (AWS: network, cluster, client, wait for the router, workloads; local: the
 // namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
 import * as core from '@actions/core';
-import { ProgressReporter } from '../engine/progress.ts';
+import type { ProgressHandler } from '../engine/progress.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
@@ -17,7 +17,7 @@ import {
   requireStateBucket,
   type ActionSecrets,
 } from './inputs.ts';
-import { logLine, runAction } from './run-action.ts';
+import { logLine, runAction, stackProgress } from './run-action.ts';
 
 export const OUTDIR = '.tslab/synth';
 
@@ -32,19 +32,20 @@ export async function runProvision(): Promise<void> {
     const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
       localStateDir: localStateDir(),
     });
-    const onProgress = new ProgressReporter(logLine).handle;
+    const progress = stackProgress();
     const started = Date.now();
-    const { outputs, stacks } =
+    const { outputs, stacks } = await (
       lab.target === 'local'
-        ? await provisionLocal(lab, onProgress)
-        : await provisionAws(lab, secrets, onProgress);
+        ? provisionLocal(lab, progress.handle)
+        : provisionAws(lab, secrets, progress.handle)
+    ).finally(() => progress.close());
     setOutputs(outputs, lab);
     await writeSummary(lab, outputs, stacks, Date.now() - started);
   });
 }
 
 // Each target's code is imported only when used: the bundle starts fast and never loads the other target's SDKs.
-async function provisionLocal(lab: LabConfig, onProgress: ProgressReporter['handle']) {
+async function provisionLocal(lab: LabConfig, onProgress: ProgressHandler) {
   const { upLocalLab } = await import('../operations/local-up.ts');
   const result = await upLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine });
   const outputs: ProvisionOutputs = {
@@ -63,7 +64,7 @@ async function provisionLocal(lab: LabConfig, onProgress: ProgressReporter['hand
   return { outputs, stacks: result.stacks };
 }
 
-async function provisionAws(lab: LabConfig, secrets: ActionSecrets, onProgress: ProgressReporter['handle']) {
+async function provisionAws(lab: LabConfig, secrets: ActionSecrets, onProgress: ProgressHandler) {
   const [{ createAwsClients }, { provisionAwsLab }, { createTailscaleApiClient }] = await Promise.all([
     import('../aws/clients.ts'),
     import('../operations/provision-aws.ts'),

@@ -1,5 +1,6 @@
 // How every tslab action ends: bad input and failures become one clear setFailed line, never a stack trace.
 import * as core from '@actions/core';
+import { GroupedProgress } from '../engine/progress.ts';
 import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
 import { kebabName } from '../lab/string-inputs.ts';
 
@@ -16,4 +17,16 @@ export async function runAction(name: string, body: () => Promise<void>): Promis
 /** Progress lines go to the log as they come, so a 15-minute apply is never a silent wait. */
 export function logLine(line: string): void {
   core.info(line);
+}
+
+/**
+ * Stack progress for the job log: each stack's lines in one `::group::<stack> <operation>` (see GroupedProgress for
+ * what happens when stacks interleave). Close it when the run ends, before the action's last word.
+ */
+export function stackProgress(): GroupedProgress {
+  return new GroupedProgress({
+    line: (text) => core.info(text),
+    startGroup: (title) => core.startGroup(title),
+    endGroup: () => core.endGroup(),
+  });
 }

@@ -8,8 +8,7 @@ import { AWS_REGION } from '../lab/schema.ts';
 import { resolveExistingLab } from '../operations/lab-identity.ts';
 import { labStoreFor } from '../operations/lab-store.ts';
 import { localStateDir, readBooleanInput, readLabInput, readSecrets } from './inputs.ts';
-import { logLine, runAction } from './run-action.ts';
-import { ProgressReporter } from '../engine/progress.ts';
+import { logLine, runAction, stackProgress } from './run-action.ts';
 
 const OUTDIR = '.tslab/synth';
 
@@ -26,10 +25,13 @@ export async function runTeardown(): Promise<void> {
     const { lab } = await resolveExistingLab(readLabInput(), (l) => labStoreFor(withAbsoluteStateDir(l)), {
       localStateDir: localStateDir(),
     });
-    const onProgress = new ProgressReporter(logLine).handle;
+    const progress = stackProgress();
+    const onProgress = progress.handle;
     if (lab.target === 'local') {
       const { downLocalLab } = await import('../operations/local-lab.ts');
-      const result = await downLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine });
+      const result = await downLocalLab(lab, { outdir: OUTDIR, onProgress, log: logLine }).finally(() =>
+        progress.close(),
+      );
       const removed = [
         ...result.stacks.filter((s) => s.outcome === 'destroyed').map((s) => `stack ${s.id}`),
         ...result.swept.map((n) => `namespace ${n}`),
@@ -63,7 +65,7 @@ export async function runTeardown(): Promise<void> {
       aws: createAwsClients(lab.region, lab.state.region),
       onProgress,
       log: logLine,
-    });
+    }).finally(() => progress.close());
     const removed = [
       ...report.destroy.stacks
         .filter((s) => s.outcome === 'destroyed')

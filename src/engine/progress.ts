@@ -1,5 +1,5 @@
 // Human progress lines for a lab run, e.g. "network: 3/11 resources, 12.4 s — aws_subnet.client created".
-// The sink is injected: the CLI prints, the action calls core.info.
+// The sink is injected: the CLI prints, the action groups each stack's lines (GroupedProgress) and calls core.info.
 import type { ChangeCounts, TerraformEvent } from './terraform-events.ts';
 
 export type StackOperation = 'apply' | 'destroy';
@@ -18,6 +18,8 @@ export type LabProgressEvent =
   | { kind: 'stack_failed'; stack: string; operation: StackOperation; durationMs: number; message: string };
 
 export type LineSink = (line: string) => void;
+
+export type ProgressHandler = (event: LabProgressEvent) => void;
 
 const PAST_TENSE: Record<string, string> = {
   create: 'created',
@@ -45,12 +47,13 @@ export class ProgressReporter {
   ) {}
 
   /** Bound, so it can be passed straight as `onProgress`. */
-  readonly handle = (event: LabProgressEvent): void => {
+  readonly handle: ProgressHandler = (event) => {
     const line = this.format(event);
     if (line !== undefined) this.sink(line);
   };
 
-  private format(event: LabProgressEvent): string | undefined {
+  /** The line an event prints, if any (stack_start starts the stack's clock). */
+  format(event: LabProgressEvent): string | undefined {
     switch (event.kind) {
       case 'stack_start':
         this.startedAt.set(event.stack, this.now());
@@ -105,4 +108,89 @@ function counts(changes: ChangeCounts): string {
 
 function done(changes: ChangeCounts): string {
   return `${changes.add} added, ${changes.change} changed, ${changes.remove} destroyed`;
+}
+
+/** Where grouped lines go: the action passes @actions/core's info, startGroup (::group::) and endGroup (::endgroup::). */
+export interface GroupedLineSink {
+  line(text: string): void;
+  startGroup(title: string): void;
+  endGroup(): void;
+}
+
+interface StackLines {
+  stack: string;
+  /** `<stack> <operation>`; none for a line outside any group (a skipped stack). */
+  title?: string;
+  lines: string[];
+  finished: boolean;
+}
+
+/**
+ * Each stack's progress lines inside one log group, `::group::<stack> apply` … `::endgroup::`, so a job log reads as
+ * one foldable section per stack. GitHub's log cannot nest groups, so at most one is open at a time, and it belongs to
+ * one stack: the oldest one still reporting.
+ *
+ * If stacks run concurrently their lines interleave. They are not mixed into the open group: the lines of any other
+ * stack are held back, in order, until the open group's stack is done (or failed); then each held-back stack gets its
+ * own group in the order the stacks started, printed whole if that stack is done and streaming live from there if it
+ * is still running. So every group holds exactly one stack's lines, complete and in order, and only the oldest running
+ * stack's progress shows live; the others' shows once the stacks before them end. A skipped stack's line is not a
+ * group and waits its turn the same way. Lines that belong to no stack (the operation's own log lines) are not
+ * routed through here and land wherever they are printed, inside the open group if there is one.
+ */
+export class GroupedProgress {
+  private readonly reporter: ProgressReporter;
+  /** Stacks in the order they started; the first is the one printing, inside its group if `open`. */
+  private readonly queue: StackLines[] = [];
+  private open = false;
+
+  constructor(
+    private readonly sink: GroupedLineSink,
+    now?: () => number,
+  ) {
+    this.reporter = new ProgressReporter(() => {}, now);
+  }
+
+  /** Bound, so it can be passed straight as `onProgress`. */
+  readonly handle: ProgressHandler = (event) => {
+    const line = this.reporter.format(event);
+    let entry: StackLines | undefined;
+    if (event.kind === 'stack_start') {
+      entry = { stack: event.stack, title: `${event.stack} ${event.operation}`, lines: [], finished: false };
+      this.queue.push(entry);
+    } else {
+      entry = this.queue.find((e) => e.stack === event.stack && !e.finished);
+      // A stack reporting outside a start..done span (a skip, say) prints alone, outside any group.
+      if (!entry) this.queue.push((entry = { stack: event.stack, lines: [], finished: true }));
+    }
+    if (line !== undefined) entry.lines.push(line);
+    if (event.kind === 'stack_done' || event.kind === 'stack_failed') entry.finished = true;
+    this.drain();
+  };
+
+  /**
+   * Prints whatever is held back and closes the open group: call it when the run ends, however it ends, so the
+   * action's own last lines (its error above all) are never folded into a stack's group.
+   */
+  close(): void {
+    for (const entry of this.queue) entry.finished = true;
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.queue.length) {
+      const head = this.queue[0]!;
+      if (!this.open && head.title !== undefined) {
+        this.sink.startGroup(head.title);
+        this.open = true;
+      }
+      for (const line of head.lines.splice(0)) this.sink.line(line);
+      if (!head.finished) return;
+      if (this.open) {
+        this.sink.endGroup();
+        this.open = false;
+      }
+      this.queue.shift();
+    }
+  }
 }

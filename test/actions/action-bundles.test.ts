@@ -83,6 +83,10 @@ describe('action bundles', () => {
       expect(JSON.parse(provision.outputs['summary']!)).toMatchObject({ labId: lab, target: 'local' });
       expect(provision.summary).toContain(`tslab lab ${lab} is up (local)`);
       expect(provision.stdout).toMatch(/local: \d+\/9 resources/);
+      // The stack's progress sits in its own log group, closed before the action ends.
+      expect(provision.stdout).toMatch(
+        /^::group::local apply\nlocal: applying\n[^]*^local: applied in .*\n::endgroup::$/m,
+      );
 
       const validate = runAction('validate', inputs, env);
       expect(validate.exitCode).toBe(0);
@@ -97,6 +101,7 @@ describe('action bundles', () => {
       const teardown = runAction('teardown', inputs, env);
       expect(teardown.exitCode).toBe(0);
       expect(JSON.parse(teardown.outputs['removed']!)).toContain('stack local');
+      expect(teardown.stdout).toMatch(/^::group::local destroy\n[^]*^::endgroup::$/m);
       expect(existsSync(join(runnerTemp, 'tslab-state', lab))).toBe(false);
 
       const again = runAction('teardown', inputs, env);

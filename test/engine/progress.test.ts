@@ -1,6 +1,7 @@
 // The human progress lines the CLI prints and the action sends to core.info.
-import { expect, it } from 'vitest';
-import { ProgressReporter, type LabProgressEvent } from '../../src/engine/progress.ts';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GroupedProgress, ProgressReporter, type LabProgressEvent } from '../../src/engine/progress.ts';
 
 function reporterAt(times: number[]): { reporter: ProgressReporter; lines: string[] } {
   const lines: string[] = [];
@@ -121,4 +122,176 @@ it('prints diagnostics, skips and failures on one line each', () => {
     'workloads: skipped (no state)',
     "cluster: destroy failed after 1.3 s: Stack 'cluster' failed",
   ]);
+});
+
+describe('grouped per stack (the action log)', () => {
+  /** What the action prints: lines, and group markers as the runner's workflow commands. */
+  function groupedLog() {
+    const log: string[] = [];
+    const progress = new GroupedProgress(
+      {
+        line: (text) => log.push(text),
+        startGroup: (title) => log.push(`::group::${title}`),
+        endGroup: () => log.push('::endgroup::'),
+      },
+      () => 0,
+    );
+    return { log, progress };
+  }
+
+  const start = (stack: string): LabProgressEvent => ({ kind: 'stack_start', stack, operation: 'apply' });
+  const step = (stack: string, n: number): LabProgressEvent => ({
+    kind: 'terraform',
+    stack,
+    event: {
+      type: 'apply_complete',
+      address: `r.${stack}${n}`,
+      action: 'create',
+      elapsedSeconds: 0,
+      done: n,
+      total: 9,
+    },
+  });
+  const done = (stack: string): LabProgressEvent => ({
+    kind: 'stack_done',
+    stack,
+    operation: 'apply',
+    durationMs: 0,
+    changes: { add: 1, change: 0, remove: 0 },
+  });
+
+  it('wraps each stack of a sequential run in its own group, live', () => {
+    const { log, progress } = groupedLog();
+    progress.handle(start('network'));
+    progress.handle(step('network', 1));
+    // Streams as it comes: the open group's lines are not held back.
+    expect(log).toEqual([
+      '::group::network apply',
+      'network: applying',
+      'network: 1/9 resources, 0.0 s — r.network1 created',
+    ]);
+    progress.handle(done('network'));
+    progress.handle({ kind: 'stack_skipped', stack: 'client', operation: 'apply', reason: 'no changes' });
+    progress.handle(start('cluster'));
+    progress.handle(done('cluster'));
+    progress.close();
+    expect(log).toEqual([
+      '::group::network apply',
+      'network: applying',
+      'network: 1/9 resources, 0.0 s — r.network1 created',
+      'network: applied in 0.0 s: 1 added, 0 changed, 0 destroyed',
+      '::endgroup::',
+      'client: skipped (no changes)',
+      '::group::cluster apply',
+      'cluster: applying',
+      'cluster: applied in 0.0 s: 1 added, 0 changed, 0 destroyed',
+      '::endgroup::',
+    ]);
+  });
+
+  it('holds back an interleaving stack until the open group ends, then gives it its own group', () => {
+    const { log, progress } = groupedLog();
+    for (const event of [
+      start('client'),
+      start('cluster'),
+      step('cluster', 1),
+      step('client', 1),
+      step('cluster', 2),
+    ])
+      progress.handle(event);
+    expect(log.filter((l) => l.startsWith('cluster'))).toEqual([]);
+    progress.handle(done('client'));
+    // cluster's held-back lines come at once in its own group, which stays open: cluster is still running.
+    expect(log.slice(-4)).toEqual([
+      '::group::cluster apply',
+      'cluster: applying',
+      'cluster: 1/9 resources, 0.0 s — r.cluster1 created',
+      'cluster: 2/9 resources, 0.0 s — r.cluster2 created',
+    ]);
+    progress.handle(step('cluster', 3));
+    expect(log.at(-1)).toBe('cluster: 3/9 resources, 0.0 s — r.cluster3 created');
+    progress.close();
+    expect(log.at(-1)).toBe('::endgroup::');
+  });
+
+  it('close() prints what is held back and ends the open group, so nothing after it is folded away', () => {
+    const { log, progress } = groupedLog();
+    progress.handle(start('network'));
+    progress.handle(start('client'));
+    progress.handle(step('client', 1));
+    progress.close();
+    expect(log).toEqual([
+      '::group::network apply',
+      'network: applying',
+      '::endgroup::',
+      '::group::client apply',
+      'client: applying',
+      'client: 1/9 resources, 0.0 s — r.client1 created',
+      '::endgroup::',
+    ]);
+  });
+
+  it('any interleaving of concurrent stacks: groups never nest, each holds one whole stack in order', () => {
+    const stacks = ['network', 'client', 'cluster', 'workloads'];
+    // Each stack's own events, in order; the run interleaves them as it likes.
+    const own = (stack: string, steps: number) => [
+      start(stack),
+      ...Array.from({ length: steps }, (_, i) => step(stack, i + 1)),
+      done(stack),
+    ];
+    const run = fc
+      .tuple(...stacks.map(() => fc.integer({ min: 0, max: 4 })))
+      .chain((steps) =>
+        fc
+          .array(fc.constantFrom(...stacks), { minLength: 40, maxLength: 40 })
+          .map((picks) => ({ steps, picks })),
+      );
+    fc.assert(
+      fc.property(run, fc.boolean(), ({ steps, picks }, finish) => {
+        const queues = stacks.map((s, i) => own(s, steps[i]!));
+        const { log, progress } = groupedLog();
+        for (const pick of picks) {
+          const next = queues[stacks.indexOf(pick)]!.shift();
+          if (next) progress.handle(next);
+        }
+        if (finish) for (const queue of queues) for (const event of queue.splice(0)) progress.handle(event);
+        progress.close();
+
+        const sent = new Map<string, string[]>();
+        let open: string | undefined;
+        for (const line of log) {
+          if (line.startsWith('::group::')) {
+            expect(open).toBeUndefined();
+            open = line.slice('::group::'.length).split(' ')[0]!;
+            expect(sent.has(open), `${open} got a second group`).toBe(false);
+            sent.set(open, []);
+          } else if (line === '::endgroup::') {
+            expect(open).toBeDefined();
+            open = undefined;
+          } else {
+            expect(open, `${line} outside a group`).toBeDefined();
+            expect(line.startsWith(`${open}: `), `${line} in ${open}'s group`).toBe(true);
+            sent.get(open!)!.push(line);
+          }
+        }
+        expect(open).toBeUndefined();
+        // Every line each stack reported, in its order (the reporter's clock is fixed, so lines are comparable).
+        const expected = new Map<string, string[]>();
+        const reporter = new ProgressReporter(
+          () => {},
+          () => 0,
+        );
+        stacks.forEach((stack, i) => {
+          const events = own(stack, steps[i]!);
+          const lines = events
+            .slice(0, events.length - queues[i]!.length)
+            .map((e) => reporter.format(e))
+            .filter((l): l is string => l !== undefined);
+          if (lines.length) expected.set(stack, lines);
+        });
+        expect(sent).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
