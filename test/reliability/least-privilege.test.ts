@@ -237,6 +237,8 @@ describe('workflow permissions', () => {
         (step.uses === './actions/validate' && String(step.with?.['comment-on-pr']) === 'true') ||
         step.run?.includes('close-pr-environment');
       if (comments) Object.assign(wanted, { 'pull-requests': 'write', deployments: 'write' });
+      // Pushing the release tags and creating the GitHub release (release.yml) writes contents.
+      if (step.run?.includes('gh release create')) wanted['contents'] = 'write';
     }
     return wanted;
   }
