@@ -1,7 +1,7 @@
 // Re-derives the pinned upstream fixtures in test/fixtures/upstream/ and their provenance manifest (sources.json)
-// from a local copy of the upstream files. Usage (Node 24 comes with `npm ci`, so run it through npx):
+// from a local copy of the upstream files. Usage:
 //
-//   npx node --import tsx scripts/derive-upstream-fixtures.ts --from <dir> \
+//   npm run fixtures -- --from <dir> \
 //     --tailscale-tag v1.102.3 --tailscale-commit 53a0d659afa51835dd7a9283873cca44261454f8 \
 //     --provider-tag v0.29.2 --provider-commit fc9a21bfb64a72a349a4b011f9dad2a9df374697 \
 //     --client-go-tag v2.9.0 --client-go-commit 4f50555a6c6f6f231f85b4f54767ac49bf590416 \
