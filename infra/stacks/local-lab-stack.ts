@@ -2,7 +2,7 @@
 // with a local-exec provisioner and undoing it with a destroy-time one. The chain of dependencies gives the
 // order; terraform destroys in reverse.
 import { createHash } from 'node:crypto';
-import { DataResource, TerraformOutput } from 'cdktf';
+import { DataResource, TerraformOutput, Token, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { localPlan, PEERS } from '../../src/local/plan.ts';
@@ -51,22 +51,33 @@ export class LocalLabStack extends LabStack {
 
   private addOutputs(lab: LabConfig): void {
     const plan = localPlan(lab);
-    new TerraformOutput(this, 'namespaces', { value: plan.namespaces });
+    new TerraformOutput(this, 'namespaces', { value: structured(plan.namespaces) });
     new TerraformOutput(this, 'addresses', {
-      value: {
+      value: structured({
         client: plan.clientIp,
         node: plan.nodeIp,
         ...Object.fromEntries(Object.entries(plan.podIps).map(([pod, ip]) => [`pod_${pod}`, ip])),
         nginx_cluster_ip: plan.services.nginx,
         kube_dns_ip: plan.services.kubeDns,
         egress_cluster_ip: plan.services.egress,
-      },
+      }),
     });
     new TerraformOutput(this, 'tailnet_addresses', {
-      value: Object.fromEntries(PEERS.map((peer) => [peer, plan.tailnet.peers[peer].tailnetIp])),
+      value: structured(Object.fromEntries(PEERS.map((peer) => [peer, plan.tailnet.peers[peer].tailnetIp]))),
     });
-    new TerraformOutput(this, 'nonces', { value: { nginx: plan.nonces.nginx, client: plan.nonces.client } });
+    new TerraformOutput(this, 'nonces', {
+      value: structured({ nginx: plan.nonces.nginx, client: plan.nonces.client }),
+    });
   }
+}
+
+/**
+ * An object or list output value, handed to cdktf as a token: it resolves to the same JSON, but keeps TerraformOutput
+ * off its check for plain objects, which calls Node's deprecated util.isArray (DEP0044, printed on every synth).
+ * cdktf 0.21.0, the newest release, still makes that call.
+ */
+function structured(value: object): IResolvable {
+  return Token.asAny(value);
 }
 
 function sha256(text: string): string {
