@@ -96,7 +96,7 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** Both packet paths of the seed, each edge styled by the check that proves it. */
+/** Both packet paths of the lab (docs/design/lab.md §2), each edge styled by the check that proves it. */
 export function renderMermaid(report: ValidationReport, lab: LabConfig): string {
   const status = (id: string) => report.checks.find((c) => c.id === id)?.status ?? 'skip';
   const colour = { pass: '#2da44e', fail: '#cf222e', skip: '#8c959f' } as const;

@@ -161,8 +161,10 @@ describe('validation on AWS (fakes at the boundary)', () => {
       }).listDevices()),
     ];
     api.device(router!.id)!.enabledRoutes = [lab.network.clusterSubnets[0]];
+    // Long enough for one loopback round trip (token + devices) on a loaded machine: a deadline that ends before the
+    // first answer reports the timeout instead of the missing route.
     const report = await validateLab(lab, probe(), {
-      timeoutMs: 30,
+      timeoutMs: 1000,
       initialDelayMs: 5,
       only: ['subnet-router.routes-approved'],
     });
