@@ -1,17 +1,18 @@
 // Each built bundle run exactly as the runner runs it: INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files,
-// exit code. The full pipeline runs on the local target (root, terraform and the lab packages needed).
+// exit code. The full pipeline runs on the local target (root, terraform and the lab packages needed). The bundles are
+// this checkout's, or on a clean checkout the release of HEAD that test/actions/released-actions.test.ts makes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localPreflight } from '../../src/local/preflight.ts';
-import { ACTION_NAMES, ensureBundles, runAction } from './bundles.ts';
+import { ACTION_NAMES, runAction, useBundlesUnderTest } from './bundles.ts';
 
 const canRunLocalLab =
   localPreflight().length === 0 && spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 
-beforeAll(() => ensureBundles(), 300_000);
+beforeAll(() => useBundlesUnderTest(), 900_000);
 
 describe('action bundles', () => {
   it.each(ACTION_NAMES)('%s fails naming the missing required input, before any cloud call', (name) => {

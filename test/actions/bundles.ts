@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { releasedTree } from './released-tree.ts';
 
 export const ACTION_NAMES = ['provision', 'validate', 'teardown'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
@@ -20,6 +21,44 @@ function newestSource(dir: string): number {
     }
   }
   return newest;
+}
+
+/** Where runAction finds actions/<name>/dist: this working tree, or a release of HEAD (see useBundlesUnderTest). */
+let bundleRoot = '.';
+
+/** True when the working tree's bundle sources are HEAD's own: a clean clone, as in CI. */
+function bundleSourcesMatchHead(): boolean {
+  const status = spawnSync(
+    'git',
+    [
+      'status',
+      '--porcelain',
+      '--',
+      'src',
+      'infra',
+      'actions',
+      'scripts',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+    ],
+    { encoding: 'utf8' },
+  );
+  return status.status === 0 && status.stdout.trim() === '';
+}
+
+/**
+ * Picks the bundles the contract tests run. When the sources are HEAD's, the release of HEAD the release tests build
+ * anyway (built once, shared between test processes): one ncc build per run instead of two. Otherwise (uncommitted
+ * changes) this working tree's bundles, rebuilt when a source is newer.
+ */
+export function useBundlesUnderTest(): void {
+  if (bundleSourcesMatchHead()) {
+    bundleRoot = releasedTree().tree;
+  } else {
+    ensureBundles();
+    bundleRoot = '.';
+  }
 }
 
 export function ensureBundles(): void {
@@ -97,7 +136,7 @@ export function runAction(
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv = {},
 ): ActionRun {
-  return runBundle(`actions/${name}/dist/index.js`, inputs, env);
+  return runBundle(join(bundleRoot, 'actions', name, 'dist', 'index.js'), inputs, env);
 }
 
 /** Runs a bundle by path; `cwd` is the job's workspace (the runner never starts an action in its own folder). */
