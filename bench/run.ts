@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { resolveLab } from '../src/lab/config.ts';
 import { validateLab } from '../src/checks/validate-lab.ts';
-import { expiredLabs, scanTaggedLabs } from '../src/sweeper/expired-labs.ts';
+import { expiredLabs } from '../src/sweeper/expired-labs.ts';
+import { scanTaggedLabs } from '../src/aws/lab-resources.ts';
 import { sweep } from '../src/sweeper/sweep.ts';
 import { buildManifest } from '../src/engine/manifest.ts';
 import { localPreflight } from '../src/local/preflight.ts';

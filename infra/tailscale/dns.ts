@@ -45,20 +45,3 @@ export class TailscaleDnsPreferences extends TailscaleResource<TailscaleDnsPrefe
     super(scope, id, TailscaleDnsPreferences.resourceType, config, DNS_PREFERENCES_SCHEMA);
   }
 }
-
-export interface TailscaleDnsSearchPathsArgs {
-  searchPaths: string[];
-}
-
-export const DNS_SEARCH_PATHS_SCHEMA: AttributeSchema<TailscaleDnsSearchPathsArgs> = {
-  searchPaths: { name: 'search_paths', kind: 'stringList', required: true },
-};
-
-/** Tailnet-wide: replaces the whole list, so only one per tailnet. */
-export class TailscaleDnsSearchPaths extends TailscaleResource<TailscaleDnsSearchPathsArgs> {
-  static readonly resourceType = 'tailscale_dns_search_paths';
-
-  constructor(scope: Construct, id: string, config: TailscaleDnsSearchPathsArgs & TerraformMetaArguments) {
-    super(scope, id, TailscaleDnsSearchPaths.resourceType, config, DNS_SEARCH_PATHS_SCHEMA);
-  }
-}

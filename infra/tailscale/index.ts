@@ -10,16 +10,8 @@ export { TAILNET_KEY_SCHEMA, TailscaleTailnetKey } from './tailnet-key.ts';
 export type { TailscaleTailnetKeyArgs, TailscaleTailnetKeyConfig } from './tailnet-key.ts';
 export {
   DNS_PREFERENCES_SCHEMA,
-  DNS_SEARCH_PATHS_SCHEMA,
   DNS_SPLIT_NAMESERVERS_SCHEMA,
   TailscaleDnsPreferences,
-  TailscaleDnsSearchPaths,
   TailscaleDnsSplitNameservers,
 } from './dns.ts';
-export type {
-  TailscaleDnsPreferencesArgs,
-  TailscaleDnsSearchPathsArgs,
-  TailscaleDnsSplitNameserversArgs,
-} from './dns.ts';
-export { DATA_DEVICE_SCHEMA, DataTailscaleDevice } from './data-device.ts';
-export type { DataTailscaleDeviceArgs } from './data-device.ts';
+export type { TailscaleDnsPreferencesArgs, TailscaleDnsSplitNameserversArgs } from './dns.ts';

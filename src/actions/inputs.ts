@@ -1,58 +1,145 @@
-// The only place that reads action inputs. Secrets are masked before anything else touches them.
+// Every action input is read here, into one typed settings object per action. Secrets are masked before anything
+// else touches them, and bad input is reported by input name before any cloud call.
 import * as core from '@actions/core';
 import { LabConfigError, type ConfigIssue } from '../lab/errors.ts';
-import { fromStrings, parseBooleanText, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
+import {
+  fromStrings,
+  kebabCase,
+  parseBooleanText,
+  STRING_FIELDS,
+  type StringLabInput,
+} from '../lab/string-inputs.ts';
+import {
+  requiredCredentials,
+  type CredentialKind,
+  type LabCredentials,
+  type LabVerb,
+} from '../operations/credentials.ts';
+import { requireAwsRegions } from '../lab/regions.ts';
+import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
 
-/** Action input name of a lab field: nodeCount → node-count. */
-export function inputName(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Where the local target keeps its state on a runner: the job's temporary directory. */
+export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return `${env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state`;
 }
 
-export interface OauthClient {
-  id: string;
-  secret: string;
+export interface LabActionInputs {
+  /** Lab settings as typed input, not yet validated (openLab does that). */
+  lab: Record<string, unknown>;
+  credentials: LabCredentials;
+  localStateDir: string;
 }
 
-export interface ActionSecrets {
-  /** The CI client: the tailscale provider, the Tailscale API, the runner's own tailnet join. */
-  tailscale?: OauthClient;
-  /** The operator's own client, handed to its Helm release. */
-  operator?: OauthClient;
+export interface ProvisionInputs extends LabActionInputs {
+  pluginCacheDir?: string;
 }
 
-const PAIRS = {
+export interface ValidateInputs extends LabActionInputs {
+  timeoutMs?: number;
+  only?: string[];
+  reportPath?: string;
+  /** Set when comment-on-pr is true: the token the sticky comment and the deployment are written with. */
+  githubToken?: string;
+}
+
+export type SweepInputs = Omit<SweepLabsOptions, 'now' | 'log' | 'dependencies'>;
+
+export type TeardownInputs =
+  { mode: 'teardown'; teardown: LabActionInputs } | { mode: 'sweep'; sweep: SweepInputs };
+
+export function readProvisionInputs(): ProvisionInputs {
+  const credentials = readCredentials('up');
+  const pluginCacheDir = core.getInput('plugin-cache-dir');
+  return { ...labInputs(credentials), ...(pluginCacheDir ? { pluginCacheDir } : {}) };
+}
+
+export function readValidateInputs(): ValidateInputs {
+  const credentials = readCredentials('validate');
+  const timeout = core.getInput('timeout-seconds');
+  if (timeout && !/^\d+$/.test(timeout)) {
+    throw new LabConfigError([
+      { field: 'timeout-seconds', value: timeout, rule: 'must be a whole number of seconds' },
+    ]);
+  }
+  const checks = core.getInput('checks');
+  const reportPath = core.getInput('report-path');
+  const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
+  return {
+    ...labInputs(credentials),
+    ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
+    ...(checks ? { only: checks.split(/[,\s]+/).filter(Boolean) } : {}),
+    ...(reportPath ? { reportPath } : {}),
+    ...(githubToken ? { githubToken } : {}),
+  };
+}
+
+export function readTeardownInputs(): TeardownInputs {
+  const mode = core.getInput('mode') || 'teardown';
+  if (mode !== 'teardown' && mode !== 'sweep') {
+    throw new LabConfigError([{ field: 'mode', value: mode, rule: "must be 'teardown' or 'sweep'" }]);
+  }
+  if (mode === 'teardown') return { mode, teardown: labInputs(readCredentials('down')) };
+  // Secrets first (masked before anything else is read); whether they are required depends on dry-run.
+  const credentials = readCredentials('sweep', () => readBooleanInput('dry-run', true));
+  return { mode, sweep: readSweepInputs(credentials) };
+}
+
+function readSweepInputs(credentials: LabCredentials): SweepInputs {
+  const stateBucket = core.getInput('state-bucket', { required: true });
+  const region = core.getInput('region') || 'us-east-1';
+  const stateRegion = core.getInput('state-region') || region;
+  requireAwsRegions([
+    ['region', region],
+    ['state-region', stateRegion],
+  ]);
+  const dryRun = readBooleanInput('dry-run', true);
+  const concurrencyText = core.getInput('concurrency') || '3';
+  const concurrency = Number(concurrencyText);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10) {
+    throw new LabConfigError([
+      { field: 'concurrency', value: concurrencyText, rule: 'must be a whole number from 1 to 10' },
+    ]);
+  }
+  return { credentials, stateBucket, region, stateRegion, dryRun, concurrency };
+}
+
+const PAIRS: Record<CredentialKind, readonly [string, string]> = {
   tailscale: ['tailscale-oauth-client-id', 'tailscale-oauth-client-secret'],
   operator: ['operator-oauth-client-id', 'operator-oauth-client-secret'],
-} as const;
+};
 
 /**
  * Reads and masks every secret input first, whatever is required, so none can reach a log line later. Missing
- * required ones are reported together, by input name, before any cloud call.
+ * required ones (what `verb` needs on the target asked for) are reported together, by input name.
  */
-export function readSecrets(required: readonly (keyof typeof PAIRS)[]): ActionSecrets {
-  const secrets: ActionSecrets = {};
+function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): LabCredentials {
+  const target = core.getInput('target') || 'aws';
+  const read = (Object.entries(PAIRS) as [CredentialKind, readonly [string, string]][]).map(
+    ([kind, [idName, secretName]]) => {
+      const secret = core.getInput(secretName);
+      if (secret) core.setSecret(secret);
+      const id = core.getInput(idName);
+      // Client ids are not secret to Tailscale, but they name the credential: keep them out of logs too.
+      if (id) core.setSecret(id);
+      return { kind, idName, secretName, id, secret };
+    },
+  );
+  const required = requiredCredentials(target === 'local' ? 'local' : 'aws', verb, dryRun());
+  const credentials: LabCredentials = {};
   const issues: ConfigIssue[] = [];
-  for (const [kind, [idName, secretName]] of Object.entries(PAIRS) as [
-    keyof typeof PAIRS,
-    readonly [string, string],
-  ][]) {
-    const secret = core.getInput(secretName);
-    if (secret) core.setSecret(secret);
-    const id = core.getInput(idName);
-    // Client ids are not secret to Tailscale, but they name the credential: keep them out of logs too.
-    if (id) core.setSecret(id);
-    if (id && secret) secrets[kind] = { id, secret };
+  for (const { kind, idName, secretName, id, secret } of read) {
+    if (id && secret) credentials[kind] = { id, secret };
     else if (required.includes(kind)) {
       for (const [name, value] of [
         [idName, id],
         [secretName, secret],
       ] as const) {
-        if (!value) issues.push({ field: name, value: '', rule: 'is required for the aws target' });
+        if (!value) issues.push({ field: name, value: '', rule: `is required for the ${target} target` });
       }
     }
   }
   if (issues.length) throw new LabConfigError(issues);
-  return secrets;
+  return credentials;
 }
 
 export interface GithubRunContext {
@@ -63,11 +150,15 @@ export interface GithubRunContext {
   runId?: string | undefined;
 }
 
+function labInputs(credentials: LabCredentials): LabActionInputs {
+  return { lab: readLabInput(), credentials, localStateDir: localStateDir() };
+}
+
 /** Lab settings from the action inputs (typed, not yet validated), owner/trigger/run URL from the workflow run. */
 export function readLabInput(run: GithubRunContext = githubRunFromEnv()): Record<string, unknown> {
   const values: StringLabInput = {};
   for (const field of Object.keys(STRING_FIELDS) as (keyof StringLabInput)[]) {
-    const value = core.getInput(inputName(field));
+    const value = core.getInput(kebabCase(field));
     if (value) values[field] = value;
   }
   if (!values.lab) {
@@ -82,22 +173,6 @@ export function readLabInput(run: GithubRunContext = githubRunFromEnv()): Record
   return fromStrings(values);
 }
 
-/**
- * The aws target keeps its state, run locks and manifest in the state bucket: without one there is no lab to find or
- * lock. Checked on the input as given, before any store is read or any cloud call made.
- */
-export function requireStateBucket(input: Record<string, unknown>): void {
-  if ((input['target'] ?? 'aws') === 'aws' && !input['stateBucket']) {
-    throw new LabConfigError([
-      {
-        field: 'stateBucket',
-        value: '',
-        rule: 'is required for the aws target (state, locks and the lab manifest live there)',
-      },
-    ]);
-  }
-}
-
 export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRunContext {
   return {
     actor: env['GITHUB_ACTOR'],
@@ -108,16 +183,23 @@ export function githubRunFromEnv(env: NodeJS.ProcessEnv = process.env): GithubRu
   };
 }
 
-export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return `${env['RUNNER_TEMP'] ?? '/tmp'}/tslab-state`;
-}
-
 /** A strict boolean input: the YAML 1.2 spellings only, anything else names the input. */
-export function readBooleanInput(name: string, fallback: boolean): boolean {
+function readBooleanInput(name: string, fallback: boolean): boolean {
   const text = core.getInput(name);
   if (!text) return fallback;
   const value = parseBooleanText(text.trim());
   if (value === undefined)
     throw new LabConfigError([{ field: name, value: text, rule: 'must be true or false' }]);
   return value;
+}
+
+function readGithubToken(): string {
+  const token = core.getInput('github-token');
+  if (!token) {
+    throw new LabConfigError([
+      { field: 'github-token', value: '', rule: 'is required when comment-on-pr is true' },
+    ]);
+  }
+  core.setSecret(token);
+  return token;
 }

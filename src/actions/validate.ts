@@ -4,41 +4,34 @@ import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { renderSummaryMarkdown } from '../checks/report.ts';
 import type { ValidationReport } from '../checks/types.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
-import type { LabConfig } from '../lab/config.ts';
-import { LabConfigError } from '../lab/errors.ts';
-import { resolveExistingLab } from '../operations/lab-identity.ts';
-import { labStoreFor } from '../operations/lab-store.ts';
-import {
-  localStateDir,
-  readBooleanInput,
-  readLabInput,
-  readSecrets,
-  requireStateBucket,
-  type ActionSecrets,
-} from './inputs.ts';
+import type { LabCredentials } from '../operations/credentials.ts';
+import type { LabDependencies } from '../operations/dependencies.ts';
+import { openLab } from '../operations/open-lab.ts';
+import { readValidateInputs } from './inputs.ts';
 import { runAction } from './run-action.ts';
 
-export async function runValidate(): Promise<void> {
+/** `dependencies`: fakes for tests; the real clients otherwise. */
+export async function runValidate(dependencies?: Partial<LabDependencies>): Promise<void> {
   await runAction('validate', async () => {
-    const target = core.getInput('target') || 'aws';
-    const secrets = readSecrets(target === 'aws' ? ['tailscale'] : []);
-    const options = validateOptions();
-    const commentOnPr = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
-    const input = readLabInput();
-    requireStateBucket(input);
-    const { lab, manifest } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
-      localStateDir: localStateDir(),
+    const inputs = readValidateInputs();
+    const { lab, manifest, target } = await openLab(inputs.lab, {
+      verb: 'validate',
+      credentials: inputs.credentials,
+      localStateDir: inputs.localStateDir,
+      outdir: '.tslab/synth',
+      ...(dependencies ? { dependencies } : {}),
     });
     if (!manifest)
-      throw new Error(`lab '${lab.id}' has no manifest: was it provisioned (same state-bucket and region)?`);
-    const report =
-      lab.target === 'local'
-        ? await (await import('../operations/local-lab.ts')).validateLocalLab(lab, options)
-        : await validateAws(lab, secrets, options);
+      throw new Error(
+        `lab '${lab.id}' has no manifest: was it provisioned ${lab.target === 'aws' ? '(same state-bucket and region)' : 'on this runner'}?`,
+      );
+    const report = await target.validate({
+      ...(inputs.timeoutMs ? { timeoutMs: inputs.timeoutMs } : {}),
+      ...(inputs.only ? { only: inputs.only } : {}),
+    });
 
     const reportPath =
-      core.getInput('report-path') || `${process.env['RUNNER_TEMP'] ?? '.'}/tslab-report-${lab.id}.json`;
+      inputs.reportPath ?? `${process.env['RUNNER_TEMP'] ?? '.'}/tslab-report-${lab.id}.json`;
     await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     core.setOutput('passed', String(report.passed));
     core.setOutput('report-path', reportPath);
@@ -48,49 +41,10 @@ export async function runValidate(): Promise<void> {
       else core.info(line);
     }
     await core.summary.addRaw(renderSummaryMarkdown(report, lab), true).write();
-    if (commentOnPr) await commentOnPullRequest(commentOnPr, lab.id, report, secrets);
+    if (inputs.githubToken)
+      await commentOnPullRequest(inputs.githubToken, lab.id, report, inputs.credentials);
     if (!report.passed) core.setFailed(`tslab validate: ${failedIds(report)} failed (report: ${reportPath})`);
   });
-}
-
-function validateOptions() {
-  const timeout = core.getInput('timeout-seconds');
-  const checks = core.getInput('checks');
-  if (timeout && !/^\d+$/.test(timeout)) {
-    throw new LabConfigError([
-      { field: 'timeout-seconds', value: timeout, rule: 'must be a whole number of seconds' },
-    ]);
-  }
-  return {
-    ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
-    ...(checks ? { only: checks.split(/[,\s]+/).filter(Boolean) } : {}),
-  };
-}
-
-// Imported only when used: the bundle starts fast and never loads the other target's SDKs.
-async function validateAws(
-  lab: LabConfig,
-  secrets: ActionSecrets,
-  options: ReturnType<typeof validateOptions>,
-) {
-  const [{ createAwsClients }, { validateAwsLab }, { createTailscaleApiClient }] = await Promise.all([
-    import('../aws/clients.ts'),
-    import('../operations/validate-aws.ts'),
-    import('../tailscale/api-client.ts'),
-  ]);
-  const tailscale = secrets.tailscale!;
-  return validateAwsLab(
-    lab,
-    {
-      aws: createAwsClients(lab.region, lab.state.kind === 's3' ? lab.state.region : lab.region),
-      tailscale: createTailscaleApiClient({
-        clientId: tailscale.id,
-        clientSecret: tailscale.secret,
-        tailnet: lab.tailnet.name,
-      }),
-    },
-    options,
-  );
 }
 
 function failedIds(report: ValidationReport): string {
@@ -100,23 +54,12 @@ function failedIds(report: ValidationReport): string {
     .join(', ');
 }
 
-function readGithubToken(): string {
-  const token = core.getInput('github-token');
-  if (!token) {
-    throw new LabConfigError([
-      { field: 'github-token', value: '', rule: 'is required when comment-on-pr is true' },
-    ]);
-  }
-  core.setSecret(token);
-  return token;
-}
-
 /** The sticky PR comment and the pr-<n> deployment; outside a pull request there is nothing to comment on. */
 async function commentOnPullRequest(
   token: string,
   labId: string,
   report: ValidationReport,
-  secrets: ActionSecrets,
+  credentials: LabCredentials,
 ): Promise<void> {
   const github = await import('@actions/github');
   const { prRunFrom, reportValidation } = await import('../github/pr-environment.ts');
@@ -125,7 +68,7 @@ async function commentOnPullRequest(
     core.info('comment-on-pr: not a pull_request event, no comment written');
     return;
   }
-  const known = [token, secrets.tailscale?.secret, secrets.tailscale?.id].filter((s): s is string =>
+  const known = [token, credentials.tailscale?.secret, credentials.tailscale?.id].filter((s): s is string =>
     Boolean(s),
   );
   const { comment } = await reportValidation(

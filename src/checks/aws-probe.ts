@@ -1,4 +1,5 @@
 // LabProbe on AWS: the Kubernetes API (through the tailnet), the Tailscale API, and SSM Run Command on the client.
+import { labResourceName } from '../lab/names.ts';
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import {
   DescribeInstancesCommand,
@@ -21,7 +22,7 @@ import type {
   PathInfo,
   RouterRoutes,
 } from './probe.ts';
-import { labVpcIds } from '../teardown/aws-leftovers.ts';
+import { labVpcIds } from '../aws/lab-resources.ts';
 import { parseTailscalePing } from './tailscale-ping.ts';
 
 export interface AwsProbeClients {
@@ -141,7 +142,7 @@ export class AwsLabProbe implements LabProbe {
             new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: vpcIds }] }),
           )
         : Promise.resolve({ NetworkInterfaces: [] }),
-      natInterfaceIds(this.clients.ec2, vpcIds, `tslab-${this.lab.id}-nat`),
+      natInterfaceIds(this.clients.ec2, vpcIds, labResourceName(this.lab.id, 'nat')),
     ]);
     // NAT is the lab's only way out to the internet and has a public address by design; nothing else may.
     const publicIps = (interfaces.NetworkInterfaces ?? [])

@@ -3,21 +3,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
 import { labFieldDocs, type LabFieldDoc } from '../lab/schema.ts';
-import { kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
-
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
-
-/** Thrown by a command that ran and found the lab broken (checks failed): exit 1 without a stack trace. */
-export class OperationFailed extends Error {}
+import { EXIT, OperationFailed } from './exit.ts';
+import { kebabCase, kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 type Handler = (
   labFlags: StringLabInput,
   options: Record<string, string | boolean | undefined>,
 ) => Promise<void>;
-
-function kebab(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -40,7 +32,7 @@ export function labFlagDescription(doc: LabFieldDoc): string {
 function addLabOptions(command: Command, defaultTarget: 'aws' | 'local'): Command {
   for (const doc of labFieldDocs()) {
     const option = new Option(
-      `--${kebab(doc.field)} <${doc.field === 'target' ? 'target' : 'value'}>`,
+      `--${kebabCase(doc.field)} <${doc.field === 'target' ? 'target' : 'value'}>`,
       labFlagDescription(doc),
     );
     if (doc.field === 'target') option.default(defaultTarget, defaultTarget);

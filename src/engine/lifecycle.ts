@@ -34,7 +34,7 @@ const systemClock: Clock = { now: () => Date.now() };
 
 export interface DeployOptions {
   stacks: readonly SynthesizedStack[];
-  cli: TerraformRunner;
+  terraform: TerraformRunner;
   store: ManifestStore;
   /** Built from the LabConfig (buildManifest); stack statuses already stored for the lab are kept. */
   manifest: LabManifest;
@@ -57,7 +57,7 @@ export interface DeployResult {
 }
 
 export async function deployLab(options: DeployOptions): Promise<DeployResult> {
-  const { cli, store, onProgress = () => {}, clock = systemClock } = options;
+  const { terraform, store, onProgress = () => {}, clock = systemClock } = options;
   const existing = await store.read(options.manifest.lab);
   let manifest: LabManifest = {
     ...options.manifest,
@@ -75,11 +75,11 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
     await store.write(manifest);
     onProgress({ kind: 'stack_start', stack: stack.id, operation: 'apply' });
     try {
-      await cli.init(stack.workingDirectory);
-      const changes = await cli.apply(stack.workingDirectory, (event) =>
+      await terraform.init(stack.workingDirectory);
+      const changes = await terraform.apply(stack.workingDirectory, (event) =>
         onProgress({ kind: 'terraform', stack: stack.id, event }),
       );
-      outputs[stack.id] = await cli.output(stack.workingDirectory);
+      outputs[stack.id] = await terraform.output(stack.workingDirectory);
       const durationMs = clock.now() - startedAt;
       manifest = withStackStatus(manifest, stack.id, 'applied', new Date(clock.now()), durationMs);
       await store.write(manifest);
@@ -103,7 +103,7 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
 
 export interface DestroyOptions {
   stacks: readonly SynthesizedStack[];
-  cli: TerraformRunner;
+  terraform: TerraformRunner;
   store: ManifestStore;
   lab: string;
   onProgress?: (event: LabProgressEvent) => void;
@@ -135,7 +135,7 @@ export interface DestroyResult {
  * the manifest. Running it again is a no-op success.
  */
 export async function destroyLab(options: DestroyOptions): Promise<DestroyResult> {
-  const { cli, store, lab, onProgress = () => {}, clock = systemClock } = options;
+  const { terraform, store, lab, onProgress = () => {}, clock = systemClock } = options;
   let manifest = await store.read(lab);
   const hadManifest = manifest !== undefined;
   const results: DestroyedStack[] = [];
@@ -143,7 +143,7 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
   for (const stack of destroyOrder(options.stacks)) {
     const startedAt = clock.now();
     try {
-      if (!(await hasState(stack, cli))) {
+      if (!(await hasState(stack, terraform))) {
         results.push({
           id: stack.id,
           outcome: 'skipped',
@@ -159,8 +159,8 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       }
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
       const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
-      await cli.init(stack.workingDirectory);
-      const changes = await cli.destroy(
+      await terraform.init(stack.workingDirectory);
+      const changes = await terraform.destroy(
         stack.workingDirectory,
         (event) => onProgress({ kind: 'terraform', stack: stack.id, event }),
         flags,
@@ -194,10 +194,10 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
 }
 
 /** Local state is read from disk (no init needed); a remote backend is asked through terraform itself. */
-async function hasState(stack: SynthesizedStack, cli: TerraformRunner): Promise<boolean> {
+async function hasState(stack: SynthesizedStack, terraform: TerraformRunner): Promise<boolean> {
   if (stack.backend.kind === 'local') return hasLocalState(stack.backend.path);
-  await cli.init(stack.workingDirectory);
-  return (await cli.stateList(stack.workingDirectory)).some(isManagedAddress);
+  await terraform.init(stack.workingDirectory);
+  return (await terraform.stateList(stack.workingDirectory)).some(isManagedAddress);
 }
 
 function selectStacks(

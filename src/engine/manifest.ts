@@ -120,8 +120,12 @@ export function parseManifest(text: string, source: string): LabManifest {
 }
 
 // Lab ids become path segments and object keys: refuse anything that could climb out of its folder.
+/** What a stored lab id looks like: it names a folder and an S3 key prefix, so nothing in it may climb out. */
+const LAB_ID = '[a-z][a-z0-9-]*';
+const isLabId = (name: string): boolean => new RegExp(`^${LAB_ID}$`).test(name);
+
 function assertLabId(lab: string): void {
-  if (!/^[a-z][a-z0-9-]*$/.test(lab)) throw new Error(`'${lab}' is not a lab id`);
+  if (!isLabId(lab)) throw new Error(`'${lab}' is not a lab id`);
 }
 
 function serialize(manifest: LabManifest): string {
@@ -160,6 +164,7 @@ export class LocalManifestStore implements ManifestStore, StackBundleStore {
   }
 
   async write(manifest: LabManifest): Promise<void> {
+    assertLabId(manifest.lab);
     await mkdir(join(this.dir, manifest.lab), { recursive: true });
     await writeAtomically(this.file(manifest.lab), serialize(manifest));
   }
@@ -178,7 +183,7 @@ export class LocalManifestStore implements ManifestStore, StackBundleStore {
     });
     const manifests: LabManifest[] = [];
     for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!/^[a-z][a-z0-9-]*$/.test(entry.name)) continue;
+      if (!isLabId(entry.name)) continue;
       const manifest = await this.read(entry.name);
       if (manifest) manifests.push(manifest);
     }
@@ -286,7 +291,7 @@ export class S3ManifestStore implements ManifestStore, StackBundleStore {
         }),
       );
       for (const object of page.Contents ?? []) {
-        const match = new RegExp(`^${S3_PREFIX}/([a-z][a-z0-9-]*)/manifest\\.json$`).exec(object.Key ?? '');
+        const match = new RegExp(`^${S3_PREFIX}/(${LAB_ID})/manifest\\.json$`).exec(object.Key ?? '');
         if (match?.[1]) labs.push(match[1]);
       }
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -1,4 +1,5 @@
 // The one validated LabConfig every stack, action and CLI command derives its names and settings from.
+import { labResourceName } from './names.ts';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
@@ -18,6 +19,8 @@ export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner
 
 export type StateLocation =
   { kind: 's3'; bucket: string; region: string; keyPrefix: string } | { kind: 'local'; dir: string };
+
+export type LabTargetName = ParsedLabInput['target'];
 
 export interface LabConfig {
   id: string;
@@ -160,23 +163,23 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     azs: [azs[0]!, azs[1]!, azs[2]!],
     network,
     cluster: {
-      name: `tslab-${id}`,
+      name: labResourceName(id),
       kubernetesVersion: raw.kubernetesVersion,
       nodeInstanceType: raw.nodeInstanceType,
       nodeCount: raw.nodeCount,
       dnsDomain,
     },
-    client: { instanceType: raw.clientInstanceType, hostname: `tslab-${id}-client` },
+    client: { instanceType: raw.clientInstanceType, hostname: labResourceName(id, 'client') },
     tailnet: {
       name: raw.tailnet,
       slotTag: `tag:tslab-s${slot}`,
       clientTag: 'tag:tslab-client',
       operatorTag: 'tag:k8s-operator',
       proxyTag: 'tag:k8s',
-      operatorHostname: `tslab-${id}-operator`,
-      egressHostname: `tslab-${id}-egress`,
-      connectorName: `tslab-${id}-router`,
-      routerHostname: `tslab-${id}-router`,
+      operatorHostname: labResourceName(id, 'operator'),
+      egressHostname: labResourceName(id, 'egress'),
+      connectorName: labResourceName(id, 'router'),
+      routerHostname: labResourceName(id, 'router'),
       connectorRoutes,
       clientRoutes,
       ownedRanges,
@@ -192,7 +195,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
       connectorReplicas: raw.connectorReplicas,
       egressProxyGroup: raw.egressProxyGroup,
       egressReplicas: raw.egressReplicas,
-      proxyGroupName: `tslab-${id}-egress`,
+      proxyGroupName: labResourceName(id, 'egress'),
     },
     lifecycle: {
       createdAt,

@@ -67,7 +67,12 @@ export function fromStrings(values: StringLabInput): Record<string, unknown> {
   return out;
 }
 
-/** A lab field as an action input or CLI flag is spelled: nodeCount → node-count. */
+/** A field as an action input or CLI flag spells it: nodeCount → node-count. */
+export function kebabCase(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The input / flag name of a lab field, or undefined when the name is not a lab field. */
 export function kebabName(field: string): string | undefined {
-  return field in STRING_FIELDS ? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : undefined;
+  return field in STRING_FIELDS ? kebabCase(field) : undefined;
 }

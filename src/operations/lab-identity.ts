@@ -1,7 +1,7 @@
 // A lab keeps the identity it was created with: createdAt (hence its nonces and expiry) and slot come from its
 // manifest on every later command, so `validate` and `down` see the lab that `up` built.
 import { resolveLab, type LabConfig, type ResolveOptions } from '../lab/config.ts';
-import type { LabManifest, ManifestStore } from '../engine/manifest.ts';
+import type { LabManifest } from '../engine/manifest.ts';
 
 export function adoptManifest(
   input: Record<string, unknown>,
@@ -24,15 +24,4 @@ export function adoptManifest(
     },
     options,
   );
-}
-
-/** The lab as given, or, when it already exists, as it was created. */
-export async function resolveExistingLab(
-  input: Record<string, unknown>,
-  storeFor: (lab: LabConfig) => ManifestStore,
-  options: ResolveOptions = {},
-): Promise<{ lab: LabConfig; manifest: LabManifest | undefined }> {
-  const fresh = resolveLab(input, options);
-  const manifest = await storeFor(fresh).read(fresh.id);
-  return { lab: manifest ? adoptManifest(input, manifest, options) : fresh, manifest };
 }

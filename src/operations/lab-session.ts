@@ -13,7 +13,7 @@ export interface LabSessionOptions extends RunnerOptions {
   outdir: string;
   s3?: S3Client;
   /** Injected by tests (fault injection); by default the terraform/tofu binary of the lab. */
-  cli?: TerraformRunner;
+  terraform?: TerraformRunner;
   /** Injected by tests; by default S3 beside the state, or the local state dir. */
   store?: LabStore;
 }
@@ -22,7 +22,7 @@ export interface LabSession {
   /** The lab with its local state dir made absolute. */
   lab: LabConfig;
   stacks: SynthesizedStack[];
-  cli: TerraformRunner;
+  terraform: TerraformRunner;
   store: LabStore;
 }
 
@@ -39,7 +39,7 @@ export async function openLabSession(
   const { stacks } = synth(absolute, `${options.outdir}/${lab.id}`);
   const store = options.store ?? labStoreFor(absolute, options.s3);
   await store.saveStacks(lab.id, await captureStacks(stacks));
-  return { lab: absolute, stacks, cli: options.cli ?? terraformFor(absolute, options), store };
+  return { lab: absolute, stacks, terraform: options.terraform ?? terraformFor(absolute, options), store };
 }
 
 /** The stacks provision recorded; none when it never got that far (then there is nothing to destroy). */
@@ -48,5 +48,5 @@ export async function restoreLabSession(lab: LabConfig, options: LabSessionOptio
   const store = options.store ?? labStoreFor(absolute, options.s3);
   const bundle = await store.loadStacks(lab.id);
   const stacks = bundle ? await restoreStacks(bundle, `${options.outdir}/${lab.id}-restored`) : [];
-  return { lab: absolute, stacks, cli: options.cli ?? terraformFor(absolute, options), store };
+  return { lab: absolute, stacks, terraform: options.terraform ?? terraformFor(absolute, options), store };
 }

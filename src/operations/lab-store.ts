@@ -1,10 +1,10 @@
 // Where a lab's manifest and stacks live (S3 beside the state, or a local dir), and the terraform runner for it.
+// (Its run lock lives beside them too: lab-run-lock.ts.)
 // Free of cdktf: validate and teardown use this module.
 import { dirname } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalManifestStore, S3ManifestStore, type ManifestStore } from '../engine/manifest.ts';
 import type { StackBundleStore } from '../engine/stack-bundle.ts';
-import { LocalRunLocks, S3RunLocks, type RunLocks } from '../engine/run-lock.ts';
 import { TerraformCli } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
 
@@ -24,14 +24,6 @@ export function labStoreFor(lab: LabConfig, s3?: S3Client): LabStore {
   }
   // Beside the lab's own state dir (…/<lab>), so a lab's files are all in one place.
   return new LocalManifestStore(dirname(lab.state.dir));
-}
-
-/** The lab's run lock lives beside its manifest. */
-export function runLocksFor(lab: LabConfig, s3?: S3Client): RunLocks {
-  if (lab.state.kind === 's3') {
-    return new S3RunLocks(s3 ?? new S3Client({ region: lab.state.region }), lab.state.bucket);
-  }
-  return new LocalRunLocks(dirname(lab.state.dir));
 }
 
 export function terraformFor(lab: LabConfig, options: RunnerOptions = {}): TerraformCli {

@@ -15,8 +15,8 @@ import { destroyScript, localTopology } from '../local/topology.ts';
 import { validateLab, type ValidateOptions } from '../checks/validate-lab.ts';
 import type { ValidationReport } from '../checks/types.ts';
 import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
-import { runLocksFor } from './lab-store.ts';
-import { withRunLock, type RunLockOptions, type RunLocks } from '../engine/run-lock.ts';
+import { withLabRunLock, type LabRunLockOptions } from './lab-run-lock.ts';
+import type { RunLocks } from '../engine/run-lock.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
 
 const exec = promisify(execFile);
@@ -33,12 +33,13 @@ export interface LocalRunOptions extends Pick<LabSessionOptions, 'outdir'> {
   locks?: RunLocks;
   /** How long an up or down waits for another run of the same lab (default 5 minutes). */
   lockWaitMs?: number;
-  /** Set by an up undoing itself: it already holds the lab's run lock. */
-  lockHeld?: boolean;
 }
 
-export function lockWait(options: Pick<LocalRunOptions, 'lockWaitMs'>): RunLockOptions {
-  return { waitMs: options.lockWaitMs ?? 300_000, pollMs: 500 };
+export function localLockOptions(options: Pick<LocalRunOptions, 'locks' | 'lockWaitMs'>): LabRunLockOptions {
+  return {
+    ...(options.locks ? { locks: options.locks } : {}),
+    ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+  };
 }
 
 /** Checks the machine; as root on Debian/Ubuntu installs missing packages itself, otherwise says what to install. */
@@ -68,16 +69,17 @@ export interface LocalDownResult extends DestroyResult {
 }
 
 export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
-  if (options.lockHeld) return downHoldingLock(lab, options);
-  const locks = options.locks ?? runLocksFor(withAbsoluteStateDir(lab));
-  return withRunLock(locks, lab.id, 'down', lockWait(options), () => downHoldingLock(lab, options));
+  return withLabRunLock(withAbsoluteStateDir(lab), 'down', localLockOptions(options), () =>
+    downHoldingLock(lab, options),
+  );
 }
 
-async function downHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
+/** The down itself, for a caller that holds the lab's run lock (an up undoing itself). */
+export async function downHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
   const session = await restoreLabSession(lab, { outdir: options.outdir });
   const result = await destroyLab({
     stacks: session.stacks,
-    cli: session.cli,
+    terraform: session.terraform,
     store: session.store,
     lab: lab.id,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

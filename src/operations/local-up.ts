@@ -3,16 +3,19 @@ import { deployLab, type DeployResult } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { openLabSession } from './lab-session.ts';
-import { withRunLock } from '../engine/run-lock.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
-import { runLocksFor } from './lab-store.ts';
-import { downLocalLab, ensureLocalPrerequisites, lockWait, type LocalRunOptions } from './local-lab.ts';
+import { withLabRunLock } from './lab-run-lock.ts';
+import {
+  downHoldingLock,
+  ensureLocalPrerequisites,
+  localLockOptions,
+  type LocalRunOptions,
+} from './local-lab.ts';
 import { synthLab } from './synth-lab.ts';
 
 export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
   await ensureLocalPrerequisites(options.log);
-  const absolute = withAbsoluteStateDir(lab);
-  return withRunLock(options.locks ?? runLocksFor(absolute), lab.id, 'up', lockWait(options), () =>
+  return withLabRunLock(withAbsoluteStateDir(lab), 'up', localLockOptions(options), () =>
     upHoldingLock(lab, options),
   );
 }
@@ -22,7 +25,7 @@ async function upHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<
   try {
     return await deployLab({
       stacks: session.stacks,
-      cli: session.cli,
+      terraform: session.terraform,
       store: session.store,
       manifest: buildManifest(session.lab),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -30,7 +33,7 @@ async function upHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<
   } catch (error) {
     // Nothing half-created stays behind: a failed up is undone at once (a later `down` would do the same).
     options.log?.(`up failed; removing what was created`);
-    await downLocalLab(lab, { ...options, lockHeld: true }).catch((cleanup) =>
+    await downHoldingLock(lab, options).catch((cleanup) =>
       options.log?.(`cleanup after the failed up also failed: ${String(cleanup)}`),
     );
     throw error;

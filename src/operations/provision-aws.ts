@@ -2,67 +2,18 @@
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
 import { deployLab, type StackRun } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
-import type { LabProgressEvent } from '../engine/progress.ts';
 import { findRouteConflicts } from '../lab/address-plan.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { estimateHourlyCost, type CostEstimate } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
-import type { TailscaleApi } from '../tailscale/api-client.ts';
-import type { AwsClients } from '../aws/clients.ts';
 import { CLIENT_OUTPUTS, INFRA_STACKS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
-import { labStoreFor, runLocksFor, terraformFor, type LabStore } from './lab-store.ts';
-import { withRunLock, type RunLocks } from '../engine/run-lock.ts';
-import type { TerraformRunner } from '../engine/terraform.ts';
+import { labStoreFor, terraformFor } from './lab-store.ts';
+import { lockOptions, type AwsRunDeps } from './aws-run.ts';
+import { withLabRunLock } from './lab-run-lock.ts';
+import type { ProvisionOutputs } from './lab-target.ts';
 import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
-
-export interface AwsRunDeps {
-  outdir: string;
-  /** What terraform sees: AWS credentials, TAILSCALE_OAUTH_CLIENT_ID/_SECRET, TF_VAR_operator_oauth_client_*. */
-  env: NodeJS.ProcessEnv;
-  pluginCacheDir?: string;
-  tailscale: TailscaleApi;
-  aws: AwsClients;
-  onProgress?: (event: LabProgressEvent) => void;
-  log?: (line: string) => void;
-  routerWaitMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Injected by tests (fault injection): the terraform runner and the manifest/stacks store. */
-  cli?: TerraformRunner;
-  store?: LabStore;
-  /** Injected by tests; by default the lab's run lock in the state bucket. */
-  locks?: RunLocks;
-  /** How long a run waits for another run of the same lab (default 10 minutes). */
-  lockWaitMs?: number;
-}
-
-/** One provision or teardown of a lab at a time, for its whole length (the workflows' concurrency groups aside). */
-export function withLabRunLock<T>(
-  lab: LabConfig,
-  deps: AwsRunDeps,
-  operation: string,
-  body: () => Promise<T>,
-): Promise<T> {
-  const locks = deps.locks ?? runLocksFor(lab, deps.aws.s3);
-  return withRunLock(
-    locks,
-    lab.id,
-    operation,
-    { waitMs: deps.lockWaitMs ?? 600_000, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
-    body,
-  );
-}
-
-export interface ProvisionOutputs {
-  labId: string;
-  clusterName: string;
-  clientInstanceId: string;
-  clientTailnetName: string;
-  clientTailnetIp: string;
-  nginxFqdn: string;
-  egressService: string;
-}
 
 export interface ProvisionResult {
   lab: LabConfig;
@@ -75,7 +26,7 @@ export interface ProvisionResult {
 export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
   await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
-  return withLabRunLock(lab, deps, 'provision', () => provisionHoldingLock(lab, deps));
+  return withLabRunLock(lab, 'provision', lockOptions(deps), () => provisionHoldingLock(lab, deps));
 }
 
 async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
@@ -86,7 +37,7 @@ async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<P
       env: deps.env,
       s3: deps.aws.s3,
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
-      ...(deps.cli ? { cli: deps.cli } : {}),
+      ...(deps.terraform ? { terraform: deps.terraform } : {}),
       ...(deps.store ? { store: deps.store } : {}),
     },
     synthLab,
@@ -94,7 +45,7 @@ async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<P
 
   const common = {
     stacks: session.stacks,
-    cli: session.cli,
+    terraform: session.terraform,
     store: session.store,
     manifest: buildManifest(session.lab),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
@@ -111,15 +62,15 @@ async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<P
   });
   if (!router.tailnetIp) throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
   // The egress Service targets the client device provision just saw online, not a same-named stale one.
-  const workloadsCli =
-    deps.cli ??
+  const workloadsTerraform =
+    deps.terraform ??
     terraformFor(session.lab, {
       env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router.tailnetIp },
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
     });
   const workloads = await deployLab({
     ...common,
-    cli: workloadsCli,
+    terraform: workloadsTerraform,
     manifest: infra.manifest,
     only: ['workloads'],
   });

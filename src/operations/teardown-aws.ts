@@ -1,11 +1,10 @@
 // Teardown on AWS, from the lab id alone: custom resources first (the operator then removes its own tailnet
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
-import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import { connectToCluster } from '../aws/eks-access.ts';
+import { labResourceArns } from '../aws/lab-resources.ts';
 import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import type { DestroyFlags } from '../engine/terraform.ts';
-import { createLabCluster, type LabCluster } from '../kubernetes/lab-cluster.ts';
+import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import { TAG_KEYS, type LabConfig } from '../lab/config.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { ManifestStore } from '../engine/manifest.ts';
@@ -16,7 +15,8 @@ import { remainingLabDevices, removeLabDevices, type RemovedDevice } from '../te
 import { retry } from '../util/retry.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { restoreLabSession } from './lab-session.ts';
-import { withLabRunLock, type AwsRunDeps } from './provision-aws.ts';
+import { lockOptions, type AwsRunDeps } from './aws-run.ts';
+import { withLabRunLock } from './lab-run-lock.ts';
 
 export interface TeardownReport {
   lab: string;
@@ -30,8 +30,8 @@ export interface TeardownReport {
 }
 
 export interface TeardownDeps extends AwsRunDeps {
-  /** Injected by tests; by default the cluster is reached through EKS with the runner's credentials. */
-  connectCluster?: (lab: LabConfig) => Promise<LabCluster>;
+  /** The lab's cluster API (through EKS, over the tailnet; a fake in tests). */
+  connectCluster: (lab: LabConfig) => Promise<LabCluster>;
   operatorCleanupWaitMs?: number;
 }
 
@@ -44,7 +44,7 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
 export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
-  return withLabRunLock(lab, deps, 'teardown', () => teardownHoldingLock(lab, deps));
+  return withLabRunLock(lab, 'teardown', lockOptions(deps), () => teardownHoldingLock(lab, deps));
 }
 
 async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
@@ -52,7 +52,7 @@ async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<
     outdir: deps.outdir,
     env: destroyEnv(deps.env),
     s3: deps.aws.s3,
-    ...(deps.cli ? { cli: deps.cli } : {}),
+    ...(deps.terraform ? { terraform: deps.terraform } : {}),
     ...(deps.store ? { store: deps.store } : {}),
   });
   const warnings: string[] = [];
@@ -78,7 +78,7 @@ async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<
   try {
     destroy = await destroyLab({
       stacks: session.stacks,
-      cli: session.cli,
+      terraform: session.terraform,
       store: session.store,
       lab: lab.id,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
@@ -106,7 +106,7 @@ async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<
     throw await incomplete(error);
   }
   const remaining = await awsRetry(`list resources tagged for ${lab.id}`, () =>
-    taggedResources(deps, lab.id),
+    labResourceArns(deps.aws.tagging, lab.id),
   );
   if (remaining.length) {
     warnings.push(
@@ -129,16 +129,7 @@ async function deleteOperatorResources(
 ): Promise<{ deleted: string[]; clusterReachable: boolean }> {
   const deleted: string[] = [];
   try {
-    const cluster = deps.connectCluster
-      ? await deps.connectCluster(lab)
-      : createLabCluster(
-          await connectToCluster({
-            clusterName: lab.cluster.name,
-            region: lab.region,
-            eks: deps.aws.eks,
-            credentials: () => deps.aws.eks.config.credentials(),
-          }),
-        );
+    const cluster = await deps.connectCluster(lab);
     if (
       (await cluster.deleteService(lab.workloads.namespace, lab.workloads.egressServiceName)) === 'deleted'
     ) {
@@ -181,11 +172,11 @@ async function abandonInClusterState(
   warnings: string[],
 ): Promise<DestroyFlags> {
   const stack = session.stacks.find((s) => s.id === 'workloads');
-  if (!stack || !session.cli.stateRm) return {};
-  const releases = (await session.cli.stateList(stack.workingDirectory)).filter((a) =>
+  if (!stack || !session.terraform.stateRm) return {};
+  const releases = (await session.terraform.stateList(stack.workingDirectory)).filter((a) =>
     a.startsWith('helm_release.'),
   );
-  await session.cli.stateRm(stack.workingDirectory, releases);
+  await session.terraform.stateRm(stack.workingDirectory, releases);
   warnings.push(
     `the cluster API was out of reach: ${releases.join(', ') || 'no release'} dropped from state (they go with the ` +
       'cluster), the rest of the workloads stack destroyed without refresh',
@@ -217,22 +208,6 @@ async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestSto
       ),
     ),
     tailnetDevices: await attempt(() => remainingLabDevices(deps.tailscale, lab.id)),
-    tagged: await attempt(() => taggedResources(deps, lab.id)),
+    tagged: await attempt(() => labResourceArns(deps.aws.tagging, lab.id)),
   };
-}
-
-async function taggedResources(deps: AwsRunDeps, labId: string): Promise<string[]> {
-  const arns: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.aws.tagging.send(
-      new GetResourcesCommand({
-        TagFilters: [{ Key: TAG_KEYS.lab, Values: [labId] }],
-        ...(token ? { PaginationToken: token } : {}),
-      }),
-    );
-    arns.push(...(page.ResourceTagMappingList ?? []).flatMap((r) => (r.ResourceARN ? [r.ResourceARN] : [])));
-    token = page.PaginationToken || undefined;
-  } while (token);
-  return arns;
 }

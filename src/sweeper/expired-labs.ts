@@ -1,19 +1,8 @@
 // Finds labs past their tslab:expires-at, from manifests and from AWS tags (a lab whose manifest is gone still carries
-// its tags). Anything without the lab tag is invisible here, so it can never be swept.
-import {
-  GetResourcesCommand,
-  type ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
-import { TAG_KEYS } from '../lab/config.ts';
+// its tags, found by src/aws/lab-resources.ts). Anything without the lab tag is invisible, so it can never be swept.
+import type { TaggedLab } from '../aws/lab-resources.ts';
 import { isExpired } from '../lab/ownership.ts';
 import type { LabManifest } from '../engine/manifest.ts';
-
-export interface TaggedLab {
-  lab: string;
-  /** The earliest tslab:expires-at seen on the lab's resources. */
-  expiresAt: string | undefined;
-  resources: string[];
-}
 
 export interface ExpiredLab {
   lab: string;
@@ -21,38 +10,6 @@ export interface ExpiredLab {
   region?: string;
   foundIn: ('manifest' | 'tags')[];
   owner?: string;
-}
-
-/** Every resource carrying the tslab:lab tag, grouped by lab. */
-export async function scanTaggedLabs(tagging: ResourceGroupsTaggingAPIClient): Promise<TaggedLab[]> {
-  const labs = new Map<string, TaggedLab>();
-  let token: string | undefined;
-  do {
-    const page = await tagging.send(
-      new GetResourcesCommand({
-        TagFilters: [{ Key: TAG_KEYS.lab }],
-        ...(token ? { PaginationToken: token } : {}),
-      }),
-    );
-    for (const resource of page.ResourceTagMappingList ?? []) {
-      const tags = Object.fromEntries((resource.Tags ?? []).map((t) => [t.Key, t.Value]));
-      const lab = tags[TAG_KEYS.lab];
-      if (!lab || !resource.ResourceARN) continue;
-      const entry: TaggedLab = labs.get(lab) ?? { lab, expiresAt: undefined, resources: [] };
-      entry.resources.push(resource.ResourceARN);
-      const expiresAt = tags[TAG_KEYS.expiresAt];
-      if (
-        expiresAt &&
-        Number.isFinite(Date.parse(expiresAt)) &&
-        (!entry.expiresAt || expiresAt < entry.expiresAt)
-      ) {
-        entry.expiresAt = expiresAt;
-      }
-      labs.set(lab, entry);
-    }
-    token = page.PaginationToken || undefined;
-  } while (token);
-  return [...labs.values()];
 }
 
 /** Labs whose expiry has passed, by manifest or by tag; a lab with no valid expiry anywhere is never expired. */

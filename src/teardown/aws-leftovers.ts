@@ -6,7 +6,6 @@ import {
   DeleteSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
-  DescribeVpcsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
@@ -15,7 +14,7 @@ import {
   DescribeTagsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { TAG_KEYS } from '../lab/config.ts';
+import { labVpcIds } from '../aws/lab-resources.ts';
 
 export interface Leftover {
   kind: 'network-interface' | 'security-group' | 'load-balancer';
@@ -26,13 +25,6 @@ export interface Leftover {
 export interface LeftoverClients {
   ec2: EC2Client;
   elb: ElasticLoadBalancingV2Client;
-}
-
-export async function labVpcIds(ec2: EC2Client, labId: string): Promise<string[]> {
-  const out = await ec2.send(
-    new DescribeVpcsCommand({ Filters: [{ Name: `tag:${TAG_KEYS.lab}`, Values: [labId] }] }),
-  );
-  return (out.Vpcs ?? []).flatMap((v) => (v.VpcId ? [v.VpcId] : []));
 }
 
 export interface LeftoverOptions {

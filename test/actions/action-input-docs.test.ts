@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { inputName } from '../../src/actions/inputs.ts';
+import { kebabCase } from '../../src/lab/string-inputs.ts';
 import { serviceCidrRule, vpcCidrRule } from '../../src/lab/address-plan.ts';
 import { labFieldDocs, type LabFieldDoc } from '../../src/lab/schema.ts';
 import { ACTION_NAMES } from './bundles.ts';
@@ -13,7 +13,7 @@ interface ActionYaml {
   inputs: Record<string, { description: string }>;
 }
 
-const FIELDS = new Map(labFieldDocs().map((doc) => [inputName(doc.field), doc]));
+const FIELDS = new Map(labFieldDocs().map((doc) => [kebabCase(doc.field), doc]));
 
 /** The prefix lengths a CIDR rule accepts, probed inside 10.0.0.0/8 (where only the prefix length can break it). */
 function acceptedPrefixes(rule: (cidr: string) => string | undefined): [number, number] {

@@ -1,36 +1,14 @@
 // The provision and teardown actions' job logs, as the runner shows them: each stack's lines inside its own
 // `::group::<stack> <operation>` … `::endgroup::`, never nested, with nothing of another stack inside, and the
-// action's own last word (its error) outside every group. The actions run in this process against the cloud model.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+// action's own last word (its error) outside every group. The actions run in this process against the cloud model,
+// given the world's clients as their dependencies.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProvision } from '../../src/actions/provision.ts';
 import { runTeardown } from '../../src/actions/teardown.ts';
-import { removeRunnerFiles, runActionInProcess } from '../reliability/support/action-run.ts';
+import { runActionInProcess } from '../reliability/support/action-run.ts';
 import { BUCKET, REGION } from '../reliability/support/cloud-model.ts';
-import { LabWorld } from '../reliability/support/lab-world.ts';
-
-const seams = vi.hoisted(() => ({ world: undefined as unknown as LabWorld }));
-vi.mock('../../src/tailscale/api-client.ts', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/tailscale/api-client.ts')>();
-  return {
-    ...actual,
-    createTailscaleApiClient: (options: Parameters<typeof actual.createTailscaleApiClient>[0]) =>
-      actual.createTailscaleApiClient({ ...options, baseUrl: options.baseUrl ?? seams.world.api.url }),
-  };
-});
-vi.mock('../../src/operations/lab-store.ts', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/operations/lab-store.ts')>()),
-  terraformFor: () => seams.world.terraform,
-}));
-vi.mock('../../src/aws/eks-access.ts', () => ({
-  connectToCluster: async (options: { clusterName: string }) => ({ clusterName: options.clusterName }),
-}));
-vi.mock('../../src/kubernetes/lab-cluster.ts', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/kubernetes/lab-cluster.ts')>()),
-  createLabCluster: (config: { clusterName: string }) => seams.world.clusterNamed(config.clusterName),
-}));
+import type { LabWorld } from '../reliability/support/lab-world.ts';
+import { startActionWorld } from '../reliability/support/action-world.ts';
 
 const SECRETS = {
   'tailscale-oauth-client-id': 'kCI1',
@@ -42,28 +20,16 @@ const STACKS = ['network', 'client', 'cluster', 'workloads'];
 const STACK_LINE = new RegExp(`^(${STACKS.join('|')}): `);
 
 let world: LabWorld;
-let cwd: string;
-let workdir: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  world = await LabWorld.start({
-    mockClasses: true,
-    tailscaleCredentials: {
-      clientId: SECRETS['tailscale-oauth-client-id'],
-      clientSecret: SECRETS['tailscale-oauth-client-secret'],
-    },
-  });
-  seams.world = world;
-  // The actions synthesize below the working directory.
-  cwd = process.cwd();
-  workdir = mkdtempSync(join(tmpdir(), 'tslab-groups-'));
-  process.chdir(workdir);
+  ({ world, close } = await startActionWorld({
+    clientId: SECRETS['tailscale-oauth-client-id'],
+    clientSecret: SECRETS['tailscale-oauth-client-secret'],
+  }));
 });
 afterAll(async () => {
-  removeRunnerFiles();
-  if (cwd) process.chdir(cwd);
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
-  await world?.close();
+  await close?.();
 });
 
 interface Group {
@@ -110,13 +76,13 @@ const inputs = (lab: string) => ({ lab, region: REGION, 'state-bucket': BUCKET, 
 
 describe('action logs grouped per stack', () => {
   it('provision and teardown: one group per stack, holding all of its lines', async () => {
-    const provision = await runActionInProcess(runProvision, inputs('pr-42'));
+    const provision = await runActionInProcess(() => runProvision(world.dependencies()), inputs('pr-42'));
     expect(provision.failed).toBe(false);
     const applied = expectOneGroupPerStack(provision.stdout, 'apply');
     expect(applied.map((g) => g.title).sort()).toEqual(STACKS.map((s) => `${s} apply`).sort());
     for (const group of applied) expect(group.lines.at(-1)).toMatch(/: applied in \d+\.\d s: \d+ added/);
 
-    const teardown = await runActionInProcess(runTeardown, inputs('pr-42'));
+    const teardown = await runActionInProcess(() => runTeardown(world.dependencies()), inputs('pr-42'));
     expect(teardown.failed).toBe(false);
     const destroyed = expectOneGroupPerStack(teardown.stdout, 'destroy');
     expect(destroyed.map((g) => g.title).sort()).toEqual(STACKS.map((s) => `${s} destroy`).sort());
@@ -124,7 +90,7 @@ describe('action logs grouped per stack', () => {
 
   it('a failed apply closes its group: the error is outside every group', async () => {
     world.terraform.faults.push({ kind: 'fail', stack: 'cluster', operation: 'apply', after: 3 });
-    const provision = await runActionInProcess(runProvision, inputs('pr-43'));
+    const provision = await runActionInProcess(() => runProvision(world.dependencies()), inputs('pr-43'));
     expect(provision.failed).toBe(true);
     const groups = expectOneGroupPerStack(provision.stdout, 'apply');
     expect(groups.find((g) => g.title === 'cluster apply')?.lines.at(-1)).toMatch(
@@ -132,6 +98,6 @@ describe('action logs grouped per stack', () => {
     );
     const { outside } = readGroups(provision.stdout);
     expect(outside.some((line) => line.startsWith('::error::tslab provision: '))).toBe(true);
-    await runActionInProcess(runTeardown, inputs('pr-43'));
+    await runActionInProcess(() => runTeardown(world.dependencies()), inputs('pr-43'));
   });
 });

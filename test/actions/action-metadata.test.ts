@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { inputName } from '../../src/actions/inputs.ts';
+import { kebabCase } from '../../src/lab/string-inputs.ts';
 import { STRING_FIELDS } from '../../src/lab/string-inputs.ts';
 import { ACTION_NAMES } from './bundles.ts';
 
@@ -13,7 +13,7 @@ interface ActionYaml {
   runs: { using: string; main: string };
 }
 
-const LAB_INPUTS = new Set(Object.keys(STRING_FIELDS).map(inputName));
+const LAB_INPUTS = new Set(Object.keys(STRING_FIELDS).map(kebabCase));
 const SHARED_SOURCES = ['src/actions/inputs.ts'];
 
 function literalInputsRead(sources: string[]): Set<string> {

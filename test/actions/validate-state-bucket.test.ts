@@ -1,19 +1,19 @@
 // validate on the aws target without a state bucket: the action and the CLI both say the bucket is required, naming
 // the field as their user spells it, the (empty) value and the rule — before any store is read or any cloud call made.
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runValidate } from '../../src/actions/validate.ts';
 import { main } from '../../src/cli/main.ts';
+import type { LabDependencies } from '../../src/operations/dependencies.ts';
 import { removeRunnerFiles, runActionInProcess } from '../reliability/support/action-run.ts';
 
-// Every lab store (the local file store, or S3) is made here: none may be made at all.
-const seams = vi.hoisted(() => ({ storesMade: 0 }));
-vi.mock('../../src/operations/lab-store.ts', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/operations/lab-store.ts')>()),
-  labStoreFor: () => {
-    seams.storesMade++;
-    throw new Error('no lab store may be made without a state bucket');
+// Every AWS client (the state bucket's included) is made through here: none may be made at all.
+const seams = { clientsMade: 0 };
+const dependencies: Partial<LabDependencies> = {
+  awsClients: () => {
+    seams.clientsMade++;
+    throw new Error('no AWS client may be made without a state bucket');
   },
-}));
+};
 
 const RULE = 'is required for the aws target (state, locks and the lab manifest live there)';
 const secrets = {
@@ -22,7 +22,7 @@ const secrets = {
 };
 
 beforeEach(() => {
-  seams.storesMade = 0;
+  seams.clientsMade = 0;
 });
 afterAll(() => removeRunnerFiles());
 
@@ -30,19 +30,23 @@ describe('validate without state-bucket on the aws target', () => {
   it.each([{}, { target: 'aws' }])(
     'the action fails naming state-bucket, its empty value and the rule (%o)',
     async (target) => {
-      const run = await runActionInProcess(runValidate, { lab: 'pr-42', ...target, ...secrets });
+      const run = await runActionInProcess(() => runValidate(dependencies), {
+        lab: 'pr-42',
+        ...target,
+        ...secrets,
+      });
       expect(run.failed).toBe(true);
       // @actions/core escapes the newline of a multi-line ::error:: as %0A.
       expect(run.stdout).toContain(`::error::tslab validate: invalid input%0Astate-bucket: "" — ${RULE}`);
       expect(run.stdout).not.toContain('has no manifest');
-      expect(seams.storesMade).toBe(0);
+      expect(seams.clientsMade).toBe(0);
     },
   );
 
   it('the local target needs no bucket', async () => {
-    const run = await runActionInProcess(runValidate, { lab: 'pr-42', target: 'local' });
+    const run = await runActionInProcess(() => runValidate(dependencies), { lab: 'pr-42', target: 'local' });
     expect(run.stdout).not.toContain('state-bucket');
-    expect(seams.storesMade).toBe(1);
+    expect(seams.clientsMade).toBe(0);
   });
 
   it('the CLI exits 2 naming --state-bucket, its empty value and the rule', async () => {
@@ -50,6 +54,5 @@ describe('validate without state-bucket on the aws target', () => {
     const code = await main(['validate', '--lab', 'pr-42'], { out: () => {}, err: (l) => err.push(l) });
     expect(code).toBe(2);
     expect(err.join('\n')).toBe(`tslab: invalid input\n--state-bucket: "" — ${RULE}`);
-    expect(seams.storesMade).toBe(0);
   });
 });

@@ -16,13 +16,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveLab, type LabConfig } from '../../src/lab/config.ts';
-import {
-  atLeast,
-  doctorDepsFromEnv,
-  renderDoctor,
-  runDoctor,
-  type DoctorDeps,
-} from '../../src/operations/doctor.ts';
+import { renderDoctor } from '../../src/cli/commands/doctor.ts';
+import { atLeast } from '../../src/engine/engine-version.ts';
+import { doctorDepsFromEnv, runDoctor, type DoctorDeps } from '../../src/operations/doctor.ts';
 import { createTailscaleApiClient } from '../../src/tailscale/api-client.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../fakes/tailscale-api.ts';
 import { startScopeProxy, type ScopeProxy } from './scope-proxy.ts';

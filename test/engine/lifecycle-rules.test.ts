@@ -65,7 +65,7 @@ describe('deployLab with only', () => {
     await store.write(withStackStatus(buildManifest(lab), 'network', 'applied', new Date()));
     const result = await deployLab({
       stacks: STACKS,
-      cli: runner,
+      terraform: runner,
       store,
       manifest: buildManifest(lab),
       only: ['cluster'],
@@ -77,7 +77,13 @@ describe('deployLab with only', () => {
   it('refuses, before writing or running anything, a stack whose dependency is not applied', async () => {
     const store = new MemoryStore();
     await expect(
-      deployLab({ stacks: STACKS, cli: runner, store, manifest: buildManifest(lab), only: ['workloads'] }),
+      deployLab({
+        stacks: STACKS,
+        terraform: runner,
+        store,
+        manifest: buildManifest(lab),
+        only: ['workloads'],
+      }),
     ).rejects.toThrow("Stack 'workloads' reads outputs of 'cluster', which is not applied in lab 'rules'");
     expect(calls).toEqual([]);
     expect(store.saved.size).toBe(0);
@@ -87,7 +93,7 @@ describe('deployLab with only', () => {
     await expect(
       deployLab({
         stacks: STACKS,
-        cli: runner,
+        terraform: runner,
         store: new MemoryStore(),
         manifest: buildManifest(lab),
         only: ['dns'],
@@ -102,7 +108,12 @@ describe('destroyLab with remote state', () => {
       workloads: ['data.terraform_remote_state.cluster'],
       cluster: ['aws_eks_cluster.lab', 'module.eks.data.aws_iam_policy_document.x'],
     };
-    const summary = await destroyLab({ stacks: STACKS, cli: runner, store: new MemoryStore(), lab: lab.id });
+    const summary = await destroyLab({
+      stacks: STACKS,
+      terraform: runner,
+      store: new MemoryStore(),
+      lab: lab.id,
+    });
     expect(summary.stacks.map((s) => `${s.id} ${s.outcome}`)).toEqual([
       'workloads skipped',
       'cluster destroyed',
@@ -121,7 +132,7 @@ describe('destroyLab with remote state', () => {
     const store = new MemoryStore();
     await store.write(buildManifest(lab));
 
-    const error = await destroyLab({ stacks: STACKS, cli: runner, store, lab: lab.id }).catch(
+    const error = await destroyLab({ stacks: STACKS, terraform: runner, store, lab: lab.id }).catch(
       (e: unknown) => e,
     );
 
@@ -147,7 +158,7 @@ describe('destroy hooks', () => {
     stateOf = { network: ['aws_vpc.main'], workloads: ['helm_release.operator'] };
     await destroyLab({
       stacks: STACKS,
-      cli: runner,
+      terraform: runner,
       store: new MemoryStore(),
       lab: lab.id,
       beforeDestroy: async (stackId) => void calls.push(`hook ${stackId}`),

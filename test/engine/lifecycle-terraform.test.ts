@@ -77,7 +77,7 @@ describe('deployLab with real terraform', () => {
     const stacks = synth();
     const result = await deployLab({
       stacks,
-      cli: recordingCli(),
+      terraform: recordingCli(),
       store: recordingStore(),
       manifest: buildManifest(lab),
     });
@@ -107,7 +107,7 @@ describe('deployLab with real terraform', () => {
   });
 
   it('keeps sensitive outputs out of serialized results but hands them to an explicit read', async () => {
-    const result = await deployLab({ stacks: synth(), cli, store, manifest: buildManifest(lab) });
+    const result = await deployLab({ stacks: synth(), terraform: cli, store, manifest: buildManifest(lab) });
     const outputs = result.outputs.a!;
     expect(outputs.value('token')).toBe(SECRET);
     expect(JSON.stringify(result)).not.toContain(SECRET);
@@ -120,7 +120,7 @@ describe('deployLab with real terraform', () => {
     const reporter = new ProgressReporter((line) => lines.push(line));
     await deployLab({
       stacks: synth(),
-      cli,
+      terraform: cli,
       store,
       manifest: buildManifest(lab),
       onProgress: (event) => (events.push(event), reporter.handle(event)),
@@ -142,7 +142,7 @@ describe('deployLab with real terraform', () => {
 
   it('marks a stack whose apply fails as failed, names it, and destroy still removes all its state', async () => {
     const stacks = synth({ failInB: true });
-    const failure = await deployLab({ stacks, cli, store, manifest: buildManifest(lab) }).catch(
+    const failure = await deployLab({ stacks, terraform: cli, store, manifest: buildManifest(lab) }).catch(
       (e: unknown) => e,
     );
 
@@ -159,7 +159,7 @@ describe('deployLab with real terraform', () => {
     const stored = await store.read(lab.id);
     expect(stored?.stacks).toMatchObject({ a: { status: 'applied' }, b: { status: 'failed' } });
 
-    const summary = await destroyLab({ stacks, cli, store, lab: lab.id });
+    const summary = await destroyLab({ stacks, terraform: cli, store, lab: lab.id });
     expect(summary.stacks.map((s) => [s.id, s.outcome])).toEqual([
       ['b', 'destroyed'],
       ['a', 'destroyed'],
@@ -172,10 +172,15 @@ describe('deployLab with real terraform', () => {
 describe('destroyLab with real terraform', () => {
   it('destroys b before a, counts what it destroyed, and leaves neither state files nor a manifest', async () => {
     const stacks = synth();
-    await deployLab({ stacks, cli, store, manifest: buildManifest(lab) });
+    await deployLab({ stacks, terraform: cli, store, manifest: buildManifest(lab) });
     calls = [];
 
-    const summary = await destroyLab({ stacks, cli: recordingCli(), store: recordingStore(), lab: lab.id });
+    const summary = await destroyLab({
+      stacks,
+      terraform: recordingCli(),
+      store: recordingStore(),
+      lab: lab.id,
+    });
 
     expect(calls.filter((call) => call.startsWith('destroy'))).toEqual(['destroy b', 'destroy a']);
     expect(summary.stacks.map((s) => [s.id, s.outcome, s.resourcesDestroyed])).toEqual([
@@ -190,11 +195,16 @@ describe('destroyLab with real terraform', () => {
 
   it('is a no-op success the second time: no state, no manifest, no terraform run', async () => {
     const stacks = synth();
-    await deployLab({ stacks, cli, store, manifest: buildManifest(lab) });
-    await destroyLab({ stacks, cli, store, lab: lab.id });
+    await deployLab({ stacks, terraform: cli, store, manifest: buildManifest(lab) });
+    await destroyLab({ stacks, terraform: cli, store, lab: lab.id });
     calls = [];
 
-    const again = await destroyLab({ stacks, cli: recordingCli(), store: recordingStore(), lab: lab.id });
+    const again = await destroyLab({
+      stacks,
+      terraform: recordingCli(),
+      store: recordingStore(),
+      lab: lab.id,
+    });
 
     expect(again.nothingToDo).toBe(true);
     expect(again.stacks.map((s) => s.outcome)).toEqual(['skipped', 'skipped']);

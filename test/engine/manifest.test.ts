@@ -100,7 +100,11 @@ describe('LocalManifestStore', () => {
     );
   });
 
-  it('refuses lab ids that could escape the store folder', async () => {
+  it('refuses lab ids that could escape the store folder, reading or writing, and creates nothing', async () => {
     await expect(store.read('../etc')).rejects.toThrow("'../etc' is not a lab id");
+    await expect(store.write({ ...manifest('demo'), lab: '../escaped' })).rejects.toThrow(
+      "'../escaped' is not a lab id",
+    );
+    expect(existsSync(join(work.path, 'escaped'))).toBe(false);
   });
 });

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { ADMINS, buildTailnetPolicy, CI_RUNNER_TAG, slotView } from '../../infra/manifests/tailnet-policy.ts';
 import { runOnInstance } from '../../src/aws/ssm-runner.ts';
-import { S3ManifestStore } from '../../src/engine/manifest.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { runDoctor } from '../../src/operations/doctor.ts';
 import { sweepExpiredLabs } from '../../src/operations/sweep-labs.ts';
@@ -24,13 +23,7 @@ import { Figures } from './support/figures.ts';
 import { LabWorld } from './support/lab-world.ts';
 import { TERRAFORM_IAM } from './support/terraform-iam.ts';
 
-// Validation reaches the cluster through the world's stand-in, and SSM's polling does not really wait.
-const seams = vi.hoisted(() => ({ world: undefined as unknown as LabWorld }));
-vi.mock('../../src/kubernetes/lab-cluster.ts', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/kubernetes/lab-cluster.ts')>()),
-  createLabCluster: (config: { getCurrentCluster(): { name: string } | null }) =>
-    seams.world.clusterNamed(config.getCurrentCluster()!.name.split('@')[0]!),
-}));
+// SSM's polling does not really wait (the retry helper's clock).
 vi.mock('../../src/util/retry.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../src/util/retry.ts')>()),
   sleep: () => new Promise<void>((resolve) => setImmediate(resolve)),
@@ -58,7 +51,6 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 /** Every AWS call tslab itself makes, as IAM actions, from a lab's whole life over the mocks. */
 async function recordTslabCalls(): Promise<{ actions: Set<string>; leftoverDeletes: Set<string> }> {
   const world = await LabWorld.start();
-  seams.world = world;
   const actions = new Set<string>();
   try {
     const lab = world.lab('iam', {
@@ -66,7 +58,11 @@ async function recordTslabCalls(): Promise<{ actions: Set<string>; leftoverDelet
       ttlHours: 4,
     });
     await world.provision(lab);
-    await validateAwsLab(lab, { aws: world.aws.clients, tailscale: world.tailscale }, { timeoutMs: 2_000 });
+    await validateAwsLab(
+      lab,
+      { aws: world.aws.clients, tailscale: world.tailscale, connectCluster: world.deps().connectCluster },
+      { timeoutMs: 2_000 },
+    );
     // A probe that outlives its deadline is cancelled on the instance.
     world.model.clientShell = () => undefined;
     const instance = world.model.all().find((r) => r.type === 'aws_instance' && r.owner === lab.id)!;
@@ -75,13 +71,10 @@ async function recordTslabCalls(): Promise<{ actions: Set<string>; leftoverDelet
     );
     // The sweeper finds the expired lab and tears it down (ENIs, load balancer and security group included).
     await sweepExpiredLabs({
-      aws: world.aws.clients,
-      store: new S3ManifestStore(world.aws.clients.s3, BUCKET),
-      stateBucket: BUCKET,
+      ...world.sweepDeps(),
       dryRun: false,
       now: new Date(),
       tailscale: world.tailscale,
-      teardownDeps: world.deps(),
     });
     expect(world.leftOf(lab.id).resources).toEqual([]);
     for (const action of sentActions(world.aws)) actions.add(action);

@@ -15,9 +15,9 @@ import type { LabConfig } from '../../src/lab/config.ts';
 import { downLocalLab } from '../../src/operations/local-lab.ts';
 import { openLabSession } from '../../src/operations/lab-session.ts';
 import { synthLab } from '../../src/operations/synth-lab.ts';
-import { LabBusyError, withRunLock } from '../../src/engine/run-lock.ts';
+import { LabBusyError } from '../../src/engine/run-lock.ts';
 import { withAbsoluteStateDir } from '../../src/engine/state-location.ts';
-import { runLocksFor } from '../../src/operations/lab-store.ts';
+import { withLabRunLock } from '../../src/operations/lab-run-lock.ts';
 import { localLab as engineLab, slowStackApp, tempDir } from '../engine/fixtures/stack-apps.ts';
 import { Figures } from './support/figures.ts';
 import { canRunLocalLab, localLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
@@ -52,7 +52,7 @@ async function deployHoldingTheLock(): Promise<{ finished: Promise<unknown> }> {
   const held = new Promise<void>((resolve) => (holding = resolve));
   const finished = deployLab({
     stacks,
-    cli: new TerraformCli({ lockTimeoutSeconds: 0 }),
+    terraform: new TerraformCli({ lockTimeoutSeconds: 0 }),
     store,
     manifest: buildManifest(lab),
     onProgress: (event) => {
@@ -69,7 +69,7 @@ describe('two runs on one lab', () => {
 
     const error = await deployLab({
       stacks,
-      cli: new TerraformCli({ lockTimeoutSeconds: 0 }),
+      terraform: new TerraformCli({ lockTimeoutSeconds: 0 }),
       store,
       manifest: buildManifest(lab),
     }).catch((e: unknown) => e);
@@ -97,7 +97,7 @@ describe('two runs on one lab', () => {
 
     await deployLab({
       stacks,
-      cli: new TerraformCli({ lockTimeoutSeconds: 30 }),
+      terraform: new TerraformCli({ lockTimeoutSeconds: 30 }),
       store,
       manifest: buildManifest(lab),
     });
@@ -115,7 +115,7 @@ describe('two runs on one lab', () => {
 
     const down = await destroyLab({
       stacks,
-      cli: new TerraformCli({ lockTimeoutSeconds: 30 }),
+      terraform: new TerraformCli({ lockTimeoutSeconds: 30 }),
       store,
       lab: lab.id,
     });
@@ -139,7 +139,7 @@ describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
     const local = localLab(id);
     const outdir = join(work.path, 'synth');
     try {
-      await withRunLock(runLocksFor(withAbsoluteStateDir(local)), id, 'up', { waitMs: 0 }, async () => {
+      await withLabRunLock(withAbsoluteStateDir(local), 'up', { waitMs: 0 }, async () => {
         // up, step 1: synthesize and record the stacks and the manifest (what deployLab writes before terraform).
         const session = await openLabSession(local, { outdir }, synthLab);
         await session.store.write(buildManifest(session.lab));
@@ -155,7 +155,7 @@ describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
         // up, step 2: terraform applies.
         await deployLab({
           stacks: session.stacks,
-          cli: session.cli,
+          terraform: session.terraform,
           store: session.store,
           manifest: buildManifest(session.lab),
         });

@@ -8,7 +8,6 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runTeardown } from '../../src/actions/teardown.ts';
 import { main } from '../../src/cli/main.ts';
-import { S3ManifestStore } from '../../src/engine/manifest.ts';
 import { TAG_KEYS } from '../../src/lab/config.ts';
 import { sweepExpiredLabs } from '../../src/operations/sweep-labs.ts';
 import { removeRunnerFiles, runActionInProcess } from './support/action-run.ts';
@@ -99,14 +98,11 @@ describe('the sweeper', () => {
     expect(before.liveLabDevices).toHaveLength(4);
 
     const outcomes = await sweepExpiredLabs({
-      aws: world.aws.clients,
-      store: new S3ManifestStore(world.aws.clients.s3, BUCKET),
-      stateBucket: BUCKET,
+      ...world.sweepDeps(),
       dryRun: false,
       now,
       tailscale: world.tailscale,
       env: {},
-      teardownDeps: world.deps(),
     });
 
     expect(outcomes.map((o) => [o.lab, o.result])).toEqual([['old', 'removed']]);
@@ -124,12 +120,9 @@ describe('the sweeper', () => {
     const requests = world.api.requests.length;
 
     const outcomes = await sweepExpiredLabs({
-      aws: world.aws.clients,
-      store: new S3ManifestStore(world.aws.clients.s3, BUCKET),
-      stateBucket: BUCKET,
+      ...world.sweepDeps(),
       dryRun: true,
       now,
-      teardownDeps: world.deps(),
     });
 
     expect(outcomes).toEqual([expect.objectContaining({ lab: 'old', result: 'would-remove' })]);

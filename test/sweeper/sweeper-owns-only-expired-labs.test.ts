@@ -4,7 +4,8 @@ import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { expiredLabs, scanTaggedLabs } from '../../src/sweeper/expired-labs.ts';
+import { expiredLabs } from '../../src/sweeper/expired-labs.ts';
+import { scanTaggedLabs } from '../../src/aws/lab-resources.ts';
 import { sweep } from '../../src/sweeper/sweep.ts';
 import { isLabTailnetHostname, labOfTailnetHostname } from '../../src/lab/ownership.ts';
 import type { LabManifest } from '../../src/engine/manifest.ts';

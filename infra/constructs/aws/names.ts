@@ -1,8 +1,9 @@
-// The one place the `tslab-<lab>-<what>` Name tag is spelled, so every console listing groups a lab's resources.
+// Name tags of the lab's AWS resources, spelled by src/lab/names.ts (which the checks use to find them again).
 import type { LabConfig } from '../../../src/lab/config.ts';
+import { labResourceName as nameOf } from '../../../src/lab/names.ts';
 
 export function labResourceName(lab: LabConfig, what: string): string {
-  return `tslab-${lab.id}-${what}`;
+  return nameOf(lab.id, what);
 }
 
 /** Tags a resource carries beyond the provider's default_tags (lab.tags): its Name, plus any extra. */

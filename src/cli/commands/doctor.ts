@@ -1,8 +1,8 @@
 // tslab doctor: says precisely what is missing for an AWS lab, before anything is created.
 import { resolveLab } from '../../lab/config.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { doctorDepsFromEnv, renderDoctor, runDoctor } from '../../operations/doctor.ts';
-import { OperationFailed } from '../main.ts';
+import { doctorDepsFromEnv, runDoctor, type DoctorResult } from '../../operations/doctor.ts';
+import { OperationFailed } from '../exit.ts';
 
 export async function doctorCommand(
   flags: StringLabInput,
@@ -14,4 +14,16 @@ export async function doctorCommand(
   const results = await runDoctor({ ...doctorDepsFromEnv(lab), probeAuthKey });
   io.out(renderDoctor(results));
   if (results.some((r) => !r.ok)) throw new OperationFailed('the set-up is incomplete (see the fixes above)');
+}
+
+/** One line per check, with the fix under each failure. */
+export function renderDoctor(results: readonly DoctorResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.check.padEnd(24)} ${r.detail}`);
+    if (!r.ok && r.fix) lines.push(`     fix: ${r.fix}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  lines.push(failed ? `${failed} problem(s) to fix before \`tslab up\`` : 'ready: nothing missing');
+  return lines.join('\n');
 }

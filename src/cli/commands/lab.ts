@@ -1,19 +1,20 @@
-// tslab up | validate | down | lab, for the local and the AWS target.
+// tslab up | validate | down | lab: read flags and credentials, open the lab, run the operation, print its result.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ProgressReporter } from '../../engine/progress.ts';
-import { withAbsoluteStateDir } from '../../engine/state-location.ts';
 import { renderText } from '../../checks/report.ts';
 import type { ValidationReport } from '../../checks/types.ts';
-import type { LabConfig } from '../../lab/config.ts';
-import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../../lab/stack-contract.ts';
 import { LabConfigError } from '../../lab/errors.ts';
+import { labResourceName } from '../../lab/names.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { resolveExistingLab } from '../../operations/lab-identity.ts';
-import { labStoreFor } from '../../operations/lab-store.ts';
-import { OperationFailed } from '../main.ts';
+import { openLab, requireTargetSettings } from '../../operations/open-lab.ts';
+import type { LabTarget, OperationIo } from '../../operations/lab-target.ts';
+import type { LabDependencies } from '../../operations/dependencies.ts';
+import { OperationFailed } from '../exit.ts';
+import { credentialsFromEnv } from './credentials.ts';
 
 export const DEFAULT_LOCAL_LAB = 'local';
+const OUTDIR = '.tslab/synth';
 
 export type LabVerb = 'up' | 'validate' | 'down' | 'lab';
 
@@ -27,18 +28,30 @@ export async function labCommand(
   flags: StringLabInput,
   options: Record<string, string | boolean | undefined>,
   io: Io,
+  dependencies?: Partial<LabDependencies>,
 ): Promise<void> {
   const input = fromStrings(flags);
   // One machine, one default local lab; name others with --lab to run several side by side.
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
-  if (input['target'] !== 'local') requireAwsPrerequisites(verb, input);
+  // Settings first, then credentials: the first thing a user lacks is named first.
+  requireTargetSettings(input);
+  const credentials = credentialsFromEnv(
+    input['target'] === 'local' ? 'local' : 'aws',
+    verb === 'lab' ? 'up' : verb === 'validate' ? 'validate' : verb,
+  );
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
-  const localStateDir = resolve('.tslab/state');
-  const { lab } = await resolveExistingLab(input, (l) => labStoreFor(withAbsoluteStateDir(l)), {
-    localStateDir,
+  const { lab, target } = await openLab(input, {
+    verb: verb === 'lab' ? 'up' : verb,
+    credentials,
+    localStateDir: resolve('.tslab/state'),
+    outdir: OUTDIR,
+    ...(dependencies ? { dependencies } : {}),
   });
-  const target = lab.target === 'local' ? await import('./local-target.ts') : await import('./aws-target.ts');
-  const runner = target.createTarget(lab, io, timeoutMs);
+  const operationIo: OperationIo = {
+    onProgress: new ProgressReporter((line) => io.out(line)).handle,
+    log: (line) => io.out(line),
+  };
+  const runner = printing(lab.id, target, operationIo, io, timeoutMs);
   const reportFile = typeof options['report'] === 'string' ? options['report'] : undefined;
 
   if (verb === 'up') return runner.up();
@@ -66,6 +79,46 @@ export async function labCommand(
   if (failure) throw failure;
 }
 
+/** The target's operations, each printing its result as the CLI shows it. */
+function printing(
+  labId: string,
+  target: LabTarget,
+  operationIo: OperationIo,
+  io: Io,
+  timeoutMs: number | undefined,
+) {
+  return {
+    async up(): Promise<void> {
+      const started = performance.now();
+      const { lab, outputs, cost } = await target.up(operationIo);
+      if (lab.target === 'local') {
+        io.out(
+          `lab '${lab.id}' is up (local, ${seconds(started)}): try  ip netns exec ${labResourceName(lab.id, 'client')} curl -s http://${outputs.nginxFqdn}/`,
+        );
+      } else {
+        io.out(JSON.stringify(outputs, null, 2));
+        if (cost) io.out(`estimated cost: $${cost.hourlyUsd.toFixed(3)}/h`);
+      }
+    },
+    validate: () => target.validate(timeoutMs ? { timeoutMs } : {}),
+    async down(): Promise<void> {
+      const started = performance.now();
+      const { removed, warnings, remaining } = await target.down(operationIo);
+      for (const warning of warnings) io.out(`warning: ${warning}`);
+      io.out(
+        removed.length
+          ? `lab '${labId}' is down (${seconds(started)}): ${removed.join(', ')}`
+          : `lab '${labId}': nothing to tear down`,
+      );
+      if (remaining.length) throw new Error(`still there after teardown: ${remaining.join(', ')}`);
+    },
+  };
+}
+
+function seconds(started: number): string {
+  return `${((performance.now() - started) / 1000).toFixed(1)} s`;
+}
+
 async function finishValidation(
   report: ValidationReport,
   reportFile: string | undefined,
@@ -89,42 +142,3 @@ function checkTimeoutMs(value: string | boolean | undefined): number | undefined
   }
   return Number(value) * 1000;
 }
-
-export interface LabTarget {
-  up(): Promise<void>;
-  validate(): Promise<ValidationReport>;
-  down(): Promise<void>;
-}
-
-export function progressPrinter(io: Pick<Io, 'out'>) {
-  return new ProgressReporter((line) => io.out(line)).handle;
-}
-
-/** Bad input is reported before the manifest is looked up in S3: no cloud call on incomplete settings. */
-function requireAwsPrerequisites(verb: LabVerb, input: Record<string, unknown>): void {
-  if (!input['stateBucket']) {
-    throw new LabConfigError([
-      {
-        field: 'stateBucket',
-        value: '',
-        rule: 'is required for the aws target (state, locks and the lab manifest live there)',
-      },
-    ]);
-  }
-  requireEnv(TAILSCALE_CREDENTIAL_ENV);
-  if (verb === 'up' || verb === 'lab') {
-    requireEnv(OPERATOR_CREDENTIAL_ENV);
-  }
-}
-
-export function requireEnv(names: readonly string[]): Record<string, string> {
-  const missing = names.filter((n) => !process.env[n]);
-  if (missing.length) {
-    throw new LabConfigError(
-      missing.map((field) => ({ field, value: '', rule: 'must be set in the environment' })),
-    );
-  }
-  return Object.fromEntries(names.map((n) => [n, process.env[n]!]));
-}
-
-export type { LabConfig };

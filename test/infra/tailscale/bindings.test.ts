@@ -3,16 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { AttributeSchema } from '../../../infra/tailscale/attributes.ts';
 import {
   ACL_SCHEMA,
-  DATA_DEVICE_SCHEMA,
-  DataTailscaleDevice,
   DNS_PREFERENCES_SCHEMA,
-  DNS_SEARCH_PATHS_SCHEMA,
   DNS_SPLIT_NAMESERVERS_SCHEMA,
   OAUTH_CLIENT_SCHEMA,
   TAILNET_KEY_SCHEMA,
   TailscaleAcl,
   TailscaleDnsPreferences,
-  TailscaleDnsSearchPaths,
   TailscaleDnsSplitNameservers,
   TailscaleOauthClient,
   TailscaleProvider,
@@ -36,7 +32,6 @@ const BINDINGS: {
   page: string;
   schema: AttributeSchema<object>;
   type: string;
-  data?: true;
   create: (stack: TerraformStack) => object;
 }[] = [
   {
@@ -70,23 +65,10 @@ const BINDINGS: {
     type: 'tailscale_dns_preferences',
     create: (s) => new TailscaleDnsPreferences(s, 'x', { magicDns: true }),
   },
-  {
-    page: 'resources/dns_search_paths.md',
-    schema: DNS_SEARCH_PATHS_SCHEMA,
-    type: 'tailscale_dns_search_paths',
-    create: (s) => new TailscaleDnsSearchPaths(s, 'x', { searchPaths: ['a.example'] }),
-  },
-  {
-    page: 'data-sources/device.md',
-    schema: DATA_DEVICE_SCHEMA,
-    type: 'tailscale_device',
-    data: true,
-    create: (s) => new DataTailscaleDevice(s, 'x', { hostname: 'h' }),
-  },
 ];
 
 describe('Tailscale bindings', () => {
-  describe.each(BINDINGS)('$type', ({ page, schema, type, data, create }) => {
+  describe.each(BINDINGS)('$type', ({ page, schema, type, create }) => {
     const documented = documentedAttributes(page);
 
     it('binds exactly the documented arguments, with their names, types and required flags', () => {
@@ -112,7 +94,7 @@ describe('Tailscale bindings', () => {
         }
       });
       for (const { name } of readOnly) {
-        expect(json.output[`out_${name}`].value, name).toBe(`\${${data ? 'data.' : ''}${type}.x.${name}}`);
+        expect(json.output[`out_${name}`].value, name).toBe(`\${${type}.x.${name}}`);
       }
     });
   });
@@ -121,7 +103,6 @@ describe('Tailscale bindings', () => {
     const json = synthJson((stack) => {
       new TailscaleTailnetKey(stack, 'key', { reusable: true, recreateIfInvalid: 'never', tags: ['tag:a'] });
       new TailscaleAcl(stack, 'policy', { acl: '{"grants":[]}', overwriteExistingContent: true });
-      new DataTailscaleDevice(stack, 'client', { hostname: 'tslab-demo-client', waitFor: '60s' });
     });
     expect(json.resource.tailscale_tailnet_key.key).toEqual({
       reusable: true,
@@ -132,7 +113,6 @@ describe('Tailscale bindings', () => {
       acl: '{"grants":[]}',
       overwrite_existing_content: true,
     });
-    expect(json.data.tailscale_device.client).toEqual({ hostname: 'tslab-demo-client', wait_for: '60s' });
   });
 
   it('renders the same arguments in HCL', () => {
@@ -201,9 +181,6 @@ describe('Tailscale bindings', () => {
     expect(() => new TailscaleAcl(stack, 'a', unknown)).toThrow("'overwrite' is neither an argument");
     const missing = {} as ConstructorParameters<typeof TailscaleOauthClient>[2];
     expect(() => new TailscaleOauthClient(stack, 'b', missing)).toThrow("'scopes' (scopes) is required");
-    expect(() => new DataTailscaleDevice(stack, 'c', { waitFor: '1s' })).toThrow(
-      'needs a hostname or a name',
-    );
   });
 
   it('passes cdktf validation only with a TailscaleProvider in the stack', () => {

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATOR_CHART } from '../../../infra/manifests/operator-values.ts';
 import { parseManifest, S3ManifestStore } from '../../../src/engine/manifest.ts';
-import { withAbsoluteStateDir } from '../../../src/engine/state-location.ts';
 import type { TailscaleKind } from '../../../src/kubernetes/lab-cluster.ts';
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import type { LabInput } from '../../../src/lab/schema.ts';
-import { adoptManifest, resolveExistingLab } from '../../../src/operations/lab-identity.ts';
-import { labStoreFor } from '../../../src/operations/lab-store.ts';
+import { adoptManifest } from '../../../src/operations/lab-identity.ts';
+import { resolveExistingLab } from '../../../src/operations/open-lab.ts';
+import type { LabDependencies } from '../../../src/operations/dependencies.ts';
+import type { SweepDeps } from '../../../src/operations/sweep-labs.ts';
 import { provisionAwsLab, type ProvisionResult } from '../../../src/operations/provision-aws.ts';
 import {
   teardownAwsLab,
@@ -143,7 +144,7 @@ export class LabWorld implements ResourceEffects {
       env: {},
       tailscale: this.tailscale,
       aws: this.aws.clients,
-      cli: this.terraform,
+      terraform: this.terraform,
       routerWaitMs: 60_000,
       operatorCleanupWaitMs: 50,
       sleep: async (ms) => {
@@ -155,6 +156,40 @@ export class LabWorld implements ResourceEffects {
     };
   }
 
+  /** The world's sweep seams: its clients for every region, its cluster, its terraform and fast clock. */
+  sweepDeps(): Pick<
+    SweepDeps,
+    'aws' | 'awsFor' | 'connectCluster' | 'store' | 'stateBucket' | 'teardownDeps'
+  > {
+    return {
+      aws: this.aws.clients,
+      awsFor: () => this.aws.clients,
+      connectCluster: async (lab) => this.connect(lab),
+      store: new S3ManifestStore(this.aws.clients.s3, BUCKET),
+      stateBucket: BUCKET,
+      teardownDeps: this.deps(),
+    };
+  }
+
+  /**
+   * The clients the actions and the CLI make for themselves, pointed at this world: what tests pass as their
+   * `dependencies` instead of mocking modules.
+   */
+  dependencies(): Partial<LabDependencies> {
+    return {
+      awsClients: () => this.aws.clients,
+      tailscaleApi: (credential, tailnet) =>
+        createTailscaleApiClient({
+          clientId: credential.id,
+          clientSecret: credential.secret,
+          baseUrl: this.api.url,
+          ...(tailnet ? { tailnet } : {}),
+        }),
+      terraform: this.terraform,
+      connectCluster: async (lab) => this.connect(lab),
+    };
+  }
+
   provision(lab: LabConfig): Promise<ProvisionResult> {
     this.labs.set(lab.id, lab);
     return provisionAwsLab(lab, this.deps());
@@ -162,8 +197,9 @@ export class LabWorld implements ResourceEffects {
 
   /** What the teardown action and `tslab down` do: the lab from its id alone (and its manifest, if any). */
   async teardown(labId: string): Promise<TeardownReport> {
-    const { lab } = await resolveExistingLab({ lab: labId, region: REGION, stateBucket: BUCKET }, (l) =>
-      labStoreFor(withAbsoluteStateDir(l), this.aws.clients.s3),
+    const { lab } = await resolveExistingLab(
+      { lab: labId, region: REGION, stateBucket: BUCKET },
+      { s3: () => this.aws.clients.s3 },
     );
     return teardownAwsLab(lab, this.deps());
   }

@@ -1,0 +1,62 @@
+// The aws target: up, validate and down of one lab on AWS, through the clients of LabDependencies.
+import type { AwsClients } from '../aws/clients.ts';
+import type { LabConfig } from '../lab/config.ts';
+import type { AwsRunDeps } from './aws-run.ts';
+import { terraformEnvironment, type LabCredentials, type OauthClient } from './credentials.ts';
+import { withDefaults } from './default-dependencies.ts';
+import type { LabTarget, OperationIo } from './lab-target.ts';
+import { stateRegion, type OpenLabOptions } from './open-lab.ts';
+import { provisionAwsLab } from './provision-aws.ts';
+import { teardownAwsLab } from './teardown-aws.ts';
+import { validateAwsLab } from './validate-aws.ts';
+
+export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
+  const dependencies = withDefaults(options.dependencies);
+  let clients: AwsClients | undefined;
+  const aws = (): AwsClients => (clients ??= dependencies.awsClients(lab.region, stateRegion(lab)));
+  const tailscale = () =>
+    dependencies.tailscaleApi(credential(options.credentials, 'tailscale'), lab.tailnet.name);
+  const connectCluster = (l: LabConfig) => dependencies.connectCluster(l, aws());
+  const runDeps = (io: OperationIo): AwsRunDeps => ({
+    outdir: options.outdir,
+    env: terraformEnvironment(options.credentials),
+    ...(options.pluginCacheDir ? { pluginCacheDir: options.pluginCacheDir } : {}),
+    tailscale: tailscale(),
+    aws: aws(),
+    ...(dependencies.terraform ? { terraform: dependencies.terraform } : {}),
+    ...io,
+  });
+
+  return {
+    async up(io = {}) {
+      credential(options.credentials, 'operator');
+      const result = await provisionAwsLab(lab, runDeps(io));
+      return { lab: result.lab, outputs: result.outputs, stacks: result.stacks, cost: result.cost };
+    },
+    validate(validateOptions = {}) {
+      return validateAwsLab(lab, { aws: aws(), tailscale: tailscale(), connectCluster }, validateOptions);
+    },
+    async down(io = {}) {
+      const report = await teardownAwsLab(lab, { ...runDeps(io), connectCluster });
+      return {
+        removed: [
+          ...report.destroy.stacks
+            .filter((s) => s.outcome === 'destroyed')
+            .map((s) => `stack ${s.id} (${s.resourcesDestroyed} resources)`),
+          ...report.inCluster,
+          ...report.leftovers.map((l) => `${l.kind} ${l.id}`),
+          ...report.devices.map((d) => `tailnet device ${d.hostname}`),
+        ],
+        warnings: report.warnings,
+        remaining: report.remaining,
+      };
+    },
+  };
+}
+
+/** The adapters check credentials before any cloud call; this only guards a caller that did not. */
+function credential(credentials: LabCredentials, kind: keyof LabCredentials): OauthClient {
+  const found = credentials[kind];
+  if (!found) throw new Error(`the ${kind} OAuth client is required on the aws target`);
+  return found;
+}

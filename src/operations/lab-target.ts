@@ -1,0 +1,48 @@
+// What a lab target (aws, local) does with one lab: up, validate, down, each returning a structured result that the
+// CLI and the actions render. openLab (open-lab.ts) picks the target; nothing else switches on it.
+import type { ValidationReport } from '../checks/types.ts';
+import type { ValidateOptions } from '../checks/validate-lab.ts';
+import type { StackRun } from '../engine/lifecycle.ts';
+import type { LabProgressEvent } from '../engine/progress.ts';
+import type { LabConfig } from '../lab/config.ts';
+import type { CostEstimate } from '../lab/cost.ts';
+
+/** Where an operation reports as it goes: stack progress, and plain lines (waits, cleanups). */
+export interface OperationIo {
+  onProgress?: (event: LabProgressEvent) => void;
+  log?: (line: string) => void;
+}
+
+export interface ProvisionOutputs {
+  labId: string;
+  /** Empty on the local target. */
+  clusterName: string;
+  /** Empty on the local target. */
+  clientInstanceId: string;
+  clientTailnetName: string;
+  clientTailnetIp: string;
+  nginxFqdn: string;
+  egressService: string;
+}
+
+export interface UpResult {
+  lab: LabConfig;
+  outputs: ProvisionOutputs;
+  stacks: StackRun[];
+  /** What the lab costs an hour; none on the local target. */
+  cost?: CostEstimate;
+}
+
+export interface DownResult {
+  /** What this run removed, one line each ("stack network (23 resources)", "tailnet device tslab-demo-client"). */
+  removed: string[];
+  warnings: string[];
+  /** What is still there after the run (tagged ARNs): the run failed to finish when this is not empty. */
+  remaining: string[];
+}
+
+export interface LabTarget {
+  up(io?: OperationIo): Promise<UpResult>;
+  validate(options?: ValidateOptions): Promise<ValidationReport>;
+  down(io?: OperationIo): Promise<DownResult>;
+}
