@@ -14,7 +14,7 @@ import type {
 import type { LabConfig } from '../lab/config.ts';
 import { parseSplitDns } from './app-configs.ts';
 import { captureHops, type CaptureHop } from './capture.ts';
-import { mustRunIn, run, runIn } from './netns-exec.ts';
+import { mustRunIn, runIn, runProgram } from './netns-exec.ts';
 import {
   DAEMONS,
   localPlan,
@@ -244,7 +244,7 @@ export class LocalLabProbe implements LabProbe {
   }
 
   private async labNamespaces(): Promise<string[]> {
-    const list = await run(['ip', 'netns', 'list']);
+    const list = await runProgram(['ip', 'netns', 'list']);
     const prefix = namespacePrefix(this.lab);
     return list.stdout
       .split('\n')

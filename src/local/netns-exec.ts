@@ -13,9 +13,9 @@ const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /**
  * Resolves with the exit code and output whatever the exit code; rejects only when the program cannot start.
  */
-export function run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+export function runProgram(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const [file, ...args] = argv;
-  if (!file) return Promise.reject(new Error('run: empty command'));
+  if (!file) return Promise.reject(new Error('runProgram: empty command'));
   return new Promise((resolvePromise, reject) => {
     execFile(
       file,
@@ -45,7 +45,7 @@ export function runIn(
   argv: readonly string[],
   options: RunOptions = {},
 ): Promise<CommandResult> {
-  return run(['ip', 'netns', 'exec', namespace, ...argv], options);
+  return runProgram(['ip', 'netns', 'exec', namespace, ...argv], options);
 }
 
 /** Like runIn, but a non-zero exit is an error naming the command and its stderr. */

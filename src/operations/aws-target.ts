@@ -6,8 +6,8 @@ import { terraformEnvironment, type LabCredentials, type OauthClient } from './c
 import { withDefaults } from './default-dependencies.ts';
 import type { LabTarget, OperationIo } from './lab-target.ts';
 import { stateRegion, type OpenLabOptions } from './open-lab.ts';
-import { provisionAwsLab } from './provision-aws.ts';
-import { teardownAwsLab } from './teardown-aws.ts';
+import { upAwsLab } from './up-aws.ts';
+import { downAwsLab } from './down-aws.ts';
 import { validateAwsLab } from './validate-aws.ts';
 
 export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
@@ -30,14 +30,14 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
   return {
     async up(io = {}) {
       credential(options.credentials, 'operator');
-      const result = await provisionAwsLab(lab, runDeps(io));
+      const result = await upAwsLab(lab, runDeps(io));
       return { lab: result.lab, outputs: result.outputs, stacks: result.stacks, cost: result.cost };
     },
     validate(validateOptions = {}) {
       return validateAwsLab(lab, { aws: aws(), tailscale: tailscale(), connectCluster }, validateOptions);
     },
     async down(io = {}) {
-      const report = await teardownAwsLab(lab, { ...runDeps(io), connectCluster });
+      const report = await downAwsLab(lab, { ...runDeps(io), connectCluster });
       return {
         removed: [
           ...report.destroy.stacks

@@ -3,12 +3,11 @@
 // Free of cdktf: validate and teardown use this module.
 import { dirname } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LocalManifestStore, S3ManifestStore, type ManifestStore } from '../engine/manifest.ts';
-import type { StackBundleStore } from '../engine/stack-bundle.ts';
+import { LocalLabStore, S3LabStore, type LabStore } from '../engine/lab-stores.ts';
 import { TerraformCli } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
 
-export type LabStore = ManifestStore & StackBundleStore;
+export type { LabStore };
 
 export interface RunnerOptions {
   /** Environment terraform sees: cloud credentials, TAILSCALE_OAUTH_*, TF_VAR_*. */
@@ -20,10 +19,10 @@ export interface RunnerOptions {
 
 export function labStoreFor(lab: LabConfig, s3?: S3Client): LabStore {
   if (lab.state.kind === 's3') {
-    return new S3ManifestStore(s3 ?? new S3Client({ region: lab.state.region }), lab.state.bucket);
+    return new S3LabStore(s3 ?? new S3Client({ region: lab.state.region }), lab.state.bucket);
   }
   // Beside the lab's own state dir (…/<lab>), so a lab's files are all in one place.
-  return new LocalManifestStore(dirname(lab.state.dir));
+  return new LocalLabStore(dirname(lab.state.dir));
 }
 
 export function terraformFor(lab: LabConfig, options: RunnerOptions = {}): TerraformCli {

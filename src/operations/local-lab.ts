@@ -17,7 +17,6 @@ import type { ValidationReport } from '../checks/types.ts';
 import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
 import { withLabRunLock, type LabRunLockOptions } from './lab-run-lock.ts';
 import type { RunLocks } from '../engine/run-lock.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
 
 const exec = promisify(execFile);
 /** Bundlers (ncc) turn the URL into a plain path next to the bundle; from source it is a file: URL. */
@@ -69,9 +68,7 @@ export interface LocalDownResult extends DestroyResult {
 }
 
 export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
-  return withLabRunLock(withAbsoluteStateDir(lab), 'down', localLockOptions(options), () =>
-    downHoldingLock(lab, options),
-  );
+  return withLabRunLock(lab, 'down', localLockOptions(options), () => downHoldingLock(lab, options));
 }
 
 /** The down itself, for a caller that holds the lab's run lock (an up undoing itself). */

@@ -3,7 +3,6 @@ import { deployLab, type DeployResult } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { openLabSession } from './lab-session.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
 import { withLabRunLock } from './lab-run-lock.ts';
 import {
   downHoldingLock,
@@ -15,9 +14,7 @@ import { synthLab } from './synth-lab.ts';
 
 export async function upLocalLab(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {
   await ensureLocalPrerequisites(options.log);
-  return withLabRunLock(withAbsoluteStateDir(lab), 'up', localLockOptions(options), () =>
-    upHoldingLock(lab, options),
-  );
+  return withLabRunLock(lab, 'up', localLockOptions(options), () => upHoldingLock(lab, options));
 }
 
 async function upHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<DeployResult> {

@@ -1,6 +1,7 @@
 // The janitor: every lab past its tslab:expires-at (by manifest or by tag) is torn down like any other teardown.
 import type { AwsClients } from '../aws/clients.ts';
-import { S3ManifestStore, type ManifestStore } from '../engine/manifest.ts';
+import { type ManifestStore } from '../engine/manifest.ts';
+import { S3LabStore } from '../engine/lab-stores.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import { resolveLab, type LabConfig } from '../lab/config.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
@@ -11,7 +12,7 @@ import { terraformEnvironment, type LabCredentials } from './credentials.ts';
 import { withDefaults } from './default-dependencies.ts';
 import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
-import { teardownAwsLab, type TeardownDeps } from './teardown-aws.ts';
+import { downAwsLab, type TeardownDeps } from './down-aws.ts';
 
 export interface SweepLabsOptions {
   credentials: LabCredentials;
@@ -35,7 +36,7 @@ export function sweepLabs(options: SweepLabsOptions): Promise<SweepOutcome[]> {
   return sweepExpiredLabs({
     aws,
     awsFor: (region) => dependencies.awsClients(region, options.stateRegion),
-    store: new S3ManifestStore(aws.s3, options.stateBucket),
+    store: new S3LabStore(aws.s3, options.stateBucket),
     stateBucket: options.stateBucket,
     stateRegion: options.stateRegion,
     dryRun: options.dryRun,
@@ -103,7 +104,7 @@ async function teardownExpired(
   const lab = manifest ? adoptManifest(input, manifest) : resolveLab(input);
   // A lab is torn down where it runs, whatever region the sweep was started for.
   const aws = lab.region === deps.aws.region ? deps.aws : deps.awsFor(lab.region);
-  const report = await teardownAwsLab(lab, {
+  const report = await downAwsLab(lab, {
     outdir: '.tslab/synth-sweep',
     env: deps.env ?? process.env,
     aws,

@@ -5,12 +5,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployLab, destroyLab, StackError } from '../../src/engine/lifecycle.ts';
-import {
-  buildManifest,
-  LocalManifestStore,
-  type LabManifest,
-  type ManifestStore,
-} from '../../src/engine/manifest.ts';
+import { buildManifest, type LabManifest, type ManifestStore } from '../../src/engine/manifest.ts';
+import { LocalLabStore } from '../../src/engine/lab-stores.ts';
 import { ProgressReporter, type LabProgressEvent } from '../../src/engine/progress.ts';
 import { synthesize, type SynthesizedStack } from '../../src/engine/synth.ts';
 import { TerraformCli, TerraformError, type TerraformRunner } from '../../src/engine/terraform.ts';
@@ -20,7 +16,7 @@ import { GREETING, localLab, SECRET, tempDir, twoStackApp } from './fixtures/sta
 let cache: Awaited<ReturnType<typeof tempDir>>;
 let work: Awaited<ReturnType<typeof tempDir>>;
 let lab: LabConfig;
-let store: LocalManifestStore;
+let store: LocalLabStore;
 let cli: TerraformCli;
 let calls: string[];
 
@@ -32,7 +28,7 @@ afterAll(async () => cache.remove());
 beforeEach(async () => {
   work = await tempDir('lifecycle');
   lab = localLab(work.path);
-  store = new LocalManifestStore(join(work.path, 'labs'));
+  store = new LocalLabStore(join(work.path, 'labs'));
   cli = new TerraformCli({ binary: 'terraform', pluginCacheDir: cache.path });
   calls = [];
 });

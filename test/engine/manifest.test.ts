@@ -3,12 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  buildManifest,
-  LocalManifestStore,
-  withStackStatus,
-  type LabManifest,
-} from '../../src/engine/manifest.ts';
+import { buildManifest, withStackStatus, type LabManifest } from '../../src/engine/manifest.ts';
+import { LocalLabStore } from '../../src/engine/lab-stores.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { tempDir } from './fixtures/stack-apps.ts';
 
@@ -54,12 +50,12 @@ describe('buildManifest', () => {
   });
 });
 
-describe('LocalManifestStore', () => {
+describe('LocalLabStore', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
-  let store: LocalManifestStore;
+  let store: LocalLabStore;
   beforeEach(async () => {
     work = await tempDir('manifests');
-    store = new LocalManifestStore(join(work.path, 'labs'));
+    store = new LocalLabStore(join(work.path, 'labs'));
   });
   afterEach(async () => work.remove());
 

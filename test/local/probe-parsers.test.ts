@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlows } from '../../src/local/capture.ts';
 import { forwardedRoutes } from '../../src/local/local-probe.ts';
-import { run } from '../../src/local/netns-exec.ts';
+import { runProgram } from '../../src/local/netns-exec.ts';
 import { parseAllowedIps, parseEndpoints, parseLatestHandshakes } from '../../src/local/wg-show.ts';
 
 const ROUTER = '3OK9TW50Jg6haC24B+6Ri0wMCgNyW6Z+2kKpsiGqv1M=';
@@ -71,17 +71,19 @@ describe('router forwarding rules', () => {
 
 describe('command runner', () => {
   it('passes arguments as a list, so shell syntax in them stays literal', async () => {
-    const result = await run(['printf', '%s|', '$(echo injected)', 'a; b']);
+    const result = await runProgram(['printf', '%s|', '$(echo injected)', 'a; b']);
     expect(result).toEqual({ exitCode: 0, stdout: '$(echo injected)|a; b|', stderr: '' });
   });
 
   it('reports a failing command by exit code instead of throwing', async () => {
-    const result = await run(['bash', '-c', 'echo oops >&2; exit 7']);
+    const result = await runProgram(['bash', '-c', 'echo oops >&2; exit 7']);
     expect(result.exitCode).toBe(7);
     expect(result.stderr).toBe('oops\n');
   });
 
   it('rejects when the program does not exist', async () => {
-    await expect(run(['tslab-no-such-program'])).rejects.toThrow(/Could not run tslab-no-such-program/);
+    await expect(runProgram(['tslab-no-such-program'])).rejects.toThrow(
+      /Could not run tslab-no-such-program/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { kebabCase } from '../../src/lab/string-inputs.ts';
 import { runProvision } from '../../src/actions/provision.ts';
 import { runTeardown } from '../../src/actions/teardown.ts';
 import { runValidate } from '../../src/actions/validate.ts';
-import { buildManifest, S3ManifestStore } from '../../src/engine/manifest.ts';
+import { buildManifest } from '../../src/engine/manifest.ts';
+import { S3LabStore } from '../../src/engine/lab-stores.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
 import type { LabDependencies } from '../../src/operations/dependencies.ts';
@@ -253,7 +254,7 @@ describe('bad input never reaches the cloud', () => {
 
   it('a slot whose routes another lab on the tailnet already has is refused after reading the bucket, before any change', async () => {
     const other = resolveLab({ lab: 'other', slot: 9, region: REGION, stateBucket: BUCKET });
-    await new S3ManifestStore(world.aws.clients.s3, BUCKET).write(buildManifest(other));
+    await new S3LabStore(world.aws.clients.s3, BUCKET).write(buildManifest(other));
     const writes = () => sentActions(world.aws).filter((a) => !/:(Get|List)/.test(a));
     const writesBefore = writes().length;
     figures.add('configs tried');

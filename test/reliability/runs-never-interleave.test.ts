@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployLab, destroyLab, StackError } from '../../src/engine/lifecycle.ts';
-import { buildManifest, LocalManifestStore, parseManifest } from '../../src/engine/manifest.ts';
+import { buildManifest, parseManifest } from '../../src/engine/manifest.ts';
+import { LocalLabStore } from '../../src/engine/lab-stores.ts';
 import { synthesize, type SynthesizedStack } from '../../src/engine/synth.ts';
 import { StateLockedError, TerraformCli } from '../../src/engine/terraform.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
@@ -28,13 +29,13 @@ afterAll(() => figures.print());
 let work: Awaited<ReturnType<typeof tempDir>>;
 let lab: LabConfig;
 let stacks: SynthesizedStack[];
-let store: LocalManifestStore;
+let store: LocalLabStore;
 
 beforeEach(async () => {
   work = await tempDir('interleave');
   lab = engineLab(work.path, 'interleave');
   stacks = synthesize(slowStackApp(lab, 3), join(work.path, 'cdktf.out')).stacks;
-  store = new LocalManifestStore(join(work.path, 'state'));
+  store = new LocalLabStore(join(work.path, 'state'));
 });
 afterEach(async () => work.remove());
 

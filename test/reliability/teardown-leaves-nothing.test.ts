@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StackError } from '../../src/engine/lifecycle.ts';
-import { S3ManifestStore } from '../../src/engine/manifest.ts';
+import { S3LabStore } from '../../src/engine/lab-stores.ts';
 import { StateLockedError, TerraformError } from '../../src/engine/terraform.ts';
 import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
 import { RouterNotReady } from '../../src/operations/wait-for-router.ts';
@@ -116,7 +116,7 @@ describe('teardown from the lab id alone leaves nothing, whatever provision left
     if (c.fault) expect(world.terraform.fired).toEqual([c.fault]);
     if (c.brokenStack) {
       world.model.killed = false;
-      const manifest = await new S3ManifestStore(world.aws.clients.s3, BUCKET).read(lab.id);
+      const manifest = await new S3LabStore(world.aws.clients.s3, BUCKET).read(lab.id);
       expect(manifest?.stacks[c.brokenStack.id]?.status).toBe(c.brokenStack.status);
     }
     // Something of the lab exists, or the case would prove nothing.

@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATOR_CHART } from '../../../infra/manifests/operator-values.ts';
-import { parseManifest, S3ManifestStore } from '../../../src/engine/manifest.ts';
+import { parseManifest } from '../../../src/engine/manifest.ts';
+import { S3LabStore } from '../../../src/engine/lab-stores.ts';
 import type { TailscaleKind } from '../../../src/kubernetes/lab-cluster.ts';
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import type { LabInput } from '../../../src/lab/schema.ts';
@@ -15,12 +16,8 @@ import { adoptManifest } from '../../../src/operations/lab-identity.ts';
 import { resolveExistingLab } from '../../../src/operations/open-lab.ts';
 import type { LabDependencies } from '../../../src/operations/dependencies.ts';
 import type { SweepDeps } from '../../../src/operations/sweep-labs.ts';
-import { provisionAwsLab, type ProvisionResult } from '../../../src/operations/provision-aws.ts';
-import {
-  teardownAwsLab,
-  type TeardownDeps,
-  type TeardownReport,
-} from '../../../src/operations/teardown-aws.ts';
+import { upAwsLab, type ProvisionResult } from '../../../src/operations/up-aws.ts';
+import { downAwsLab, type TeardownDeps, type TeardownReport } from '../../../src/operations/down-aws.ts';
 import { createTailscaleApiClient, type TailscaleApi } from '../../../src/tailscale/api-client.ts';
 import { FakeLabCluster } from '../../fakes/lab-cluster.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../../fakes/tailscale-api.ts';
@@ -165,7 +162,7 @@ export class LabWorld implements ResourceEffects {
       aws: this.aws.clients,
       awsFor: () => this.aws.clients,
       connectCluster: async (lab) => this.connect(lab),
-      store: new S3ManifestStore(this.aws.clients.s3, BUCKET),
+      store: new S3LabStore(this.aws.clients.s3, BUCKET),
       stateBucket: BUCKET,
       teardownDeps: this.deps(),
     };
@@ -192,7 +189,7 @@ export class LabWorld implements ResourceEffects {
 
   provision(lab: LabConfig): Promise<ProvisionResult> {
     this.labs.set(lab.id, lab);
-    return provisionAwsLab(lab, this.deps());
+    return upAwsLab(lab, this.deps());
   }
 
   /** What the teardown action and `tslab down` do: the lab from its id alone (and its manifest, if any). */
@@ -201,7 +198,7 @@ export class LabWorld implements ResourceEffects {
       { lab: labId, region: REGION, stateBucket: BUCKET },
       { s3: () => this.aws.clients.s3 },
     );
-    return teardownAwsLab(lab, this.deps());
+    return downAwsLab(lab, this.deps());
   }
 
   /** Everything of the lab still anywhere: AWS resources, tailnet devices and DNS, its records in the bucket. */
@@ -336,7 +333,7 @@ export class LabWorld implements ResourceEffects {
   private labOf(labId: string): LabConfig {
     const known = this.labs.get(labId);
     if (known) return known;
-    const manifest = this.model.objects.get(S3ManifestStore.key(labId));
+    const manifest = this.model.objects.get(S3LabStore.key(labId));
     if (!manifest) throw new Error(`the world knows no lab ${labId}`);
     const lab = adoptManifest(
       { lab: labId, region: REGION, stateBucket: BUCKET },

@@ -1,4 +1,4 @@
-// S3ManifestStore against a mocked S3 client: keys beside the state keys, missing objects, pagination.
+// S3LabStore against a mocked S3 client: keys beside the state keys, missing objects, pagination.
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -10,11 +10,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, expect, it } from 'vitest';
-import { buildManifest, S3ManifestStore, type LabManifest } from '../../src/engine/manifest.ts';
+import { buildManifest, type LabManifest } from '../../src/engine/manifest.ts';
+import { S3LabStore } from '../../src/engine/lab-stores.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 
 const s3 = mockClient(S3Client);
-const store = new S3ManifestStore(new S3Client({ region: 'us-east-1' }), 'tslab-state');
+const store = new S3LabStore(new S3Client({ region: 'us-east-1' }), 'tslab-state');
 const manifest = (id: string): LabManifest =>
   buildManifest(resolveLab({ lab: id, stateBucket: 'tslab-state', createdAt: '2026-11-27T10:00:00Z' }));
 

@@ -1,4 +1,4 @@
-// Provision on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
+// `up` on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
 import { deployLab, type StackRun } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
@@ -23,13 +23,13 @@ export interface ProvisionResult {
   cost: CostEstimate;
 }
 
-export async function provisionAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
   await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
-  return withLabRunLock(lab, 'provision', lockOptions(deps), () => provisionHoldingLock(lab, deps));
+  return withLabRunLock(lab, 'provision', lockOptions(deps), () => upHoldingLock(lab, deps));
 }
 
-async function provisionHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   const session = await openLabSession(
     lab,
     {

@@ -1,4 +1,4 @@
-// Teardown on AWS, from the lab id alone: custom resources first (the operator then removes its own tailnet
+// `down` on AWS (teardown), from the lab id alone: custom resources first (the operator then removes its own tailnet
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
 import { labResourceArns } from '../aws/lab-resources.ts';
@@ -43,11 +43,11 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * Runs again from the lab id alone until nothing is left; a second run is a no-op. When a step fails for good it
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
-export async function teardownAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
-  return withLabRunLock(lab, 'teardown', lockOptions(deps), () => teardownHoldingLock(lab, deps));
+export async function downAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
+  return withLabRunLock(lab, 'teardown', lockOptions(deps), () => downHoldingLock(lab, deps));
 }
 
-async function teardownHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
+async function downHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
   const session = await restoreLabSession(lab, {
     outdir: deps.outdir,
     env: destroyEnv(deps.env),
