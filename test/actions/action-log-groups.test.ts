@@ -23,10 +23,7 @@ let world: LabWorld;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ world, close } = await startActionWorld({
-    clientId: SECRETS['tailscale-oauth-client-id'],
-    clientSecret: SECRETS['tailscale-oauth-client-secret'],
-  }));
+  ({ world, close } = await startActionWorld(SECRETS));
 });
 afterAll(async () => {
   await close?.();

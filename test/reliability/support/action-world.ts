@@ -12,8 +12,18 @@ export interface ActionWorld {
   close(): Promise<void>;
 }
 
-export async function startActionWorld(ci: { clientId: string; clientSecret: string }): Promise<ActionWorld> {
-  const world = await LabWorld.start({ mockClasses: true, tailscaleCredentials: ci });
+/** `secrets`: the action inputs a test passes; the world accepts its CI client. */
+export async function startActionWorld(secrets: {
+  'tailscale-oauth-client-id': string;
+  'tailscale-oauth-client-secret': string;
+}): Promise<ActionWorld> {
+  const world = await LabWorld.start({
+    mockClasses: true,
+    tailscaleCredentials: {
+      clientId: secrets['tailscale-oauth-client-id'],
+      clientSecret: secrets['tailscale-oauth-client-secret'],
+    },
+  });
   const cwd = process.cwd();
   const workdir = mkdtempSync(join(tmpdir(), 'tslab-action-world-'));
   process.chdir(workdir);
