@@ -152,6 +152,23 @@ describe('the sweeper', () => {
     expect(JSON.stringify(world.model.all())).toBe(resources);
   });
 
+  it('needs Tailscale credentials only to remove: a dry run lists without them, a real sweep names them', async () => {
+    await crowdedWorld({ mockClasses: true });
+    const sweepInputs = { mode: 'sweep', 'state-bucket': BUCKET, region: REGION };
+    const dry = await runActionInProcess(() => runTeardown(world.dependencies()), sweepInputs);
+    expect(dry.failed).toBe(false);
+    expect(JSON.parse(dry.outputs['removed']!)).toEqual([
+      expect.objectContaining({ lab: 'old', result: 'would-remove' }),
+    ]);
+    const real = await runActionInProcess(() => runTeardown(world.dependencies()), {
+      ...sweepInputs,
+      'dry-run': 'false',
+    });
+    expect(real.failed).toBe(true);
+    expect(real.stdout).toContain('tailscale-oauth-client-id: "" — is required for the aws target');
+    expect(world.leftOf('old').resources.length).toBeGreaterThan(0);
+  });
+
   it.runIf(existsSync(CLEANUP_WORKFLOW))('is a dry run when the cleanup workflow is run by hand', () => {
     const workflow = parse(readFileSync(CLEANUP_WORKFLOW, 'utf8')) as {
       on: { workflow_dispatch: { inputs: Record<string, { default?: unknown }> } };
