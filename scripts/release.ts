@@ -14,6 +14,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -22,7 +23,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const RELEASED_ACTIONS = ['provision', 'validate', 'teardown'] as const;
@@ -71,14 +72,18 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 
 const git = (cwd: string, ...args: string[]): string => run('git', args, cwd);
 
+/** The configured identity, else GIT_AUTHOR_* from the environment, else the release bot; committer = author. */
 function gitIdentity(cwd: string): NodeJS.ProcessEnv {
   const configured = spawnSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8' }).stdout.trim();
-  if (configured || process.env['GIT_AUTHOR_EMAIL']) return process.env;
+  if (configured) return process.env;
+  const name = process.env['GIT_AUTHOR_NAME'] ?? FALLBACK_IDENTITY.GIT_AUTHOR_NAME;
+  const email = process.env['GIT_AUTHOR_EMAIL'] ?? FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL;
   return {
     ...process.env,
-    ...FALLBACK_IDENTITY,
-    GIT_COMMITTER_NAME: FALLBACK_IDENTITY.GIT_AUTHOR_NAME,
-    GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL,
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: process.env['GIT_COMMITTER_NAME'] ?? name,
+    GIT_COMMITTER_EMAIL: process.env['GIT_COMMITTER_EMAIL'] ?? email,
   };
 }
 
@@ -90,9 +95,38 @@ function directoryBytes(dir: string): number {
 }
 
 /**
+ * Every chunk a bundle loads on demand (the aws and local targets' code) is in dist/ and loads as a module: a run
+ * without inputs stops before any of them is needed, so they are checked on their own.
+ */
+export function checkBundleChunks(tree: string, action: string): void {
+  const dist = join(tree, 'actions', action, 'dist');
+  const files = readdirSync(dist).filter((name) => name.endsWith('.js'));
+  const referenced = new Set(
+    files.flatMap((name) =>
+      [...readFileSync(join(dist, name), 'utf8').matchAll(/__nccwpck_require__\.e\((\d+)\)/g)].map(
+        (m) => m[1]!,
+      ),
+    ),
+  );
+  const missing = [...referenced].filter((id) => !files.includes(`${id}.index.js`));
+  if (missing.length) {
+    throw new ReleaseError(`the ${action} bundle loads chunks that are not in dist/: ${missing.join(', ')}`);
+  }
+  for (const chunk of files.filter((name) => name !== 'index.js')) {
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(dist, chunk)).href)})`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (loaded.status !== 0) {
+      throw new ReleaseError(`the ${action} bundle's chunk ${chunk} does not load:\n${loaded.stderr}`);
+    }
+  }
+}
+
+/**
  * Runs a built bundle with no inputs, as the runner would: it must exit 1 with exactly one `::error::` line and no
- * stack trace. A bundle that cannot even start (a missing chunk, a module left outside dist/) fails here, before any
- * tag exists.
+ * stack trace. A bundle whose entry cannot start (a module left outside dist/) fails here, before any tag exists.
  */
 export function checkBundleFailsCleanly(tree: string, action: string): void {
   const runner = mkdtempSync(join(tmpdir(), `tslab-release-smoke-${action}-`));
@@ -135,14 +169,26 @@ function majorTagOf(version: string): string {
   return `v${match[1]}`;
 }
 
+const numbers = (version: string): number[] => version.slice(1).split('.').map(Number);
+function newer(a: string, b: string): boolean {
+  const [x, y] = [numbers(a), numbers(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+  return false;
+}
+
 /**
  * Tags HEAD of `tree` as `version` (which must be new) and moves the major tag (v1 for v1.2.3) to it, the tag
- * consumers pin with `@v1`. Both annotated, so `git describe` and the release page see them.
+ * consumers pin with `@v1`, unless a newer vX.Y.Z is already tagged (a fix of an older line leaves @v1 on the
+ * newest). Both annotated, so `git describe` and the release page see them.
  */
 export function tagRelease(tree: string, version: string): void {
   const majorTag = majorTagOf(version);
   const identity = gitIdentity(tree);
+  const sameMajor = git(tree, 'tag', '--list', `${majorTag}.*`)
+    .split('\n')
+    .filter((tag) => VERSION.test(tag));
   run('git', ['tag', '--annotate', version, '-m', `tslab ${version}`], tree, identity);
+  if (sameMajor.some((tag) => newer(tag, version))) return;
   run(
     'git',
     [
@@ -168,6 +214,17 @@ export function release(options: ReleaseOptions): ReleaseResult {
       `ref: "${options.ref}" (${sourceCommit}) — already holds bundles; release a source commit`,
     );
   }
+  // The tag a release starts from (pushed on the source commit) gives way to the release commit's; a version that
+  // names anything else is released already, and is never moved.
+  const tagged = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${options.version}^{commit}`], {
+    cwd: source,
+    encoding: 'utf8',
+  }).stdout.trim();
+  if (tagged && tagged !== sourceCommit) {
+    throw new ReleaseError(
+      `version: "${options.version}" — is already released (${tagged}); tag a new version`,
+    );
+  }
   if (!existsSync(join(source, 'node_modules', '@vercel', 'ncc'))) {
     throw new ReleaseError(
       `source: "${source}" — has no node_modules with @vercel/ncc; run npm ci there first`,
@@ -178,6 +235,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const tree = join(out, 'tslab');
   git(out, 'clone', '--quiet', '--no-local', '--no-checkout', source, tree);
   git(tree, 'checkout', '--quiet', '--detach', sourceCommit);
+  if (tagged) git(tree, 'tag', '--delete', options.version);
 
   // The build resolves packages through the source checkout's node_modules: the release commit holds none.
   const modules = join(tree, 'node_modules');
@@ -187,7 +245,10 @@ export function release(options: ReleaseOptions): ReleaseResult {
   } finally {
     unlinkSync(modules);
   }
-  for (const action of RELEASED_ACTIONS) checkBundleFailsCleanly(tree, action);
+  for (const action of RELEASED_ACTIONS) {
+    checkBundleChunks(tree, action);
+    checkBundleFailsCleanly(tree, action);
+  }
 
   const dists = RELEASED_ACTIONS.map((action) => `actions/${action}/dist`);
   // dist/ is git-ignored on main; -f adds it to this commit only.

@@ -124,7 +124,8 @@ function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): La
       return { kind, idName, secretName, id, secret };
     },
   );
-  const required = requiredCredentials(target === 'local' ? 'local' : 'aws', verb, dryRun());
+  // Only a known target requires anything: an unknown one is reported by openLab, by name, before any call.
+  const required = target === 'aws' || target === 'local' ? requiredCredentials(target, verb, dryRun()) : [];
   const credentials: LabCredentials = {};
   const issues: ConfigIssue[] = [];
   for (const { kind, idName, secretName, id, secret } of read) {

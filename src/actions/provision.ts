@@ -17,7 +17,6 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     // A re-run (every PR push, "re-run failed jobs") keeps the lab's createdAt, slot and expiry: same nonces, same
     // client user data, so nothing is replaced that did not change.
     const { target } = await openLab(inputs.lab, {
-      verb: 'up',
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: OUTDIR,

@@ -15,7 +15,6 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     if (inputs.mode === 'sweep') return sweepAction(inputs.sweep, dependencies);
 
     const { lab, target } = await openLab(inputs.teardown.lab, {
-      verb: 'down',
       credentials: inputs.teardown.credentials,
       localStateDir: inputs.teardown.localStateDir,
       outdir: OUTDIR,

@@ -15,7 +15,6 @@ export async function runValidate(dependencies?: Partial<LabDependencies>): Prom
   await runAction('validate', async () => {
     const inputs = readValidateInputs();
     const { lab, manifest, target } = await openLab(inputs.lab, {
-      verb: 'validate',
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: '.tslab/synth',

@@ -1,5 +1,5 @@
 // The real clients of an AWS lab operation: SDK clients per region, the Tailscale API, the cluster through EKS.
-// Imported only by the AWS side, so the local target never loads the SDKs.
+// Imported only by the AWS side, so a local run never creates an AWS client.
 import { createAwsClients } from '../aws/clients.ts';
 import { connectToCluster } from '../aws/eks-access.ts';
 import { createLabCluster } from '../kubernetes/lab-cluster.ts';

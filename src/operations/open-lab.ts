@@ -5,14 +5,13 @@ import type { LabManifest } from '../engine/manifest.ts';
 import { withAbsoluteStateDir } from '../engine/state-location.ts';
 import { resolveLab, type LabConfig, type ResolveOptions } from '../lab/config.ts';
 import { LabConfigError } from '../lab/errors.ts';
-import type { LabCredentials, LabVerb } from './credentials.ts';
+import type { LabCredentials } from './credentials.ts';
 import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
 import { labStoreFor } from './lab-store.ts';
 import type { LabTarget } from './lab-target.ts';
 
 export interface OpenLabOptions {
-  verb: LabVerb;
   credentials: LabCredentials;
   /** Where the local target (and an aws lab without a state bucket, for synth) keeps its state. */
   localStateDir: string;
@@ -38,7 +37,8 @@ export async function openLab(input: Record<string, unknown>, options: OpenLabOp
     ...(options.now ? { now: options.now } : {}),
     ...(awsClients ? { s3: (l: LabConfig) => awsClients(l.region, stateRegion(l)).s3 } : {}),
   });
-  // Each target's code is imported only when used: a bundle never loads the other target's SDKs.
+  // Each target's code is imported only when used: a local run never loads the AWS target's clients (EC2, EKS, SSM,
+  // Kubernetes); the S3 client of the lab stores and run locks is loaded by every bundle.
   const target =
     lab.target === 'local'
       ? (await import('./local-target.ts')).localTarget(lab, options)

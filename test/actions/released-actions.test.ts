@@ -75,6 +75,12 @@ describe('the release', () => {
     for (const action of ACTION_NAMES) expect(released.bundles[action]).toBeGreaterThan(100_000);
   });
 
+  it('refuses a version already released elsewhere, before building', () => {
+    expect(() =>
+      release({ version: TEST_VERSION, source: released.tree, ref: released.sourceCommit }),
+    ).toThrow(`version: "${TEST_VERSION}" — is already released (${released.releaseCommit})`);
+  });
+
   it('refuses a version that is not vMAJOR.MINOR.PATCH and a commit that already holds bundles, before building', () => {
     expect(() => release({ version: '1.2', source: '.', ref: 'HEAD' })).toThrow(
       'version: "1.2" — must be vMAJOR.MINOR.PATCH',
@@ -117,6 +123,10 @@ describe('tagging', () => {
     expect(git(repo, 'rev-parse', 'v1^{commit}')).toBe(second);
     expect(() => tagRelease(repo, 'v1.0.0')).toThrow(/already exists/);
     expect(git(repo, 'rev-parse', 'v1.0.0^{commit}')).toBe(first);
+    // A fix of an older line is tagged, but @v1 stays on the newest release.
+    commit('fix of 1.0');
+    tagRelease(repo, 'v1.0.1');
+    expect(git(repo, 'rev-parse', 'v1^{commit}')).toBe(second);
   });
 });
 

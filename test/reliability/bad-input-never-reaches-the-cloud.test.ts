@@ -133,7 +133,6 @@ function namesField(message: string, field: string): boolean {
 /** What `tslab up` and the provision action do with a config: openLab, then up. */
 async function up(input: Record<string, unknown>): Promise<unknown> {
   const { target } = await openLab(input, {
-    verb: 'up',
     credentials: {
       tailscale: {
         id: SECRETS['tailscale-oauth-client-id'],

@@ -64,7 +64,7 @@ describe('actionlint', () => {
     expect(lab.text).toContain('job.workflow_repository');
     expect(lab.text).toContain('job.workflow_sha');
     const typo = lab.text
-      .replace('&& job.workflow_sha)', '&& job.workflow_shaa)')
+      .replace('(job.workflow_sha ||', '(job.workflow_shaa ||')
       .replace('|| job.workflow_repository ||', '|| job.repo ||');
     const findings = await lint(typo, 'lab-reusable.yml');
     expect(findings.some((f) => f.includes('"workflow_shaa" is not defined'))).toBe(true);

@@ -111,7 +111,7 @@ describe('cleanup.yml', () => {
         inputs: { region: 'ap-south-1', 'state-bucket': 'theirs' },
         vars,
       }),
-    ).toEqual(['ap-south-1', 'theirs', 'eu-west-2']);
+    ).toEqual(['ap-south-1', 'theirs', 'ap-south-1']);
   });
 
   it('requires the state bucket and the AWS role and Tailscale secrets of a caller', () => {

@@ -51,7 +51,7 @@ describe('lab-reusable.yml', () => {
           interpolate(called, repository, scenario),
           interpolate(called, ref, scenario),
         ]);
-      const caller = { repository: 'someone/app', event_name: 'push' };
+      const caller = { repository: 'someone/app', event_name: 'push', sha: 'c'.repeat(40) };
       const pinned = { workflow_repository: 'acme/tslab', workflow_sha: 'a'.repeat(40) };
 
       it('by default: the repository and commit `uses: acme/tslab/…@v1` resolved to', () => {
@@ -60,9 +60,9 @@ describe('lab-reusable.yml', () => {
           expect(pair).toEqual(['acme/tslab', 'a'.repeat(40)]);
       });
 
-      it('without job.workflow_* (GitHub Enterprise Server): the caller, at its default branch', () => {
+      it('without job.workflow_* (GitHub Enterprise Server): the repository and commit of the run', () => {
         for (const pair of checkedOut({ github: caller, trigger: 'workflow_call', job: {} }))
-          expect(pair).toEqual(['someone/app', '']);
+          expect(pair).toEqual(['someone/app', 'c'.repeat(40)]);
       });
 
       it('with tslab-repository and tslab-ref set: exactly those', () => {
