@@ -43,6 +43,14 @@ describe('validate without state-bucket on the aws target', () => {
     },
   );
 
+  it('an unknown target is named, and requires no credential', async () => {
+    const run = await runActionInProcess(() => runValidate(dependencies), { lab: 'pr-42', target: 'lcoal' });
+    expect(run.failed).toBe(true);
+    expect(run.stdout).toContain(`target: "lcoal" — must be 'aws' or 'local'`);
+    expect(run.stdout).not.toContain('tailscale-oauth-client-id');
+    expect(seams.clientsMade).toBe(0);
+  });
+
   it('the local target needs no bucket', async () => {
     const run = await runActionInProcess(() => runValidate(dependencies), { lab: 'pr-42', target: 'local' });
     expect(run.stdout).not.toContain('state-bucket');

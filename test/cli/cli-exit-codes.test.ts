@@ -31,6 +31,13 @@ describe('tslab CLI', () => {
     expect(run.err).toContain('lab: "Bad_Name!" — must be a DNS label');
   });
 
+  it('exits 2 on an unknown target, naming it rather than asking for credentials', async () => {
+    const run = await cli(['up', '--target', 'lcoal', '--lab', 'demo']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(`--target: "lcoal" — must be 'aws' or 'local'`);
+    expect(run.err).not.toContain('TAILSCALE_OAUTH');
+  });
+
   it('exits 2 on a number that is not one, before anything else', async () => {
     const run = await cli(['synth', '--lab', 'demo', '--node-count', 'many']);
     expect(run.code).toBe(2);

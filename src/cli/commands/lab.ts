@@ -35,10 +35,12 @@ export async function labCommand(
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
   // Settings first, then credentials: the first thing a user lacks is named first.
   requireTargetSettings(input);
-  const credentials = credentialsFromEnv(
-    input['target'] === 'local' ? 'local' : 'aws',
-    verb === 'lab' ? 'up' : verb === 'validate' ? 'validate' : verb,
-  );
+  // Only a known target requires credentials: an unknown one is reported by openLab, by name.
+  const targetName = input['target'] ?? 'aws';
+  const credentials =
+    targetName === 'aws' || targetName === 'local'
+      ? credentialsFromEnv(targetName, verb === 'lab' ? 'up' : verb)
+      : credentialsFromEnv('local', 'up');
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
   const { lab, target } = await openLab(input, {
     credentials,
