@@ -80,11 +80,13 @@ export function readTeardownInputs(): TeardownInputs {
   }
   if (mode === 'teardown') return { mode, teardown: labInputs(readCredentials('down')) };
   // Secrets first (masked before anything else is read); whether they are required depends on dry-run.
-  const credentials = readCredentials('sweep', () => readBooleanInput('dry-run', true));
-  return { mode, sweep: readSweepInputs(credentials) };
+  let dryRun: boolean | undefined;
+  const readDryRun = (): boolean => (dryRun ??= readBooleanInput('dry-run', true));
+  const credentials = readCredentials('sweep', readDryRun);
+  return { mode, sweep: readSweepInputs(credentials, readDryRun()) };
 }
 
-function readSweepInputs(credentials: LabCredentials): SweepInputs {
+function readSweepInputs(credentials: LabCredentials, dryRun: boolean): SweepInputs {
   const stateBucket = core.getInput('state-bucket', { required: true });
   const region = core.getInput('region') || 'us-east-1';
   const stateRegion = core.getInput('state-region') || region;
@@ -92,7 +94,6 @@ function readSweepInputs(credentials: LabCredentials): SweepInputs {
     ['region', region],
     ['state-region', stateRegion],
   ]);
-  const dryRun = readBooleanInput('dry-run', true);
   const concurrencyText = core.getInput('concurrency') || '3';
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10) {
@@ -124,8 +125,7 @@ function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): La
       return { kind, idName, secretName, id, secret };
     },
   );
-  // Only a known target requires anything: an unknown one is reported by openLab, by name, before any call.
-  const required = target === 'aws' || target === 'local' ? requiredCredentials(target, verb, dryRun()) : [];
+  const required = requiredCredentials(target, verb, dryRun());
   const credentials: LabCredentials = {};
   const issues: ConfigIssue[] = [];
   for (const { kind, idName, secretName, id, secret } of read) {

@@ -20,8 +20,6 @@ export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner
 export type StateLocation =
   { kind: 's3'; bucket: string; region: string; keyPrefix: string } | { kind: 'local'; dir: string };
 
-export type LabTargetName = ParsedLabInput['target'];
-
 export interface LabConfig {
   id: string;
   target: ParsedLabInput['target'];

@@ -1,7 +1,6 @@
 // The Tailscale credentials a lab operation needs, which operation needs which, and how terraform receives them. The
 // adapters only read them (action inputs, or the environment for the CLI) and say where a missing one comes from.
-import type { LabTargetName } from '../lab/config.ts';
-import { TAILSCALE_CREDENTIAL_ENV, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../lab/stack-contract.ts';
 
 export interface OauthClient {
   id: string;
@@ -19,11 +18,12 @@ export type CredentialKind = keyof LabCredentials;
 export type LabVerb = 'up' | 'validate' | 'down' | 'sweep';
 
 /**
- * What each verb needs on each target: the local lab needs none; on AWS up also installs the operator, and a sweep
- * that only lists (dry run) removes no tailnet device.
+ * What each verb needs on the target as given: only aws needs any (the local lab none; an unknown target is named by
+ * openLab before anything is asked for). On AWS up also installs the operator, and a sweep that only lists (dry run)
+ * removes no tailnet device.
  */
-export function requiredCredentials(target: LabTargetName, verb: LabVerb, dryRun = false): CredentialKind[] {
-  if (target === 'local' || (verb === 'sweep' && dryRun)) return [];
+export function requiredCredentials(target: unknown, verb: LabVerb, dryRun = false): CredentialKind[] {
+  if (target !== 'aws' || (verb === 'sweep' && dryRun)) return [];
   return verb === 'up' ? ['tailscale', 'operator'] : ['tailscale'];
 }
 
@@ -33,6 +33,7 @@ export function terraformEnvironment(
   base: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
   const [idName, secretName] = TAILSCALE_CREDENTIAL_ENV;
+  const [operatorIdName, operatorSecretName] = OPERATOR_CREDENTIAL_ENV as [string, string];
   return {
     ...base,
     ...(credentials.tailscale
@@ -40,8 +41,8 @@ export function terraformEnvironment(
       : {}),
     ...(credentials.operator
       ? {
-          [`TF_VAR_${WORKLOADS_VARIABLES.operatorOauthClientId}`]: credentials.operator.id,
-          [`TF_VAR_${WORKLOADS_VARIABLES.operatorOauthClientSecret}`]: credentials.operator.secret,
+          [operatorIdName]: credentials.operator.id,
+          [operatorSecretName]: credentials.operator.secret,
         }
       : {}),
   };

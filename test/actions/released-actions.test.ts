@@ -2,11 +2,17 @@
 // and the three bundles run from that tag's tree exported the way the runner downloads an action (files only: no
 // .git, no node_modules, no src to fall back on), started from a separate workspace directory.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { release, ReleaseError, tagRelease, type ReleaseResult } from '../../scripts/release.ts';
+import {
+  checkBundleChunks,
+  release,
+  ReleaseError,
+  tagRelease,
+  type ReleaseResult,
+} from '../../scripts/release.ts';
 import { localPreflight } from '../../src/local/preflight.ts';
 import { ACTION_NAMES, runBundle } from './bundles.ts';
 import { releasedTree, TEST_VERSION } from './released-tree.ts';
@@ -90,6 +96,23 @@ describe('the release', () => {
     );
     expect(() => release({ version: 'v1.2.3', source: released.tree, ref: released.releaseCommit })).toThrow(
       'already holds bundles',
+    );
+  });
+});
+
+describe('the release check of on-demand chunks', () => {
+  it('passes the released bundles and fails one that lost a chunk it loads', () => {
+    for (const action of ACTION_NAMES) expect(() => checkBundleChunks(released.tree, action)).not.toThrow();
+    const copy = mkdtempSync(join(tmpdir(), 'tslab-chunks-'));
+    cpSync(join(released.tree, 'actions', 'provision'), join(copy, 'actions', 'provision'), {
+      recursive: true,
+    });
+    const dist = join(copy, 'actions', 'provision', 'dist');
+    const loaded = /__nccwpck_require__\.e\((\d+)\)/.exec(readFileSync(join(dist, 'index.js'), 'utf8'));
+    expect(loaded).not.toBeNull();
+    rmSync(join(dist, `${loaded![1]}.index.js`));
+    expect(() => checkBundleChunks(copy, 'provision')).toThrow(
+      `the provision bundle loads chunks that are not in dist/: ${loaded![1]}`,
     );
   });
 });

@@ -1,5 +1,4 @@
 // The CLI takes Tailscale credentials from the environment, where terraform reads them too.
-import type { LabTargetName } from '../../lab/config.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../../lab/stack-contract.ts';
 import {
@@ -16,7 +15,7 @@ const ENV: Record<CredentialKind, readonly string[]> = {
 
 /** Those `verb` needs on `target`, each variable named when missing; the others when they are set. */
 export function credentialsFromEnv(
-  target: LabTargetName,
+  target: unknown,
   verb: LabVerb,
   options: { dryRun?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): LabCredentials {

@@ -35,12 +35,7 @@ export async function labCommand(
   if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
   // Settings first, then credentials: the first thing a user lacks is named first.
   requireTargetSettings(input);
-  // Only a known target requires credentials: an unknown one is reported by openLab, by name.
-  const targetName = input['target'] ?? 'aws';
-  const credentials =
-    targetName === 'aws' || targetName === 'local'
-      ? credentialsFromEnv(targetName, verb === 'lab' ? 'up' : verb)
-      : credentialsFromEnv('local', 'up');
+  const credentials = credentialsFromEnv(input['target'] ?? 'aws', verb === 'lab' ? 'up' : verb);
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
   const { lab, target } = await openLab(input, {
     credentials,
