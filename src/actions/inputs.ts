@@ -45,7 +45,14 @@ export interface ValidateInputs extends LabActionInputs {
 export type SweepInputs = Omit<SweepLabsOptions, 'now' | 'log' | 'dependencies'>;
 
 export type TeardownInputs =
-  { mode: 'teardown'; teardown: LabActionInputs } | { mode: 'sweep'; sweep: SweepInputs };
+  | {
+      mode: 'teardown';
+      teardown: LabActionInputs;
+      /** Jobs of this workflow run that have ended: a run lock one of them holds is taken over at once. */
+      finishedJobs: string[];
+      githubToken?: string;
+    }
+  | { mode: 'sweep'; sweep: SweepInputs; githubToken?: string };
 
 export function readProvisionInputs(): ProvisionInputs {
   const credentials = readCredentials('up');
@@ -78,12 +85,34 @@ export function readTeardownInputs(): TeardownInputs {
   if (mode !== 'teardown' && mode !== 'sweep') {
     throw new LabConfigError([{ field: 'mode', value: mode, rule: "must be 'teardown' or 'sweep'" }]);
   }
-  if (mode === 'teardown') return { mode, teardown: labInputs(readCredentials('down')) };
+  const githubToken = core.getInput('github-token');
+  if (githubToken) core.setSecret(githubToken);
+  const token = githubToken ? { githubToken } : {};
+  if (mode === 'teardown') {
+    const teardown = labInputs(readCredentials('down'));
+    return { mode, teardown, finishedJobs: readJobIds('finished-jobs', core.getInput('finished-jobs')), ...token };
+  }
   // Secrets first (masked before anything else is read); whether they are required depends on dry-run.
   let dryRun: boolean | undefined;
   const readDryRun = (): boolean => (dryRun ??= readBooleanInput('dry-run', true));
   const credentials = readCredentials('sweep', readDryRun);
-  return { mode, sweep: readSweepInputs(credentials, readDryRun()) };
+  return { mode, sweep: readSweepInputs(credentials, readDryRun()), ...token };
+}
+
+/** Job ids as GitHub spells them: a letter or _, then letters, digits, - and _ (separated by spaces or commas). */
+function readJobIds(name: string, text: string): string[] {
+  const ids = text.split(/[,\s]+/).filter(Boolean);
+  const bad = ids.filter((id) => !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id));
+  if (bad.length) {
+    throw new LabConfigError(
+      bad.map((id) => ({
+        field: name,
+        value: id,
+        rule: 'must be job ids (a letter or _, then letters, digits, - or _), separated by spaces or commas',
+      })),
+    );
+  }
+  return ids;
 }
 
 function readSweepInputs(credentials: LabCredentials, dryRun: boolean): SweepInputs {
