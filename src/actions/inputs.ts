@@ -90,7 +90,12 @@ export function readTeardownInputs(): TeardownInputs {
   const token = githubToken ? { githubToken } : {};
   if (mode === 'teardown') {
     const teardown = labInputs(readCredentials('down'));
-    return { mode, teardown, finishedJobs: readJobIds('finished-jobs', core.getInput('finished-jobs')), ...token };
+    return {
+      mode,
+      teardown,
+      finishedJobs: readJobIds('finished-jobs', core.getInput('finished-jobs')),
+      ...token,
+    };
   }
   // Secrets first (masked before anything else is read); whether they are required depends on dry-run.
   let dryRun: boolean | undefined;

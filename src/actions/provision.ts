@@ -12,7 +12,7 @@ export const OUTDIR = '.tslab/synth';
 
 /** `dependencies`: fakes for tests; the real clients otherwise. */
 export async function runProvision(dependencies?: Partial<LabDependencies>): Promise<void> {
-  await runAction('provision', async () => {
+  await runAction('provision', async ({ interruption }) => {
     const inputs = readProvisionInputs();
     // A re-run (every PR push, "re-run failed jobs") keeps the lab's createdAt, slot and expiry: same nonces, same
     // client user data, so nothing is replaced that did not change.
@@ -26,7 +26,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const progress = stackProgress();
     const started = Date.now();
     const result = await target
-      .up({ onProgress: progress.handle, log: logLine })
+      .up({ onProgress: progress.handle, log: logLine, interruption })
       .finally(() => progress.close());
     setOutputs(result.outputs, result.lab);
     await writeSummary(result, Date.now() - started);

@@ -1,16 +1,30 @@
 // How every tslab action ends: bad input and failures become one clear setFailed line, never a stack trace.
 import * as core from '@actions/core';
+import { InterruptedError, trapStopSignals, type Interruption } from '../engine/interruption.ts';
 import { GroupedProgress } from '../engine/progress.ts';
 import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
 import { kebabName } from '../lab/string-inputs.ts';
 
-export async function runAction(name: string, body: () => Promise<void>): Promise<void> {
+export interface ActionRun {
+  /** The runner's cancellation (SIGINT, then SIGTERM): hand it to the operation. */
+  interruption: Interruption;
+}
+
+export async function runAction(name: string, body: (run: ActionRun) => Promise<void>): Promise<void> {
+  const trap = trapStopSignals((line) => core.warning(line));
   try {
-    await body();
+    await body({ interruption: trap.interruption });
   } catch (error) {
-    if (error instanceof LabConfigError) {
+    if (error instanceof InterruptedError) {
+      core.setFailed(
+        `tslab ${name}: ${error.message}; the lab is recorded as interrupted and the teardown job (or the next ` +
+          'sweep) removes it',
+      );
+    } else if (error instanceof LabConfigError) {
       core.setFailed(`tslab ${name}: invalid input\n${renameFields(error, kebabName).message}`);
     } else core.setFailed(`tslab ${name}: ${errorMessage(error)}`);
+  } finally {
+    trap.dispose();
   }
 }
 

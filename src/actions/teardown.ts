@@ -10,7 +10,7 @@ const OUTDIR = '.tslab/synth';
 
 /** `dependencies`: fakes for tests; the real clients otherwise. */
 export async function runTeardown(dependencies?: Partial<LabDependencies>): Promise<void> {
-  await runAction('teardown', async () => {
+  await runAction('teardown', async ({ interruption }) => {
     const inputs = readTeardownInputs();
     if (inputs.mode === 'sweep') return sweepAction(inputs.sweep, dependencies);
 
@@ -22,7 +22,7 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     });
     const progress = stackProgress();
     const result = await target
-      .down({ onProgress: progress.handle, log: logLine })
+      .down({ onProgress: progress.handle, log: logLine, interruption })
       .finally(() => progress.close());
     core.setOutput('removed', JSON.stringify(result.removed));
     for (const warning of result.warnings) core.warning(warning);

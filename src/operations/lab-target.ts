@@ -3,6 +3,7 @@
 import type { ValidationReport } from '../checks/types.ts';
 import type { ValidateOptions } from '../checks/validate-lab.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
+import type { Interruption } from '../engine/interruption.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { CostEstimate } from '../lab/cost.ts';
@@ -11,6 +12,8 @@ import type { CostEstimate } from '../lab/cost.ts';
 export interface OperationIo {
   onProgress?: (event: LabProgressEvent) => void;
   log?: (line: string) => void;
+  /** SIGINT/SIGTERM of the caller: terraform is stopped at a safe point and the lab recorded as interrupted. */
+  interruption?: Interruption;
 }
 
 export interface ProvisionOutputs {

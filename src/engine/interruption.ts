@@ -1,0 +1,129 @@
+// How a run is asked to stop. GitHub cancels a step with SIGINT, SIGTERM 7.5 s later and a kill of the process tree
+// 2.5 s after that (docs/design/interruptions.md §1); a terminal's Ctrl-C sends SIGINT. The first signal asks
+// terraform to stop at a safe point (state written, its lock released: §2); the second one hurries it (terraform
+// exits at once) so the lab is still recorded as interrupted and the run lock released before the kill.
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The run stopped because it was asked to; the lab is recorded as interrupted and a teardown removes it. */
+export class InterruptedError extends Error {
+  constructor(
+    readonly signal: StopSignal,
+    readonly where?: string,
+  ) {
+    super(`interrupted by ${signal}${where ? ` ${where}` : ''}`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Two stages: `stop` aborts at the first signal, `hurry` at the second. Both carry an InterruptedError. */
+export interface Interruption {
+  readonly stop: AbortSignal;
+  readonly hurry: AbortSignal;
+}
+
+/** For code that never gets interrupted (tests, library callers that handle signals themselves). */
+export const NEVER_INTERRUPTED: Interruption = {
+  stop: new AbortController().signal,
+  hurry: new AbortController().signal,
+};
+
+/** Throws the interruption's InterruptedError once `stop` has fired. */
+export function throwIfStopped(interruption: Interruption | undefined, where?: string): void {
+  if (!interruption?.stop.aborted) return;
+  const reason = interruption.stop.reason as unknown;
+  throw reason instanceof InterruptedError && where === undefined
+    ? reason
+    : new InterruptedError(reason instanceof InterruptedError ? reason.signal : 'SIGINT', where);
+}
+
+/** A controllable interruption: what the signal trap drives, and what tests drive by hand. */
+export class InterruptionController implements Interruption {
+  private readonly stopping = new AbortController();
+  private readonly hurrying = new AbortController();
+
+  get stop(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  get hurry(): AbortSignal {
+    return this.hurrying.signal;
+  }
+
+  /** First call stops, second hurries; later ones change nothing. Returns the stage reached. */
+  interrupt(signal: StopSignal): 'stop' | 'hurry' | 'already' {
+    if (!this.stopping.signal.aborted) {
+      this.stopping.abort(new InterruptedError(signal));
+      return 'stop';
+    }
+    if (!this.hurrying.signal.aborted) {
+      this.hurrying.abort(new InterruptedError(signal));
+      return 'hurry';
+    }
+    return 'already';
+  }
+}
+
+export interface SignalTrap {
+  interruption: Interruption;
+  /** Removes the handlers (the process's default signal behaviour returns). */
+  dispose(): void;
+}
+
+/**
+ * Catches SIGINT and SIGTERM for the length of an operation. A third signal exits at once: whoever sends it has run
+ * out of patience, and the lab is already recorded (the next teardown takes over, §3 of docs/design/interruptions.md).
+ */
+export function trapStopSignals(
+  say: (line: string) => void,
+  proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit'> = process,
+): SignalTrap {
+  const controller = new InterruptionController();
+  const handler = (signal: StopSignal) => {
+    const stage = controller.interrupt(signal);
+    if (stage === 'stop') {
+      say(
+        `${signal} received: stopping terraform at a safe point, then releasing the lab (a second signal hurries)`,
+      );
+    } else if (stage === 'hurry') {
+      say(`${signal} received again: terraform stops at once; recording the lab as interrupted`);
+    } else {
+      proc.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  proc.on('SIGINT', onInt);
+  proc.on('SIGTERM', onTerm);
+  return {
+    interruption: controller,
+    dispose() {
+      proc.off('SIGINT', onInt);
+      proc.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** A sleep that ends early, with the InterruptedError, when the run is stopped. */
+export function interruptibleSleep(
+  ms: number,
+  interruption: Interruption | undefined,
+  where?: string,
+): Promise<void> {
+  throwIfStopped(interruption, where);
+  return new Promise((resolve, reject) => {
+    const onStop = () => {
+      clearTimeout(timer);
+      try {
+        throwIfStopped(interruption, where);
+      } catch (error) {
+        reject(error as Error);
+      }
+    };
+    const timer = setTimeout(() => {
+      interruption?.stop.removeEventListener('abort', onStop);
+      resolve();
+    }, ms);
+    interruption?.stop.addEventListener('abort', onStop, { once: true });
+  });
+}
