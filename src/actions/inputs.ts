@@ -32,6 +32,8 @@ export interface LabActionInputs {
 
 export interface ProvisionInputs extends LabActionInputs {
   pluginCacheDir?: string;
+  /** Set when comment-on-pr is true: the token the sticky comment and the run's deployment are opened with. */
+  githubToken?: string;
 }
 
 export interface ValidateInputs extends LabActionInputs {
@@ -40,6 +42,8 @@ export interface ValidateInputs extends LabActionInputs {
   reportPath?: string;
   /** Set when comment-on-pr is true: the token the sticky comment and the deployment are written with. */
   githubToken?: string;
+  /** The deployment provision opened for this run (its deployment-id output); a new one is created without it. */
+  deploymentId?: number;
 }
 
 export type SweepInputs = Omit<SweepLabsOptions, 'now' | 'log' | 'dependencies'>;
@@ -57,7 +61,12 @@ export type TeardownInputs =
 export function readProvisionInputs(): ProvisionInputs {
   const credentials = readCredentials('up');
   const pluginCacheDir = core.getInput('plugin-cache-dir');
-  return { ...labInputs(credentials), ...(pluginCacheDir ? { pluginCacheDir } : {}) };
+  const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
+  return {
+    ...labInputs(credentials),
+    ...(pluginCacheDir ? { pluginCacheDir } : {}),
+    ...(githubToken ? { githubToken } : {}),
+  };
 }
 
 export function readValidateInputs(): ValidateInputs {
@@ -71,8 +80,16 @@ export function readValidateInputs(): ValidateInputs {
   const checks = core.getInput('checks');
   const reportPath = core.getInput('report-path');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
+  // Empty when provision did not get to open one (or ran outside a pull request).
+  const deploymentText = core.getInput('deployment-id');
+  if (deploymentText && !/^[1-9]\d*$/.test(deploymentText)) {
+    throw new LabConfigError([
+      { field: 'deployment-id', value: deploymentText, rule: 'must be a deployment id (a whole number)' },
+    ]);
+  }
   return {
     ...labInputs(credentials),
+    ...(deploymentText ? { deploymentId: Number(deploymentText) } : {}),
     ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
     ...(checks ? { only: checks.split(/[,\s]+/).filter(Boolean) } : {}),
     ...(reportPath ? { reportPath } : {}),

@@ -5,6 +5,8 @@ import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import type { ProvisionOutputs, UpResult } from '../operations/lab-target.ts';
 import { openLab } from '../operations/open-lab.ts';
+import { errorMessage } from '../lab/errors.ts';
+import type { LabCredentials } from '../operations/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
 import { logLine, runAction, stackProgress } from './run-action.ts';
 
@@ -16,13 +18,14 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const inputs = readProvisionInputs();
     // A re-run (every PR push, "re-run failed jobs") keeps the lab's createdAt, slot and expiry: same nonces, same
     // client user data, so nothing is replaced that did not change.
-    const { target } = await openLab(inputs.lab, {
+    const { lab, target } = await openLab(inputs.lab, {
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: OUTDIR,
       ...(inputs.pluginCacheDir ? { pluginCacheDir: inputs.pluginCacheDir } : {}),
       ...(dependencies ? { dependencies } : {}),
     });
+    if (inputs.githubToken) await openPullRequestRun(inputs.githubToken, lab.id, inputs.credentials);
     const progress = stackProgress();
     const started = Date.now();
     const result = await target
@@ -31,6 +34,36 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     setOutputs(result.outputs, result.lab);
     await writeSummary(result, Date.now() - started);
   });
+}
+
+/**
+ * On a pull request: the sticky comment says a provision is under way (no longer the previous commit's result) and the
+ * run's deployment opens in_progress; its id is the deployment-id output, for validation to end it. How a failed,
+ * cancelled or lost provision is reported: pr-environment.yml's provision-report job (src/github/report-provision.ts),
+ * which runs whatever became of this step. Best effort: the PR's view never stops a lab from being built.
+ */
+async function openPullRequestRun(token: string, labId: string, credentials: LabCredentials): Promise<void> {
+  try {
+    const { actionPullRequest } = await import('../github/action-pull-request.ts');
+    const { reportProvisionStarted } = await import('../github/pr-environment.ts');
+    const pr = actionPullRequest(token, [
+      credentials.tailscale?.secret,
+      credentials.tailscale?.id,
+      credentials.operator?.secret,
+      credentials.operator?.id,
+    ]);
+    if (!pr) {
+      core.info('comment-on-pr: not a pull_request event, no comment written');
+      return;
+    }
+    const { comment, deploymentId } = await reportProvisionStarted(pr.api, pr.run, labId);
+    core.setOutput('deployment-id', String(deploymentId));
+    core.info(
+      `PR #${pr.run.prNumber}: sticky comment ${comment.action}, deployment ${deploymentId} in progress`,
+    );
+  } catch (error) {
+    core.warning(`comment-on-pr: could not update the pull request: ${errorMessage(error)}`);
+  }
 }
 
 function setOutputs(outputs: ProvisionOutputs, lab: LabConfig): void {

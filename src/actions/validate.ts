@@ -41,7 +41,7 @@ export async function runValidate(dependencies?: Partial<LabDependencies>): Prom
     }
     await core.summary.addRaw(renderSummaryMarkdown(report, lab), true).write();
     if (inputs.githubToken)
-      await commentOnPullRequest(inputs.githubToken, lab.id, report, inputs.credentials);
+      await commentOnPullRequest(inputs.githubToken, lab.id, report, inputs.credentials, inputs.deploymentId);
     if (!report.passed) core.setFailed(`tslab validate: ${failedIds(report)} failed (report: ${reportPath})`);
   });
 }
@@ -59,22 +59,15 @@ async function commentOnPullRequest(
   labId: string,
   report: ValidationReport,
   credentials: LabCredentials,
+  deploymentId: number | undefined,
 ): Promise<void> {
-  const github = await import('@actions/github');
-  const { prRunFrom, reportValidation } = await import('../github/pr-environment.ts');
-  const run = prRunFrom(github.context);
-  if (!run) {
+  const { actionPullRequest } = await import('../github/action-pull-request.ts');
+  const { reportValidation } = await import('../github/pr-environment.ts');
+  const pr = actionPullRequest(token, [credentials.tailscale?.secret, credentials.tailscale?.id]);
+  if (!pr) {
     core.info('comment-on-pr: not a pull_request event, no comment written');
     return;
   }
-  const known = [token, credentials.tailscale?.secret, credentials.tailscale?.id].filter((s): s is string =>
-    Boolean(s),
-  );
-  const { comment } = await reportValidation(
-    github.getOctokit(token),
-    { ...run, secrets: known },
-    labId,
-    report,
-  );
-  core.info(`PR #${run.prNumber}: sticky comment ${comment.action}`);
+  const { comment } = await reportValidation(pr.api, pr.run, labId, report, deploymentId);
+  core.info(`PR #${pr.run.prNumber}: sticky comment ${comment.action}`);
 }

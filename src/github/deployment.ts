@@ -1,5 +1,6 @@
-// A pull request's lab as a GitHub deployment: environment pr-<n>, its URL the workflow run, success or failure as
-// validation went; when the PR closes, every deployment of that environment is marked inactive.
+// A pull request's lab as a GitHub deployment: environment pr-<n>, its URL the workflow run. One deployment per run:
+// provision opens it in_progress, validation (or the report of a failed provision) ends it success or failure; when
+// the PR closes, every deployment of that environment is marked inactive.
 import { eachPage, PAGE_SIZE, type GitHubApi, type RepoRef } from './github-api.ts';
 
 export function prEnvironment(prNumber: number): string {
@@ -10,16 +11,34 @@ export interface DeploymentRecord extends RepoRef {
   /** The commit deployed (the PR head). */
   ref: string;
   environment: string;
-  state: 'success' | 'failure';
+  state: 'in_progress' | 'success' | 'failure';
   environmentUrl: string;
   logUrl?: string;
   description: string;
+  /** Add the status to this deployment (the one provision opened) instead of creating a new one. */
+  deploymentId?: number;
 }
 
 export async function recordDeployment(
   api: GitHubApi,
   record: DeploymentRecord,
 ): Promise<{ deploymentId: number }> {
+  const repo = { owner: record.owner, repo: record.repo };
+  const deploymentId = record.deploymentId ?? (await createDeployment(api, record));
+  await api.rest.repos.createDeploymentStatus({
+    ...repo,
+    deployment_id: deploymentId,
+    state: record.state,
+    description: record.description.slice(0, 140),
+    environment_url: record.environmentUrl,
+    ...(record.logUrl ? { log_url: record.logUrl } : {}),
+    // A new successful deployment retires the environment's earlier ones.
+    auto_inactive: true,
+  });
+  return { deploymentId };
+}
+
+async function createDeployment(api: GitHubApi, record: DeploymentRecord): Promise<number> {
   const repo = { owner: record.owner, repo: record.repo };
   const created = await api.rest.repos.createDeployment({
     ...repo,
@@ -40,17 +59,27 @@ export async function recordDeployment(
       `GitHub did not create a deployment for ${record.environment} (HTTP ${created.status}): ${created.data.message ?? 'no message'}`,
     );
   }
-  await api.rest.repos.createDeploymentStatus({
-    ...repo,
-    deployment_id: deploymentId,
-    state: record.state,
-    description: record.description.slice(0, 140),
-    environment_url: record.environmentUrl,
-    ...(record.logUrl ? { log_url: record.logUrl } : {}),
-    // A new successful deployment retires the environment's earlier ones.
-    auto_inactive: true,
+  return deploymentId;
+}
+
+/**
+ * The newest deployment of the environment for a commit, if any: the one a provision opened when its id could not be
+ * handed on (its runner was lost before the job's outputs were saved).
+ */
+export async function latestDeployment(
+  api: GitHubApi,
+  target: RepoRef & { environment: string; sha: string },
+): Promise<number | undefined> {
+  // GitHub lists deployments newest first.
+  const { data } = await api.rest.repos.listDeployments({
+    owner: target.owner,
+    repo: target.repo,
+    environment: target.environment,
+    sha: target.sha,
+    per_page: 1,
+    page: 1,
   });
-  return { deploymentId };
+  return data[0]?.id;
 }
 
 /** Marks every deployment of the environment inactive; returns their ids. Idempotent. */

@@ -55,7 +55,7 @@ export interface GitHubApi {
         },
       ): Promise<{ data: { id: number; state: string } }>;
       listDeployments(
-        params: RepoRef & { environment: string; per_page: number; page: number },
+        params: RepoRef & { environment: string; sha?: string; per_page: number; page: number },
       ): Promise<{ data: { id: number }[] }>;
     };
   };

@@ -15,7 +15,13 @@ export function commentMarker(prNumber: number): string {
 }
 
 export type PrLabState =
-  'validated' | 'validation-failed' | 'provision-failed' | 'torn-down' | 'teardown-failed';
+  | 'provisioning'
+  | 'validated'
+  | 'validation-failed'
+  | 'provision-failed'
+  | 'provision-cancelled'
+  | 'torn-down'
+  | 'teardown-failed';
 
 export interface PrCommentContent {
   prNumber: number;
@@ -31,9 +37,11 @@ export interface PrCommentContent {
 }
 
 const HEADLINE: Record<PrLabState, string> = {
+  provisioning: '⏳ provisioning (validation follows)',
   validated: '✅ lab up, validation passed',
   'validation-failed': '❌ lab up, validation FAILED',
   'provision-failed': '❌ provisioning FAILED',
+  'provision-cancelled': '⚠️ provisioning CANCELLED',
   'torn-down': '🧹 lab torn down',
   'teardown-failed':
     '⚠️ teardown FAILED: the sweeper removes the lab when it expires; re-run the job to retry now',
@@ -54,6 +62,14 @@ export function renderPrComment(content: PrCommentContent): string {
     lines.push(
       '',
       `<sub>The lab lives until this PR closes (or its expiry passes). Lab id: \`${lab}\`.</sub>`,
+    );
+  }
+  if (state === 'provision-failed' || state === 'provision-cancelled') {
+    // What becomes of a half-built PR lab (pr-environment.yml): nothing tears it down at once, but it never stays.
+    lines.push(
+      '',
+      `<sub>What was built of \`${lab}\` is not validated and not to be used. The next push provisions it again; ` +
+        'closing this PR tears it down, and the hourly sweeper removes it at its expiry otherwise. See the run for the error.</sub>',
     );
   }
   let body = redact(lines.join('\n'), content.secrets ?? []);

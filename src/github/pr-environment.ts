@@ -1,7 +1,9 @@
-// A pull request's lab as the PR sees it: the sticky comment and the pr-<n> deployment, kept in step. The validate
-// action calls reportValidation; the PR workflow's close job calls reportClosed (src/github/close-pr-environment.ts).
+// A pull request's lab as the PR sees it: the sticky comment and the pr-<n> deployment, kept in step through a run.
+// The provision action calls reportProvisionStarted (and reportProvisionEnded when it fails); the validate action
+// reportValidation; the PR workflow's provision-report job reportProvisionEnded for a provision that could not say so
+// itself (src/github/report-provision.ts); its close job reportClosed (src/github/close-pr-environment.ts).
 import type { ValidationReport } from '../checks/types.ts';
-import { deactivateEnvironment, prEnvironment, recordDeployment } from './deployment.ts';
+import { deactivateEnvironment, latestDeployment, prEnvironment, recordDeployment } from './deployment.ts';
 import type { GitHubApi, RepoRef } from './github-api.ts';
 import { renderPrComment, upsertStickyComment, type UpsertResult } from './pr-comment.ts';
 
@@ -40,11 +42,62 @@ export function prRunFrom(context: ActionsContext): PrRun | undefined {
   };
 }
 
+/**
+ * Provision starts: the comment stops showing the previous commit's result, and the run's deployment opens
+ * in_progress. Its id goes to validation (and to the report of a failed provision) through the job's outputs.
+ */
+export async function reportProvisionStarted(
+  api: GitHubApi,
+  run: PrRun,
+  lab: string,
+): Promise<{ comment: UpsertResult; deploymentId: number }> {
+  const comment = await upsertComment(api, run, lab, 'provisioning');
+  const { deploymentId } = await recordDeployment(api, {
+    ...deploymentOf(run),
+    state: 'in_progress',
+    description: `tslab lab ${lab}: provisioning`,
+  });
+  return { comment, deploymentId };
+}
+
+export type ProvisionEnd = 'failure' | 'cancelled';
+
+/**
+ * Provision failed or was cancelled (or timed out, or lost its runner): the comment says so with the run's link, and
+ * the run's deployment ends in failure. Without its id (the job's outputs were lost with its runner) the newest
+ * deployment of this commit is ended, or a failed one created when provision never got to open one.
+ */
+export async function reportProvisionEnded(
+  api: GitHubApi,
+  run: PrRun,
+  lab: string,
+  end: ProvisionEnd,
+  deploymentId?: number,
+): Promise<{ comment: UpsertResult; deploymentId: number }> {
+  const comment = await upsertComment(
+    api,
+    run,
+    lab,
+    end === 'cancelled' ? 'provision-cancelled' : 'provision-failed',
+  );
+  const record = deploymentOf(run);
+  const id = deploymentId ?? (await latestDeployment(api, { ...record, sha: run.headSha }));
+  const ended = await recordDeployment(api, {
+    ...record,
+    ...(id === undefined ? {} : { deploymentId: id }),
+    state: 'failure',
+    description: `tslab lab ${lab}: provision ${end === 'cancelled' ? 'cancelled' : 'failed'}`,
+  });
+  return { comment, deploymentId: ended.deploymentId };
+}
+
 export async function reportValidation(
   api: GitHubApi,
   run: PrRun,
   lab: string,
   report: ValidationReport,
+  /** The deployment provision opened; a new one is created without it. */
+  deploymentId?: number,
 ): Promise<{ comment: UpsertResult; deploymentId: number }> {
   const comment = await upsertComment(
     api,
@@ -53,17 +106,25 @@ export async function reportValidation(
     report.passed ? 'validated' : 'validation-failed',
     report,
   );
-  const { deploymentId } = await recordDeployment(api, {
+  const recorded = await recordDeployment(api, {
+    ...deploymentOf(run),
+    ...(deploymentId === undefined ? {} : { deploymentId }),
+    state: report.passed ? 'success' : 'failure',
+    description: `tslab lab ${lab}: validation ${report.passed ? 'passed' : 'failed'}`,
+  });
+  return { comment, deploymentId: recorded.deploymentId };
+}
+
+/** The run's deployment: the PR head in pr-<n>, the run as its URL and log. */
+function deploymentOf(run: PrRun) {
+  return {
     owner: run.owner,
     repo: run.repo,
     ref: run.headSha,
     environment: prEnvironment(run.prNumber),
-    state: report.passed ? 'success' : 'failure',
     environmentUrl: run.runUrl,
     logUrl: run.runUrl,
-    description: `tslab lab ${lab}: validation ${report.passed ? 'passed' : 'failed'}`,
-  });
-  return { comment, deploymentId };
+  };
 }
 
 /**

@@ -118,7 +118,11 @@ export function createFakeGitHub(options: { owner?: string; repo?: string } = {}
         },
         async listDeployments(params) {
           record('repos.listDeployments', params);
-          const matching = deployments.filter((d) => d.environment === params.environment).reverse();
+          // Newest first, like GitHub; sha filters by the deployed commit.
+          const matching = deployments
+            .filter((d) => d.environment === params.environment)
+            .filter((d) => params.sha === undefined || d.ref === params.sha)
+            .reverse();
           return { data: page(matching, params).map((d) => ({ id: d.id })) };
         },
       },

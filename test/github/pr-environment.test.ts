@@ -2,7 +2,14 @@ import { getOctokit } from '@actions/github';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { GitHubApi } from '../../src/github/github-api.ts';
 import { commentMarker } from '../../src/github/pr-comment.ts';
-import { prRunFrom, reportClosed, reportValidation, type PrRun } from '../../src/github/pr-environment.ts';
+import {
+  prRunFrom,
+  reportClosed,
+  reportProvisionEnded,
+  reportProvisionStarted,
+  reportValidation,
+  type PrRun,
+} from '../../src/github/pr-environment.ts';
 import { createFakeGitHub } from './fake-octokit.ts';
 import { check, sampleReport } from './sample-report.ts';
 
@@ -45,6 +52,98 @@ describe('PR environment', () => {
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toContain('commit `fedcba`');
     expect(gh.deployments.map((d) => d.statuses.at(-1)!.state)).toEqual(['inactive', 'success']);
+  });
+
+  it('provision start: the previous commit’s ✅ is gone at once, and the run’s deployment is in progress', async () => {
+    const gh = createFakeGitHub();
+    await reportValidation(
+      gh.api,
+      { ...run, headSha: 'old0001' },
+      'pr-42',
+      sampleReport([check('a', 'pass')]),
+    );
+    const { comment, deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+    expect(comment.action).toBe('updated');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]!.body).toContain('provisioning');
+    expect(gh.comments[0]!.body).not.toContain('validation passed');
+    expect(gh.comments[0]!.body).toContain(`[workflow run](${run.runUrl})`);
+    expect(gh.comments[0]!.body).toContain('commit `abcdef123456`');
+    const deployment = gh.deployments.find((d) => d.id === deploymentId)!;
+    expect(deployment).toMatchObject({ environment: 'pr-42', ref: run.headSha });
+    expect(deployment.statuses).toEqual([
+      expect.objectContaining({ state: 'in_progress', log_url: run.runUrl, environment_url: run.runUrl }),
+    ]);
+  });
+
+  it('validation ends the deployment provision opened: one deployment per run', async () => {
+    const gh = createFakeGitHub();
+    const { deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+    const validated = await reportValidation(
+      gh.api,
+      run,
+      'pr-42',
+      sampleReport([check('a', 'pass')]),
+      deploymentId,
+    );
+    expect(validated.deploymentId).toBe(deploymentId);
+    expect(gh.deployments).toHaveLength(1);
+    expect(gh.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(gh.comments[0]!.body).toContain('validation passed');
+  });
+
+  it.each([
+    ['failure', 'provisioning FAILED', 'provision failed'],
+    ['cancelled', 'provisioning CANCELLED', 'provision cancelled'],
+  ] as const)(
+    'provision %s: the comment says so with the run’s link, the run’s deployment ends in failure',
+    async (end, headline, description) => {
+      const gh = createFakeGitHub();
+      await reportValidation(
+        gh.api,
+        { ...run, headSha: 'old0001' },
+        'pr-42',
+        sampleReport([check('a', 'pass')]),
+      );
+      const { deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+      const ended = await reportProvisionEnded(gh.api, run, 'pr-42', end, deploymentId);
+      expect(ended.deploymentId).toBe(deploymentId);
+      const body = gh.comments[0]!.body!;
+      expect(gh.comments).toHaveLength(1);
+      expect(body).toContain(headline);
+      expect(body).not.toContain('validation passed');
+      expect(body).toContain(`[workflow run](${run.runUrl})`);
+      expect(body).toMatch(/closing this PR tears it down/);
+      const deployment = gh.deployments.find((d) => d.id === deploymentId)!;
+      expect(deployment.statuses.at(-1)).toMatchObject({ state: 'failure', log_url: run.runUrl });
+      expect(deployment.statuses.at(-1)!.description).toContain(description);
+      expect(gh.deployments.filter((d) => d.ref === run.headSha)).toHaveLength(1);
+    },
+  );
+
+  it('provision lost with its outputs: the newest deployment of the commit is ended, not another one', async () => {
+    const gh = createFakeGitHub();
+    await reportProvisionStarted(gh.api, { ...run, headSha: 'other' }, 'pr-42');
+    const { deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+    await reportProvisionStarted(gh.api, { ...run, headSha: 'other' }, 'pr-42');
+    const ended = await reportProvisionEnded(gh.api, run, 'pr-42', 'failure');
+    expect(ended.deploymentId).toBe(deploymentId);
+    expect(gh.callsTo('repos.listDeployments')[0]!.params).toMatchObject({
+      environment: 'pr-42',
+      sha: run.headSha,
+    });
+    expect(gh.deployments.find((d) => d.id === deploymentId)!.statuses.at(-1)!.state).toBe('failure');
+    expect(gh.callsTo('repos.createDeployment')).toHaveLength(3);
+  });
+
+  it('provision failed before it could open a deployment: a failed one is created for the commit', async () => {
+    const gh = createFakeGitHub();
+    const { deploymentId } = await reportProvisionEnded(gh.api, run, 'pr-42', 'failure');
+    expect(gh.deployments).toEqual([
+      expect.objectContaining({ id: deploymentId, ref: run.headSha, environment: 'pr-42' }),
+    ]);
+    expect(gh.deployments[0]!.statuses.map((s) => s.state)).toEqual(['failure']);
+    expect(gh.comments[0]!.body).toContain('provisioning FAILED');
   });
 
   it('on close after teardown: says the lab is gone and deactivates the deployments', async () => {

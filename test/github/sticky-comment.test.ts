@@ -169,6 +169,8 @@ describe('rendered PR comment', () => {
     ['torn-down', 'torn down'],
     ['teardown-failed', 'sweeper'],
     ['provision-failed', 'provisioning FAILED'],
+    ['provision-cancelled', 'provisioning CANCELLED'],
+    ['provisioning', 'provisioning'],
     ['validated', 'validation passed'],
   ] as const)('says what state %s means', (state, phrase) => {
     expect(renderPrComment({ prNumber: 42, lab: 'pr-42', state, runUrl, now })).toContain(phrase);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, truthy } from './expression.ts';
-import { contextLookup, interpolate } from './simulate.ts';
+import { contextLookup, interpolate, queueRuns } from './simulate.ts';
 import { workflow, type Workflow } from './workflow-files.ts';
 
 function concurrencyOf(wf: Workflow): { group: string; 'cancel-in-progress'?: boolean | string } {
@@ -27,22 +27,55 @@ describe('concurrency', () => {
     for (const job of Object.values(lab.jobs)) expect(job.concurrency).toBeUndefined();
   });
 
-  it('shares one PR group between apply and destroy, never cancelled, no job overriding it', () => {
-    const group = concurrencyOf(pr);
-    expect(group['cancel-in-progress']).toBe(false);
+  const prGroup = (number: number, action: string) =>
+    interpolate(pr, concurrencyOf(pr).group, { github: { event: { action, pull_request: { number } } } });
+  const labGroup = (lab: string) => interpolate(reusable, concurrencyOf(reusable).group, { inputs: { lab } });
+
+  it('serializes the runs that build a PR lab, per PR, never cancelled, no job overriding it', () => {
+    expect(concurrencyOf(pr)['cancel-in-progress']).toBe(false);
     for (const job of Object.values(pr.jobs)) expect(job.concurrency).toBeUndefined();
-    const forPr = (number: number, action: string) =>
-      interpolate(pr, group.group, { github: { event: { action, pull_request: { number } } } });
-    expect(forPr(42, 'synchronize')).toBe(forPr(42, 'closed'));
-    expect(forPr(42, 'opened')).not.toBe(forPr(43, 'opened'));
+    expect(prGroup(42, 'opened')).toBe(prGroup(42, 'synchronize'));
+    expect(prGroup(42, 'reopened')).toBe(prGroup(42, 'synchronize'));
+    expect(prGroup(42, 'opened')).not.toBe(prGroup(43, 'opened'));
   });
 
-  it('puts PR <n> in the same group as a manual run of lab pr-<n>', () => {
-    const prGroup = interpolate(pr, concurrencyOf(pr).group, {
-      github: { event: { pull_request: { number: 42 } } },
-    });
-    const labGroup = interpolate(reusable, concurrencyOf(reusable).group, { inputs: { lab: 'pr-42' } });
-    expect(prGroup).toBe(labGroup);
+  it('puts PR <n>’s lab runs in the same group as a manual run of lab pr-<n>', () => {
+    for (const action of ['opened', 'synchronize', 'reopened'])
+      expect(prGroup(42, action)).toBe(labGroup('pr-42'));
+  });
+
+  it('gives the close run a group of its own per PR, apart from every lab run', () => {
+    expect(prGroup(42, 'closed')).not.toBe(prGroup(42, 'synchronize'));
+    expect(prGroup(42, 'closed')).not.toBe(labGroup('pr-42'));
+    expect(prGroup(42, 'closed')).not.toBe(prGroup(43, 'closed'));
+    expect(prGroup(42, 'closed')).toContain('42');
+  });
+
+  it('never lets a newer lab run drop a close run from the queue, and a push still waits for the lab being built', () => {
+    // Arrivals while the first push's run is still building the lab.
+    const arrivals: [string, string][] = [
+      ['push A', prGroup(42, 'synchronize')],
+      ['push B', prGroup(42, 'synchronize')],
+      ['close', prGroup(42, 'closed')],
+      ['reopen', prGroup(42, 'reopened')],
+      ['manual run of lab pr-42', labGroup('pr-42')],
+    ];
+    const fates = Object.fromEntries(
+      queueRuns(arrivals.map(([, g]) => g)).map((f, i) => [arrivals[i]![0], f]),
+    );
+    expect(fates['close']).toBe('runs');
+    expect(fates['push A']).toBe('runs');
+    // push B waited behind A (not run alongside it); the reopen then replaced it as the one pending lab run.
+    expect(fates['push B']).toBe('cancelled while waiting');
+    expect(fates['reopen']).toBe('cancelled while waiting');
+    expect(fates['manual run of lab pr-42']).toBe('waits');
+    expect(queueRuns([prGroup(42, 'synchronize'), prGroup(42, 'synchronize')])).toEqual(['runs', 'waits']);
+  });
+
+  it('models GitHub’s queue as documented: one pending run per group, replaced by a newer one', () => {
+    // What happened to a close run sharing the lab runs' group: dropped by the next run queued.
+    expect(queueRuns(['g', 'g', 'g'])).toEqual(['runs', 'cancelled while waiting', 'waits']);
+    expect(queueRuns(['g', 'h', 'g'])).toEqual(['runs', 'runs', 'waits']);
   });
 
   it('runs one sweep at a time, never cancelled', () => {

@@ -23,12 +23,28 @@ function assumesRole(job: Job): boolean {
   return (job.steps ?? []).some((s) => s.uses?.split('@')[0] === AWS_CREDENTIALS);
 }
 
+/** The steps that write the sticky comment and the pr-<n> deployment. */
+const PR_WRITING_ENTRIES = ['src/github/close-pr-environment.ts', 'src/github/report-provision.ts'];
+
 function writesToPullRequest(job: Job): boolean {
   return (job.steps ?? []).some(
     (s) =>
-      (s.uses === './actions/validate' && String(s.with?.['comment-on-pr']) === 'true') ||
-      (s.run ?? '').includes('src/github/close-pr-environment.ts'),
+      ((s.uses === './actions/validate' || s.uses === './actions/provision') &&
+        String(s.with?.['comment-on-pr']) === 'true') ||
+      PR_WRITING_ENTRIES.some((entry) => (s.run ?? '').includes(entry)),
   );
+}
+
+function runsTeardownAction(job: Job): boolean {
+  if (job.uses?.startsWith('./.github/workflows/')) {
+    const called = workflow(job.uses.slice('./.github/workflows/'.length));
+    return Object.values(called.jobs).some(runsTeardownAction);
+  }
+  return (job.steps ?? []).some((s) => s.uses === './actions/teardown');
+}
+
+function sweeps(job: Job): boolean {
+  return (job.steps ?? []).some((s) => s.uses === './actions/teardown' && s.with?.['mode'] === 'sweep');
 }
 
 const jobs = (wf: Workflow) => Object.entries(wf.jobs);
@@ -73,7 +89,46 @@ describe('workflow permissions', () => {
       }
     }
     expect(mismatched).toEqual([]);
-    expect(jobs(workflow('pr-environment.yml')).filter(([, job]) => writesToPullRequest(job)).length).toBe(2);
+    expect(
+      jobs(workflow('pr-environment.yml'))
+        .filter(([, job]) => writesToPullRequest(job))
+        .map(([id]) => id),
+    ).toEqual(['provision', 'provision-report', 'validate', 'close-environment']);
+  });
+
+  it('grant actions: read exactly to the jobs that tear down or sweep (is the run holding a lock still alive?)', () => {
+    const mismatched: string[] = [];
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        const granted = permissionsOf(job)['actions'];
+        const wanted = runsTeardownAction(job) ? 'read' : undefined;
+        if (granted !== wanted) mismatched.push(`${file} ${id}: actions ${granted ?? 'none'}`);
+      }
+    }
+    expect(mismatched).toEqual([]);
+    const holders = workflows.flatMap(({ file, workflow: wf }) =>
+      jobs(wf)
+        .filter(([, job]) => runsTeardownAction(job))
+        .map(([id]) => `${file} ${id}`),
+    );
+    // lab.yml's caller job grants it, or its called teardown job could not ask for it.
+    expect(holders).toEqual([
+      'cleanup.yml sweep',
+      'lab-reusable.yml teardown',
+      'lab.yml lab',
+      'pr-environment.yml teardown',
+    ]);
+  });
+
+  it('grant pull-requests: read to the sweep (is a pr-<n> lab’s pull request closed?), write only where it comments', () => {
+    for (const { file, workflow: wf } of workflows) {
+      for (const [id, job] of jobs(wf)) {
+        const scope = permissionsOf(job)['pull-requests'];
+        const wanted = writesToPullRequest(job) ? 'write' : sweeps(job) ? 'read' : undefined;
+        expect(scope, `${file} ${id}`).toBe(wanted);
+      }
+    }
+    expect(permissionsOf(workflow('cleanup.yml').jobs['sweep']!)['pull-requests']).toBe('read');
   });
 
   it('never grant write on contents, but to the release job that pushes tags, and list every scope (no write-all)', () => {

@@ -56,7 +56,8 @@ export const PINNED_ACTIONS: Readonly<Record<string, PinnedAction>> = {
     ],
   },
   // Both node24 releases; SHAs and inputs read in the repositories themselves at these commits (tag v6.2.3 and
-  // tag v4.1.3). tailscale/github-action v4 fails the step when `tailscale up` keeps failing (v3.3.0's retry loop
+  // tag v4.1.3). configure-aws-credentials' role-duration-seconds read again at e6de0542 (action.yml, src/index.ts:
+  // default 3600 s; README: 900 to 43200 s): see credentials-and-teardown-inputs.test.ts. tailscale/github-action v4 fails the step when `tailscale up` keeps failing (v3.3.0's retry loop
   // ended in `sleep`, exit 0) and logs the runner out of the tailnet in a post step.
   'aws-actions/configure-aws-credentials': {
     sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c',

@@ -96,6 +96,7 @@ describe('pr-environment.yml', () => {
       expect(results).toEqual({
         gate: 'success',
         provision: 'success',
+        'provision-report': 'skipped',
         validate: 'success',
         teardown: 'skipped',
         'close-environment': 'skipped',
@@ -108,6 +109,7 @@ describe('pr-environment.yml', () => {
     expect(results).toEqual({
       gate: 'success',
       provision: 'skipped',
+      'provision-report': 'skipped',
       validate: 'skipped',
       teardown: 'success',
       'close-environment': 'success',
@@ -136,6 +138,53 @@ describe('pr-environment.yml', () => {
   });
 
   it.each([
+    ['failed (or timed out, or lost its runner)', 'failure'],
+    ['was cancelled', 'cancelled'],
+  ] as const)(
+    'when provision %s: the PR is told (provision-report), with the result and the deployment to end',
+    (_, result) => {
+      const scenario = event('synchronize', BASE);
+      const runs = simulateRun(pr, {
+        ...scenario,
+        outputs: { gate: runGate(scenario).outputs, provision: { 'deployment-id': '777' } },
+        outcome: { provision: result },
+      });
+      expect(runs['provision-report']!.result).toBe('success');
+      expect(runs['validate']!.result).toBe('skipped');
+      const step = pr.jobs['provision-report']!.steps!.at(-1)!;
+      expect(step.run).toBe('node --import tsx src/github/report-provision.ts');
+      const env = (name: string) => interpolate(pr, String(step.env?.[name]), scenario, runs);
+      expect(env('PROVISION_RESULT')).toBe(result);
+      expect(env('DEPLOYMENT_ID')).toBe('777');
+      expect(String(step.env?.['GITHUB_TOKEN'])).toBe('${{ github.token }}');
+    },
+  );
+
+  it('reports no provision end when provision succeeded, was skipped, or on close', () => {
+    for (const outcome of [{}, { validate: 'failure' as const }, { validate: 'cancelled' as const }]) {
+      const scenario = event('synchronize', BASE);
+      const runs = simulateRun(pr, { ...scenario, outputs: { gate: runGate(scenario).outputs }, outcome });
+      expect(runs['provision-report']!.result).toBe('skipped');
+    }
+    expect(play(event('closed', BASE)).results['provision-report']).toBe('skipped');
+  });
+
+  it('opens the run’s deployment in provision and hands its id to validate', () => {
+    const provision = pr.jobs['provision']!;
+    const step = provision.steps!.find((s) => s.uses === './actions/provision')!;
+    expect(step.with).toMatchObject({ 'comment-on-pr': true, 'github-token': '${{ github.token }}' });
+    expect(provision.outputs?.['deployment-id']).toBe(`\${{ steps.${step.id}.outputs.deployment-id }}`);
+    const validate = pr.jobs['validate']!.steps!.find((s) => s.uses === './actions/validate')!;
+    expect(validate.with?.['deployment-id']).toBe('${{ needs.provision.outputs.deployment-id }}');
+    const scenario = event('synchronize', BASE);
+    const runs = simulateRun(pr, {
+      ...scenario,
+      outputs: { gate: runGate(scenario).outputs, provision: { 'deployment-id': '31' } },
+    });
+    expect(interpolate(pr, String(validate.with?.['deployment-id']), scenario, runs)).toBe('31');
+  });
+
+  it.each([
     ['a fork', 'mallory/tslab', 'alice'],
     ['a deleted fork', null, 'alice'],
     ['Dependabot', BASE, 'dependabot[bot]'],
@@ -148,6 +197,7 @@ describe('pr-environment.yml', () => {
       expect(results).toEqual({
         gate: 'success',
         provision: 'skipped',
+        'provision-report': 'skipped',
         validate: 'skipped',
         teardown: 'skipped',
         'close-environment': 'skipped',

@@ -116,9 +116,14 @@ export function simulateRun(wf: Workflow, scenario: RunScenario): Record<string,
   return runs;
 }
 
-/** Replaces each `${{ … }}` in a template by its value under the scenario. */
-export function interpolate(wf: Workflow, template: string, scenario: RunScenario): string {
-  const lookup = contextLookup(wf, scenario);
+/** Replaces each `${{ … }}` in a template by its value under the scenario (and the needed jobs' runs, if given). */
+export function interpolate(
+  wf: Workflow,
+  template: string,
+  scenario: RunScenario,
+  runs: Readonly<Record<string, JobRun>> = {},
+): string {
+  const lookup = contextLookup(wf, scenario, runs);
   return template.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, body: string) => {
     const value = evaluateValue(body, lookup);
     return value === null ? '' : String(value);
@@ -131,4 +136,30 @@ function evaluateValue(body: string, lookup: Lookup): Value {
     failure: () => false,
     cancelled: () => false,
   });
+}
+
+/** What becomes of a run that arrives at a concurrency group (cancel-in-progress: false). */
+export type QueueFate = 'runs' | 'waits' | 'cancelled while waiting';
+
+/**
+ * GitHub's concurrency groups, for runs arriving while every earlier run is still in progress: a group runs one at a
+ * time and keeps at most one pending run; a newer run queued in the group cancels the pending one (whatever
+ * cancel-in-progress says, which only decides whether the running one is cancelled too: false here).
+ */
+export function queueRuns(groups: readonly string[]): QueueFate[] {
+  const fates: QueueFate[] = [];
+  const running = new Set<string>();
+  const pending = new Map<string, number>();
+  groups.forEach((group, index) => {
+    if (!running.has(group)) {
+      running.add(group);
+      fates.push('runs');
+      return;
+    }
+    const waiting = pending.get(group);
+    if (waiting !== undefined) fates[waiting] = 'cancelled while waiting';
+    pending.set(group, index);
+    fates.push('waits');
+  });
+  return fates;
 }
