@@ -1,6 +1,8 @@
 // actions/teardown: remove one lab from its id alone (a second run is a no-op), or with mode sweep every lab past
 // its expiry (dry-run by default for manual runs). Lists what was removed in an output and in the summary.
 import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { runEndedVia } from '../github/workflow-runs.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import { openLab } from '../operations/open-lab.ts';
 import { readTeardownInputs, type SweepInputs } from './inputs.ts';
@@ -22,7 +24,15 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     });
     const progress = stackProgress();
     const result = await target
-      .down({ onProgress: progress.handle, log: logLine, interruption })
+      .down({
+        onProgress: progress.handle,
+        log: logLine,
+        interruption,
+        takeover: {
+          finishedJobs: inputs.finishedJobs,
+          ...(inputs.githubToken ? { runEnded: runEndedVia(getOctokit(inputs.githubToken)) } : {}),
+        },
+      })
       .finally(() => progress.close());
     core.setOutput('removed', JSON.stringify(result.removed));
     for (const warning of result.warnings) core.warning(warning);
@@ -37,24 +47,37 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
 
 async function sweepAction(inputs: SweepInputs, dependencies?: Partial<LabDependencies>): Promise<void> {
   const { sweepLabs } = await import('../operations/sweep-labs.ts');
-  const outcomes = await sweepLabs({
+  const { escapeHtml, outcomeLine, SUMMARY_HEADER, summaryRows, sweepFailure } =
+    await import('../sweeper/report.ts');
+  const report = await sweepLabs({
     ...inputs,
     now: new Date(),
     log: logLine,
     ...(dependencies ? { dependencies } : {}),
   });
+  const { outcomes, notes } = report;
   core.setOutput('removed', JSON.stringify(outcomes));
-  await core.summary
-    .addHeading(`tslab sweep${inputs.dryRun ? ' (dry run: nothing removed)' : ''}`, 2)
-    .addTable([
-      [
-        { data: 'lab', header: true },
-        { data: 'expired', header: true },
-        { data: 'result', header: true },
-      ],
-      ...outcomes.map((o) => [o.lab, o.expiresAt, `${o.result}${o.detail ? `: ${o.detail}` : ''}`]),
-    ])
-    .write();
-  const failed = outcomes.filter((o) => o.result === 'failed');
-  if (failed.length) throw new Error(`could not remove ${failed.map((o) => o.lab).join(', ')}`);
+  for (const o of outcomes) logLine(outcomeLine(o));
+  // Not checking closed pull requests leaves their labs to the 24 h expiry: worth an annotation, not a failure.
+  for (const note of notes) core.warning(note);
+  const failure = sweepFailure(outcomes);
+  const summary = core.summary.addHeading(
+    `tslab sweep${inputs.dryRun ? ' (dry run: nothing removed)' : ''}`,
+    2,
+  );
+  if (failure) summary.addRaw(`<p><strong>${escapeHtml(failure.split('\n')[0]!)}</strong></p>`, true);
+  if (outcomes.length)
+    summary.addTable([
+      SUMMARY_HEADER.map((data) => ({ data, header: true })),
+      ...summaryRows(outcomes).map((row) => row.map(escapeHtml)),
+    ]);
+  else summary.addRaw('<p>no lab to remove</p>', true);
+  for (const note of notes) summary.addRaw(`<p>⚠️ ${escapeHtml(note)}</p>`, true);
+  await summary.write();
+  if (failure) {
+    // One annotation per lab, with the teardown's full account (what is left, how to finish), then the run fails.
+    for (const o of outcomes.filter((x) => x.result === 'failed'))
+      core.error(o.detail ?? o.why ?? 'failed', { title: `lab ${o.lab} not removed by the sweep` });
+    throw new Error(failure);
+  }
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
 import { labFieldDocs, type LabFieldDoc } from '../lab/schema.ts';
 import { EXIT, OperationFailed } from './exit.ts';
+import { InterruptedError } from '../engine/interruption.ts';
 import { kebabCase, kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 type Handler = (
@@ -102,6 +103,11 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
         } else if (error instanceof OperationFailed) {
           io.err(`tslab: ${error.message}`);
           status.exitCode = EXIT.failed;
+        } else if (error instanceof InterruptedError) {
+          io.err(
+            `tslab: ${error.message}; the lab is recorded as interrupted: run tslab down with the same --target and --lab to remove it`,
+          );
+          status.exitCode = error.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
         } else {
           io.err(`tslab: ${errorMessage(error)}`);
           status.exitCode = EXIT.failed;
@@ -154,6 +160,10 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
       .option('--report <file>', 'write the JSON validation report here')
       .option('--check-timeout <seconds>', 'deadline of each check (default 15 locally, 300 on AWS)')
       .option('--keep', 'lab: keep the lab after validation')
+      .option(
+        '--finished-jobs <ids>',
+        'down: jobs of this GitHub run that have ended; a run lock one of them left is taken over at once',
+      )
       .action(
         run(async (flags, options) => {
           const { labCommand } = await import('./commands/lab.ts');

@@ -104,26 +104,37 @@ export function trapStopSignals(
   };
 }
 
-/** A sleep that ends early, with the InterruptedError, when the run is stopped. */
-export function interruptibleSleep(
-  ms: number,
+/** `work`, or the InterruptedError as soon as the run is stopped (the work itself is left to finish unseen). */
+export function untilStopped<T>(
+  work: Promise<T>,
   interruption: Interruption | undefined,
   where?: string,
-): Promise<void> {
-  throwIfStopped(interruption, where);
-  return new Promise((resolve, reject) => {
+): Promise<T> {
+  if (!interruption) return work;
+  return new Promise<T>((resolve, reject) => {
     const onStop = () => {
-      clearTimeout(timer);
       try {
         throwIfStopped(interruption, where);
       } catch (error) {
         reject(error as Error);
       }
     };
-    const timer = setTimeout(() => {
-      interruption?.stop.removeEventListener('abort', onStop);
-      resolve();
-    }, ms);
-    interruption?.stop.addEventListener('abort', onStop, { once: true });
+    if (interruption.stop.aborted) return onStop();
+    interruption.stop.addEventListener('abort', onStop, { once: true });
+    work.then(
+      (value) => {
+        interruption.stop.removeEventListener('abort', onStop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        interruption.stop.removeEventListener('abort', onStop);
+        reject(error as Error);
+      },
+    );
   });
+}
+
+/** A wait that never keeps the process alive on its own (a stopped run exits without waiting it out). */
+export function unrefSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

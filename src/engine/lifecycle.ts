@@ -1,11 +1,12 @@
 // Provisions and tears down a lab's stacks in dependency order, keeping the lab manifest up to date as it goes.
+import { InterruptedError, type Interruption } from './interruption.ts';
 import { hasLocalState, isManagedAddress, removeLocalState } from './local-state.ts';
 import { withStackStatus, type LabManifest, type ManifestStore } from './manifest.ts';
 import type { LabProgressEvent, StackOperation } from './progress.ts';
 import { applyOrder, destroyOrder, type SynthesizedStack } from './stack-order.ts';
 import type { ChangeCounts } from './terraform-events.ts';
 import type { TerraformOutputs } from './terraform-outputs.ts';
-import type { DestroyFlags, TerraformRunner } from './terraform.ts';
+import { StateLockedError, type DestroyFlags, type TerraformRunner } from './terraform.ts';
 
 /** A stack's terraform run failed; `cause` is the TerraformError (or StateLockedError) behind it. */
 export class StackError extends Error {
@@ -42,7 +43,13 @@ export interface DeployOptions {
   /** Apply only these stacks (still in dependency order); the stacks they depend on must already be applied. */
   only?: readonly string[];
   clock?: Clock;
+  /** Once stopped, no stack starts; the running one is recorded `interrupted`, and so is the lab. */
+  interruption?: Interruption;
+  runIdentity?: RunIdentity;
 }
+
+/** Who this run is to terraform, recorded with an interruption so a later teardown can match a left-over lock. */
+export type RunIdentity = () => { who: string; stateLockId?: string | undefined };
 
 export interface StackRun {
   id: string;
@@ -71,6 +78,16 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
   const outputs: Record<string, TerraformOutputs> = {};
   for (const stack of order) {
     const startedAt = clock.now();
+    if (options.interruption?.stop.aborted) {
+      throw await recordInterruption(
+        { ...options, interruption: options.interruption },
+        'apply',
+        undefined,
+        manifest,
+        store,
+        clock,
+      );
+    }
     manifest = withStackStatus(manifest, stack.id, 'applying', new Date(startedAt));
     await store.write(manifest);
     onProgress({ kind: 'stack_start', stack: stack.id, operation: 'apply' });
@@ -86,6 +103,17 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
       runs.push({ id: stack.id, durationMs, changes });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'apply', durationMs, changes });
     } catch (error) {
+      if (isInterruption(error, options.interruption)) {
+        onProgress(interruptedEvent(stack.id, 'apply', clock.now() - startedAt, options.interruption));
+        throw await recordInterruption(
+          { ...options, interruption: options.interruption },
+          'apply',
+          stack.id,
+          manifest,
+          store,
+          clock,
+        );
+      }
       throw await recordFailure({
         stack: stack.id,
         operation: 'apply',
@@ -112,7 +140,14 @@ export interface DestroyOptions {
    * resources the operator turns into tailnet devices, ENIs and load balancers that would block the VPC's deletion).
    */
   beforeDestroy?: (stackId: string) => Promise<DestroyFlags | void>;
+  /**
+   * A stack's state is locked: return true once the lock is gone (it was a dead run's, and was removed) and the
+   * destroy is tried once more; false leaves the StateLockedError as it is.
+   */
+  onStateLocked?: (stackId: string, workingDirectory: string, error: StateLockedError) => Promise<boolean>;
   clock?: Clock;
+  interruption?: Interruption;
+  runIdentity?: RunIdentity;
 }
 
 export interface DestroyedStack {
@@ -142,6 +177,16 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
 
   for (const stack of destroyOrder(options.stacks)) {
     const startedAt = clock.now();
+    if (options.interruption?.stop.aborted) {
+      throw await recordInterruption(
+        { ...options, interruption: options.interruption },
+        'destroy',
+        undefined,
+        manifest,
+        store,
+        clock,
+      );
+    }
     try {
       if (!(await hasState(stack, terraform))) {
         results.push({
@@ -160,11 +205,21 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
       const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
       await terraform.init(stack.workingDirectory);
-      const changes = await terraform.destroy(
-        stack.workingDirectory,
-        (event) => onProgress({ kind: 'terraform', stack: stack.id, event }),
-        flags,
-      );
+      const destroy = () =>
+        terraform.destroy(
+          stack.workingDirectory,
+          (event) => onProgress({ kind: 'terraform', stack: stack.id, event }),
+          flags,
+        );
+      const changes = await destroy().catch(async (error: unknown) => {
+        if (
+          error instanceof StateLockedError &&
+          (await options.onStateLocked?.(stack.id, stack.workingDirectory, error))
+        ) {
+          return destroy();
+        }
+        throw error;
+      });
       const durationMs = clock.now() - startedAt;
       if (manifest) {
         manifest = withStackStatus(manifest, stack.id, 'destroyed', new Date(clock.now()), durationMs);
@@ -173,6 +228,17 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       results.push({ id: stack.id, outcome: 'destroyed', durationMs, resourcesDestroyed: changes.remove });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'destroy', durationMs, changes });
     } catch (error) {
+      if (isInterruption(error, options.interruption)) {
+        onProgress(interruptedEvent(stack.id, 'destroy', clock.now() - startedAt, options.interruption));
+        throw await recordInterruption(
+          { ...options, interruption: options.interruption },
+          'destroy',
+          stack.id,
+          manifest,
+          store,
+          clock,
+        );
+      }
       throw await recordFailure({
         stack: stack.id,
         operation: 'destroy',
@@ -248,4 +314,80 @@ async function recordFailure(context: FailureContext): Promise<StackError> {
   }
   onProgress({ kind: 'stack_failed', stack, operation, durationMs, message: failure.message });
   return failure;
+}
+
+/** For a stop between the engine's runs (a wait of the operation's own): the lab is recorded as interrupted. */
+export async function markLabInterrupted(
+  store: ManifestStore,
+  lab: string,
+  interruption: Interruption,
+  operation: StackOperation,
+  clock: Clock = systemClock,
+): Promise<InterruptedError> {
+  const manifest = await store.read(lab).catch(() => undefined);
+  return recordInterruption({ interruption }, operation, undefined, manifest, store, clock);
+}
+
+function isInterruption(
+  error: unknown,
+  interruption: Interruption | undefined,
+): interruption is Interruption {
+  return error instanceof InterruptedError || interruption?.stop.aborted === true;
+}
+
+function stopSignal(interruption: Interruption): InterruptedError {
+  const reason = interruption.stop.reason as unknown;
+  return reason instanceof InterruptedError ? reason : new InterruptedError('SIGINT');
+}
+
+function interruptedEvent(
+  stack: string,
+  operation: StackOperation,
+  durationMs: number,
+  interruption: Interruption,
+): LabProgressEvent {
+  return {
+    kind: 'stack_failed',
+    stack,
+    operation,
+    durationMs,
+    message: `${operation} of '${stack}' ${stopSignal(interruption).message}`,
+  };
+}
+
+/**
+ * Records the stack (if one was running) and the lab as interrupted, so the next teardown, the sweeper and a person
+ * reading the manifest know what happened. Best effort within the runner's last seconds: the error matters more.
+ */
+async function recordInterruption(
+  { interruption, runIdentity }: { interruption: Interruption; runIdentity?: RunIdentity | undefined },
+  operation: StackOperation,
+  stack: string | undefined,
+  manifest: LabManifest | undefined,
+  store: ManifestStore,
+  clock: Clock,
+): Promise<InterruptedError> {
+  const stopped = stopSignal(interruption);
+  if (manifest) {
+    const at = new Date(clock.now());
+    const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
+    const identity = runIdentity?.();
+    await store
+      .write({
+        ...marked,
+        interrupted: {
+          at: at.toISOString(),
+          signal: stopped.signal,
+          operation,
+          ...(stack ? { stack } : {}),
+          ...(identity ? { who: identity.who } : {}),
+          ...(stack && identity?.stateLockId ? { stateLockId: identity.stateLockId } : {}),
+        },
+      })
+      .catch(() => undefined);
+  }
+  return new InterruptedError(
+    stopped.signal,
+    stack ? `during the ${operation} of stack '${stack}'` : `before the next stack's ${operation}`,
+  );
 }

@@ -4,13 +4,33 @@
 import { z } from 'zod';
 import type { LabConfig } from '../lab/config.ts';
 
-export const STACK_STATUSES = ['applying', 'applied', 'destroying', 'destroyed', 'failed'] as const;
+export const STACK_STATUSES = [
+  'applying',
+  'applied',
+  'destroying',
+  'destroyed',
+  'failed',
+  'interrupted',
+] as const;
 export type StackStatus = (typeof STACK_STATUSES)[number];
 
 export interface StackRecord {
   status: StackStatus;
   updatedAt: string;
   durationMs?: number;
+}
+
+/** The last run of the lab was stopped by a signal (cancelled job, Ctrl-C): a teardown or the sweeper removes it. */
+export interface InterruptionRecord {
+  at: string;
+  signal: string;
+  /** apply or destroy */
+  operation: string;
+  /** The stack terraform was running, if any. */
+  stack?: string;
+  /** Terraform's name for the stopped run (`user@host`) and its state lock's id when seen: what a teardown matches. */
+  who?: string;
+  stateLockId?: string;
 }
 
 export interface LabManifest {
@@ -26,6 +46,7 @@ export interface LabManifest {
   trigger: string;
   runUrl?: string;
   stacks: Record<string, StackRecord>;
+  interrupted?: InterruptionRecord;
 }
 
 export interface ManifestStore {
@@ -55,6 +76,16 @@ const manifestSchema = z.object({
       durationMs: z.number().exactOptional(),
     }),
   ),
+  interrupted: z
+    .object({
+      at: z.string(),
+      signal: z.string(),
+      operation: z.string(),
+      stack: z.string().exactOptional(),
+      who: z.string().exactOptional(),
+      stateLockId: z.string().exactOptional(),
+    })
+    .exactOptional(),
 });
 
 /** A manifest for a lab about to be provisioned: no stack has started yet. */

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
+import { InterruptedError, throwIfStopped, type Interruption } from './interruption.ts';
 import { classifyFailure, TerraformError } from './terraform-errors.ts';
 import { UiEventParser, type ChangeCounts, type TerraformEvent } from './terraform-events.ts';
 import { TerraformOutputs } from './terraform-outputs.ts';
@@ -24,6 +25,8 @@ export interface TerraformCliOptions {
   pluginCacheDir?: string;
   /** How long apply/destroy wait for a held state lock before failing with StateLockedError; terraform's default is 0. */
   lockTimeoutSeconds?: number;
+  /** Stops a running command the way a terminal would: SIGINT, then a second SIGINT (docs/design/interruptions.md §2). */
+  interruption?: Interruption;
 }
 
 export type EventSink = (event: TerraformEvent) => void;
@@ -46,6 +49,8 @@ export interface TerraformRunner {
   output(dir: string): Promise<TerraformOutputs>;
   /** Resource addresses in the stack's state; empty when there is no state at all. */
   stateList(dir: string): Promise<string[]>;
+  /** Removes the state lock `lockId` (terraform refuses another id); only for the lock of a run that is gone. */
+  forceUnlock?(dir: string, lockId: string): Promise<void>;
 }
 
 interface RunResult {
@@ -55,12 +60,18 @@ interface RunResult {
 }
 
 const STDERR_TAIL_CHARS = 16_000;
+/**
+ * After terraform's second interrupt tslab waits this long for it, then records the lab and releases its run lock
+ * without it: the runner kills tslab 2.5 s after its SIGTERM (docs/design/interruptions.md §1).
+ */
+const ABANDON_AFTER_HURRY_MS = 1_200;
 
 export class TerraformCli implements TerraformRunner {
   readonly binary: TerraformBinary;
   private readonly env: NodeJS.ProcessEnv;
   private readonly pluginCacheDir: string | undefined;
   private readonly lockTimeoutSeconds: number | undefined;
+  private readonly interruption: Interruption | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
     const binary = options.binary ?? 'terraform';
@@ -73,6 +84,7 @@ export class TerraformCli implements TerraformRunner {
     this.binary = binary;
     this.pluginCacheDir = options.pluginCacheDir;
     this.lockTimeoutSeconds = options.lockTimeoutSeconds;
+    this.interruption = options.interruption;
     this.env = {
       ...(options.env ?? process.env),
       // Terraform words its messages for automation and never waits for input that will not come.
@@ -116,6 +128,10 @@ export class TerraformCli implements TerraformRunner {
     return TerraformOutputs.fromJson(result.stdout);
   }
 
+  async forceUnlock(dir: string, lockId: string): Promise<void> {
+    await this.mustRun(['force-unlock', '-force', '-no-color', lockId], dir);
+  }
+
   async stateList(dir: string): Promise<string[]> {
     const result = await this.run(['state', 'list', '-no-color'], dir);
     // A backend that has never been written to makes `state list` fail rather than print nothing.
@@ -142,6 +158,10 @@ export class TerraformCli implements TerraformRunner {
       for (const event of parser.parseLine(line)) onEvent(event);
     });
     if (result.exitCode !== 0) {
+      const stopped = this.interruption?.stop.reason as unknown;
+      if (stopped instanceof InterruptedError) {
+        throw new InterruptedError(stopped.signal, `during ${this.name} ${command} in ${dir}`);
+      }
       throw classifyFailure({
         command: `${this.name} ${command}`,
         dir,
@@ -169,10 +189,30 @@ export class TerraformCli implements TerraformRunner {
     });
   }
 
-  /** Spawns without a shell; with `onLine`, stdout is streamed line by line instead of collected. */
+  /**
+   * Spawns without a shell; with `onLine`, stdout is streamed line by line instead of collected. The binary runs in
+   * its own process group, so a terminal's Ctrl-C reaches only tslab, which passes exactly one SIGINT on (a second
+   * one from the terminal as well would make terraform exit at once, state unwritten). Nothing new starts once the
+   * run is stopped.
+   */
   private run(args: string[], dir: string, onLine?: (line: string) => void): Promise<RunResult> {
+    throwIfStopped(this.interruption, `before ${this.name} ${args[0] ?? ''} in ${dir}`);
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(this.binary, args, { cwd: dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.binary, args, {
+        cwd: dir,
+        env: this.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      const unwatch = this.passInterruptsTo(child, () => {
+        // Its pipes stay open and read: a Go binary writing to a closed stdout dies of SIGPIPE before unlocking.
+        unwatch();
+        resolvePromise({
+          exitCode: undefined,
+          stdout,
+          stderr: `${stderr}\n(${this.name} abandoned while exiting)`,
+        });
+      });
       let stdout = '';
       let stderr = '';
       const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
@@ -185,6 +225,7 @@ export class TerraformCli implements TerraformRunner {
         stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
+        unwatch();
         const reason =
           error.code === 'ENOENT'
             ? `'${this.binary}' is not installed or not on PATH, or the directory does not exist`
@@ -192,7 +233,39 @@ export class TerraformCli implements TerraformRunner {
         reject(new Error(`Could not run ${this.name} ${args[0] ?? ''} in ${dir}: ${reason}`));
       });
       // 'close' comes after stdout ended, so every line has been handed to onLine by then.
-      child.on('close', (code) => resolvePromise({ exitCode: code ?? undefined, stdout, stderr }));
+      child.on('close', (code) => {
+        unwatch();
+        resolvePromise({ exitCode: code ?? undefined, stdout, stderr });
+      });
     });
+  }
+
+  /**
+   * Stop: one SIGINT (terraform stops at a safe point). Hurry: a second one, after which terraform skips the final
+   * state write but still tries, for up to 5 s, to release its lock (docs/design/interruptions.md §2). It is not
+   * killed: tslab stops waiting for it after ABANDON_AFTER_HURRY_MS and leaves it to release its lock on its own.
+   */
+  private passInterruptsTo(child: ReturnType<typeof spawn>, abandon: () => void): () => void {
+    const signal = (name: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    };
+    let abandonTimer: NodeJS.Timeout | undefined;
+    const onStop = () => signal('SIGINT');
+    const onHurry = () => {
+      signal('SIGINT');
+      abandonTimer = setTimeout(abandon, ABANDON_AFTER_HURRY_MS);
+      abandonTimer.unref();
+    };
+    // tslab exiting for any other reason must not leave terraform applying on its own, unseen.
+    const onExit = () => signal('SIGINT');
+    this.interruption?.stop.addEventListener('abort', onStop, { once: true });
+    this.interruption?.hurry.addEventListener('abort', onHurry, { once: true });
+    process.once('exit', onExit);
+    return () => {
+      this.interruption?.stop.removeEventListener('abort', onStop);
+      this.interruption?.hurry.removeEventListener('abort', onHurry);
+      process.off('exit', onExit);
+      if (abandonTimer) clearTimeout(abandonTimer);
+    };
   }
 }

@@ -1,6 +1,8 @@
 // What an up or a down of an AWS lab runs with: where it synthesizes, what terraform sees, the clients, and the
 // seams tests inject faults through.
 import type { AwsClients } from '../aws/clients.ts';
+import type { Interruption } from '../engine/interruption.ts';
+import type { TakeoverEvidence } from '../engine/takeover.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import type { RunLocks } from '../engine/run-lock.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
@@ -26,6 +28,9 @@ export interface AwsRunDeps {
   locks?: RunLocks;
   /** How long a run waits for another run of the same lab (default 10 minutes). */
   lockWaitMs?: number;
+  /** SIGINT/SIGTERM of the caller (docs/design/interruptions.md §1). */
+  interruption?: Interruption;
+  takeover?: TakeoverEvidence;
 }
 
 /** The run lock options an AWS run's deps carry. */
@@ -35,5 +40,8 @@ export function lockOptions(deps: AwsRunDeps): LabRunLockOptions {
     ...(deps.locks ? { locks: deps.locks } : {}),
     ...(deps.lockWaitMs !== undefined ? { waitMs: deps.lockWaitMs } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    ...(deps.takeover ? { takeover: deps.takeover } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
 import { labResourceArns } from '../aws/lab-resources.ts';
+import { unrefSleep, untilStopped } from '../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import type { DestroyFlags } from '../engine/terraform.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
@@ -16,7 +17,8 @@ import { retry } from '../util/retry.ts';
 import { WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { restoreLabSession } from './lab-session.ts';
 import { lockOptions, type AwsRunDeps } from './aws-run.ts';
-import { withLabRunLock } from './lab-run-lock.ts';
+import { leaseIdentity, withLabRunLock, type LabLease } from './lab-run-lock.ts';
+import { deadRunOwnsLock, type DeadRun } from '../engine/takeover.ts';
 
 export interface TeardownReport {
   lab: string;
@@ -44,22 +46,25 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
 export async function downAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
-  return withLabRunLock(lab, 'teardown', lockOptions(deps), () => downHoldingLock(lab, deps));
+  return withLabRunLock(lab, 'teardown', lockOptions(deps), (lease) =>
+    downHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
+  );
 }
 
-async function downHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
+async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLease): Promise<TeardownReport> {
   const session = await restoreLabSession(lab, {
     outdir: deps.outdir,
     env: destroyEnv(deps.env),
     s3: deps.aws.s3,
     ...(deps.terraform ? { terraform: deps.terraform } : {}),
     ...(deps.store ? { store: deps.store } : {}),
+    ...(deps.interruption ? { interruption: deps.interruption } : {}),
   });
   const warnings: string[] = [];
   const inCluster: string[] = [];
   // Filled as each goes, so a removal in an attempt that later failed is still reported.
   const leftovers: Leftover[] = [];
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = (ms: number) => untilStopped((deps.sleep ?? unrefSleep)(ms), deps.interruption);
   // Throttling, 5xx and dependencies AWS releases late (ENIs of a deleted load balancer) pass with time.
   const awsRetry = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
     retry(fn, {
@@ -82,6 +87,24 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps): Promise<Tear
       store: session.store,
       lab: lab.id,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      ...(deps.interruption ? { interruption: deps.interruption } : {}),
+      runIdentity: leaseIdentity(lease),
+      onStateLocked: async (stackId, dir, locked) => {
+        const dead = await deadRuns(lease, session.store, lab.id);
+        const verdicts = dead.map((run) => ({ run, verdict: deadRunOwnsLock(run, stackId, locked.lock) }));
+        const owner = verdicts.find((v) => v.verdict.owns);
+        if (!owner || !session.terraform.forceUnlock) {
+          for (const { verdict } of verdicts) {
+            if (!verdict.owns) deps.log?.(`state lock of '${stackId}' kept: ${verdict.why}`);
+          }
+          return false;
+        }
+        await session.terraform.forceUnlock(dir, locked.lock.id);
+        warnings.push(
+          `removed terraform's lock ${locked.lock.id} on stack '${stackId}' left by ${owner.run.source} (${locked.lock.who})`,
+        );
+        return true;
+      },
       beforeDestroy: async (stackId) => {
         if (stackId === 'workloads') {
           const { deleted, clusterReachable } = await deleteOperatorResources(lab, deps, warnings, sleep);
@@ -210,4 +233,31 @@ async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestSto
     tailnetDevices: await attempt(() => remainingLabDevices(deps.tailscale, lab.id)),
     tagged: await attempt(() => labResourceArns(deps.aws.tagging, lab.id)),
   };
+}
+
+/**
+ * Runs proven gone whose terraform lock this teardown may remove: the run it took the lab's lock over from, and a
+ * run that recorded its own interruption in the manifest (it released the lab's lock, so it has stopped).
+ */
+async function deadRuns(lease: LabLease, store: ManifestStore, lab: string): Promise<DeadRun[]> {
+  const runs: DeadRun[] = [];
+  const gone = lease.takenOver?.holder;
+  if (gone) {
+    runs.push({
+      who: `${gone.user ?? ''}@${gone.host}`,
+      stack: gone.stack?.id,
+      stateLockId: gone.stack?.stateLockId,
+      source: `the ${gone.operation} run taken over (${lease.takenOver?.why ?? ''})`,
+    });
+  }
+  const interrupted = (await store.read(lab).catch(() => undefined))?.interrupted;
+  if (interrupted?.who) {
+    runs.push({
+      who: interrupted.who,
+      stack: interrupted.stack,
+      stateLockId: interrupted.stateLockId,
+      source: `the ${interrupted.operation} interrupted by ${interrupted.signal} at ${interrupted.at}`,
+    });
+  }
+  return runs;
 }

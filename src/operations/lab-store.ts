@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalLabStore, S3LabStore, type LabStore } from '../engine/lab-stores.ts';
+import type { Interruption } from '../engine/interruption.ts';
 import { TerraformCli } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
 
@@ -15,6 +16,8 @@ export interface RunnerOptions {
   pluginCacheDir?: string;
   /** A second run on the same lab waits this long for the state lock, then fails naming the holder. */
   lockTimeoutSeconds?: number;
+  /** The caller's SIGINT/SIGTERM, passed on to terraform. */
+  interruption?: Interruption;
 }
 
 export function labStoreFor(lab: LabConfig, s3?: S3Client): LabStore {
@@ -31,5 +34,6 @@ export function terraformFor(lab: LabConfig, options: RunnerOptions = {}): Terra
     ...(options.env ? { env: options.env } : {}),
     ...(options.pluginCacheDir ? { pluginCacheDir: options.pluginCacheDir } : {}),
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 300,
+    ...(options.interruption ? { interruption: options.interruption } : {}),
   });
 }

@@ -4,6 +4,7 @@ import type { ValidationReport } from '../checks/types.ts';
 import type { ValidateOptions } from '../checks/validate-lab.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
 import type { Interruption } from '../engine/interruption.ts';
+import type { TakeoverEvidence } from '../engine/takeover.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { CostEstimate } from '../lab/cost.ts';
@@ -14,6 +15,8 @@ export interface OperationIo {
   log?: (line: string) => void;
   /** SIGINT/SIGTERM of the caller: terraform is stopped at a safe point and the lab recorded as interrupted. */
   interruption?: Interruption;
+  /** What proves another run of the lab gone, so its run lock may be taken over (docs/design/interruptions.md §3). */
+  takeover?: TakeoverEvidence;
 }
 
 export interface ProvisionOutputs {

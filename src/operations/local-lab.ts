@@ -17,6 +17,8 @@ import type { ValidationReport } from '../checks/types.ts';
 import { restoreLabSession, type LabSessionOptions } from './lab-session.ts';
 import { withLabRunLock, type LabRunLockOptions } from './lab-run-lock.ts';
 import type { RunLocks } from '../engine/run-lock.ts';
+import type { Interruption } from '../engine/interruption.ts';
+import type { TakeoverEvidence } from '../engine/takeover.ts';
 
 const exec = promisify(execFile);
 /** Bundlers (ncc) turn the URL into a plain path next to the bundle; from source it is a file: URL. */
@@ -32,12 +34,19 @@ export interface LocalRunOptions extends Pick<LabSessionOptions, 'outdir'> {
   locks?: RunLocks;
   /** How long an up or down waits for another run of the same lab (default 5 minutes). */
   lockWaitMs?: number;
+  interruption?: Interruption;
+  takeover?: TakeoverEvidence;
 }
 
-export function localLockOptions(options: Pick<LocalRunOptions, 'locks' | 'lockWaitMs'>): LabRunLockOptions {
+export function localLockOptions(
+  options: Pick<LocalRunOptions, 'locks' | 'lockWaitMs' | 'interruption' | 'takeover' | 'log'>,
+): LabRunLockOptions {
   return {
     ...(options.locks ? { locks: options.locks } : {}),
     ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+    ...(options.interruption ? { interruption: options.interruption } : {}),
+    ...(options.takeover ? { takeover: options.takeover } : {}),
+    ...(options.log ? { log: options.log } : {}),
   };
 }
 
@@ -73,13 +82,15 @@ export async function downLocalLab(lab: LabConfig, options: LocalRunOptions): Pr
 
 /** The down itself, for a caller that holds the lab's run lock (an up undoing itself). */
 export async function downHoldingLock(lab: LabConfig, options: LocalRunOptions): Promise<LocalDownResult> {
-  const session = await restoreLabSession(lab, { outdir: options.outdir });
+  const interruption = options.interruption ? { interruption: options.interruption } : {};
+  const session = await restoreLabSession(lab, { outdir: options.outdir, ...interruption });
   const result = await destroyLab({
     stacks: session.stacks,
     terraform: session.terraform,
     store: session.store,
     lab: lab.id,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...interruption,
   });
   const swept = await sweepLocalRemains(session.lab);
   return { ...result, swept, nothingToDo: result.nothingToDo && swept.length === 0 };

@@ -1,18 +1,34 @@
-// The janitor: every lab past its tslab:expires-at (by manifest or by tag) is torn down like any other teardown.
+// The janitor: every lab past its tslab:expires-at (by manifest or by tag), and every pr-<n> lab whose pull request
+// has closed, is torn down like any other teardown. A lab that cannot be removed comes back with what is left.
 import type { AwsClients } from '../aws/clients.ts';
-import { type ManifestStore } from '../engine/manifest.ts';
+import { type LabManifest, type ManifestStore } from '../engine/manifest.ts';
 import { S3LabStore } from '../engine/lab-stores.ts';
+import { githubPullRequestsApi, pullRequestLookup, type GitHubRepository } from '../github/pull-requests.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import { resolveLab, type LabConfig } from '../lab/config.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
-import { expiredLabs, type ExpiredLab } from '../sweeper/expired-labs.ts';
-import { scanTaggedLabs } from '../aws/lab-resources.ts';
-import { sweep, type SweepOutcome } from '../sweeper/sweep.ts';
+import { expiredLabs } from '../sweeper/expired-labs.ts';
+import { closedPullRequestLabs, type PullRequestSource } from '../sweeper/closed-pr-labs.ts';
+import type { SweepReport } from '../sweeper/report.ts';
+import { labResourceArns, scanTaggedLabs } from '../aws/lab-resources.ts';
+import { sweep, type LabToSweep } from '../sweeper/sweep.ts';
+import { removeAwsLeftovers } from '../teardown/aws-leftovers.ts';
+import { TeardownIncompleteError, type LeftBehind } from '../teardown/incomplete.ts';
+import { remainingLabDevices } from '../teardown/tailnet-devices.ts';
 import { terraformEnvironment, type LabCredentials } from './credentials.ts';
 import { withDefaults } from './default-dependencies.ts';
 import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
 import { downAwsLab, type TeardownDeps } from './down-aws.ts';
+
+export type { SweepReport } from '../sweeper/report.ts';
+
+/** How the sweep asks GitHub about pull requests: a token (pull-requests: read) for the run's repository. */
+export interface SweepGitHub {
+  /** Never logged: it only goes to the API client. */
+  token: string;
+  repository: GitHubRepository;
+}
 
 export interface SweepLabsOptions {
   credentials: LabCredentials;
@@ -22,6 +38,8 @@ export interface SweepLabsOptions {
   stateRegion: string;
   dryRun: boolean;
   concurrency: number;
+  /** Where closed pull requests are asked about; a string says why they cannot be (the result repeats it). */
+  github: SweepGitHub | string;
   now: Date;
   log?: (line: string) => void;
   /** Fakes for tests; the real clients otherwise. */
@@ -29,10 +47,11 @@ export interface SweepLabsOptions {
 }
 
 /** The sweep as the CLI and the teardown action run it: clients of the swept region and of each lab's own. */
-export function sweepLabs(options: SweepLabsOptions): Promise<SweepOutcome[]> {
+export async function sweepLabs(options: SweepLabsOptions): Promise<SweepReport> {
   const dependencies = withDefaults(options.dependencies);
   const aws = dependencies.awsClients(options.region, options.stateRegion);
   const { tailscale } = options.credentials;
+  const { github } = options;
   return sweepExpiredLabs({
     aws,
     awsFor: (region) => dependencies.awsClients(region, options.stateRegion),
@@ -42,6 +61,17 @@ export function sweepLabs(options: SweepLabsOptions): Promise<SweepOutcome[]> {
     dryRun: options.dryRun,
     concurrency: options.concurrency,
     now: options.now,
+    pullRequests:
+      typeof github === 'string'
+        ? { unavailable: github }
+        : {
+            repository: github.repository,
+            lookup: pullRequestLookup(
+              await githubPullRequestsApi(github.token),
+              github.repository,
+              github.token,
+            ),
+          },
     ...(tailscale ? { tailscale: dependencies.tailscaleApi(tailscale) } : {}),
     env: terraformEnvironment(options.credentials),
     connectCluster: dependencies.connectCluster,
@@ -64,35 +94,51 @@ export interface SweepDeps {
   dryRun: boolean;
   now: Date;
   concurrency?: number;
+  /** Where to ask whether a pr-<n> lab's pull request is closed; without it, only expired labs go (and it says so). */
+  pullRequests?: PullRequestSource;
   /** Needed only to remove labs (not for a dry run). */
   tailscale?: TailscaleApi;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   /** Injected by tests: how one lab is torn down. */
-  teardown?: (lab: ExpiredLab) => Promise<string | void>;
+  teardown?: (lab: LabToSweep) => Promise<string | void>;
   /** Injected by tests (fault injection) into each lab's teardown: terraform runner, cluster, clock, where to restore. */
   teardownDeps?: Partial<
     Pick<TeardownDeps, 'terraform' | 'connectCluster' | 'sleep' | 'outdir' | 'operatorCleanupWaitMs'>
   >;
 }
 
-export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepOutcome[]> {
+/** Expired labs, then labs of closed pull requests, torn down (or, in a dry run, listed) with why. */
+export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepReport> {
   const manifests = await deps.store.list();
   const expired = expiredLabs(manifests, await scanTaggedLabs(deps.aws.tagging), deps.now);
-  deps.log?.(`${expired.length} expired lab(s) of ${manifests.length} with a manifest`);
-  return sweep(expired, {
+  const closed = await closedPullRequestLabs(
+    manifests,
+    deps.pullRequests ?? { unavailable: 'no GitHub token to ask with' },
+    deps.now,
+  );
+  // A lab both expired (by a tag) and of a closed PR is listed once, as expired.
+  const labs: LabToSweep[] = [
+    ...expired,
+    ...closed.labs.filter((l) => !expired.some((e) => e.lab === l.lab)),
+  ];
+  deps.log?.(
+    `${expired.length} expired lab(s) of ${manifests.length} with a manifest; ` +
+      `${labs.length - expired.length} more of closed pull requests`,
+  );
+  for (const note of closed.notes) deps.log?.(note);
+  const outcomes = await sweep(labs, {
     dryRun: deps.dryRun,
     concurrency: deps.concurrency ?? 3,
-    teardown: deps.teardown ?? ((lab) => teardownExpired(lab, manifests, deps)),
+    now: deps.now,
+    teardown: deps.teardown ?? ((lab) => teardownLab(lab, manifests, deps)),
   });
+  return { outcomes, closedPullRequestsChecked: closed.checked, notes: closed.notes };
 }
 
-async function teardownExpired(
-  expired: ExpiredLab,
-  manifests: Awaited<ReturnType<ManifestStore['list']>>,
-  deps: SweepDeps,
-): Promise<string> {
+async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: SweepDeps): Promise<string> {
   if (!deps.tailscale) throw new Error('removing labs needs Tailscale OAuth credentials');
+  const tailscale = deps.tailscale;
   const stateRegion = deps.stateRegion ?? deps.aws.region;
   const input = {
     lab: expired.lab,
@@ -104,16 +150,54 @@ async function teardownExpired(
   const lab = manifest ? adoptManifest(input, manifest) : resolveLab(input);
   // A lab is torn down where it runs, whatever region the sweep was started for.
   const aws = lab.region === deps.aws.region ? deps.aws : deps.awsFor(lab.region);
-  const report = await downAwsLab(lab, {
-    outdir: '.tslab/synth-sweep',
-    env: deps.env ?? process.env,
-    aws,
-    tailscale: deps.tailscale,
-    connectCluster: (l) => deps.connectCluster(l, aws),
-    ...(deps.log ? { log: deps.log } : {}),
-    ...deps.teardownDeps,
-  });
+  let report;
+  try {
+    report = await downAwsLab(lab, {
+      outdir: '.tslab/synth-sweep',
+      env: deps.env ?? process.env,
+      aws,
+      tailscale,
+      connectCluster: (l) => deps.connectCluster(l, aws),
+      ...(deps.log ? { log: deps.log } : {}),
+      ...deps.teardownDeps,
+    });
+  } catch (error) {
+    // Failures before the teardown could take stock (a busy lock, a state it cannot read) still say what is left.
+    if (error instanceof TeardownIncompleteError) throw error;
+    throw new TeardownIncompleteError(lab, error, await whatIsLeft(lab, aws, tailscale, deps.store));
+  }
+  if (report.remaining.length) {
+    // The teardown ran to its end, but AWS still lists resources with the lab's tag: not removed.
+    throw new TeardownIncompleteError(
+      lab,
+      new Error(`${report.remaining.length} resource(s) still tagged for the lab after its teardown`),
+      await whatIsLeft(lab, aws, tailscale, deps.store),
+    );
+  }
   return (
     report.warnings.join('; ') || `${report.devices.length} device(s), ${report.leftovers.length} leftover(s)`
   );
+}
+
+/** Best effort, read-only: each list the sweep could not read is left undefined ("unknown") rather than failing. */
+async function whatIsLeft(
+  lab: LabConfig,
+  aws: AwsClients,
+  tailscale: TailscaleApi,
+  store: ManifestStore,
+): Promise<LeftBehind> {
+  const attempt = <T>(read: () => Promise<T>): Promise<T | undefined> => read().catch(() => undefined);
+  const manifest = await attempt(() => store.read(lab.id));
+  return {
+    stacks: Object.entries(manifest?.stacks ?? {})
+      .filter(([, record]) => record.status !== 'destroyed')
+      .map(([id, record]) => `${id} (${record.status})`),
+    leftovers: await attempt(async () =>
+      (await removeAwsLeftovers(aws, lab.id, lab.cluster.name, { dryRun: true })).map(
+        (l) => `${l.kind} ${l.id}`,
+      ),
+    ),
+    tailnetDevices: await attempt(() => remainingLabDevices(tailscale, lab.id)),
+    tagged: await attempt(() => labResourceArns(aws.tagging, lab.id)),
+  };
 }

@@ -1,6 +1,7 @@
 // `up` on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
-import { deployLab, type StackRun } from '../engine/lifecycle.ts';
+import { InterruptedError, unrefSleep, untilStopped } from '../engine/interruption.ts';
+import { deployLab, markLabInterrupted, type StackRun } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import { findRouteConflicts } from '../lab/address-plan.ts';
 import type { LabConfig } from '../lab/config.ts';
@@ -10,7 +11,7 @@ import { CLIENT_OUTPUTS, INFRA_STACKS, WORKLOADS_VARIABLES } from '../lab/stack-
 import { openLabSession } from './lab-session.ts';
 import { labStoreFor, terraformFor } from './lab-store.ts';
 import { lockOptions, type AwsRunDeps } from './aws-run.ts';
-import { withLabRunLock } from './lab-run-lock.ts';
+import { leaseIdentity, withLabRunLock, type LabLease } from './lab-run-lock.ts';
 import type { ProvisionOutputs } from './lab-target.ts';
 import { synthLab } from './synth-lab.ts';
 import { waitForClientRouter } from './wait-for-router.ts';
@@ -26,10 +27,12 @@ export interface ProvisionResult {
 export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
   await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
-  return withLabRunLock(lab, 'provision', lockOptions(deps), () => upHoldingLock(lab, deps));
+  return withLabRunLock(lab, 'provision', lockOptions(deps), (lease) =>
+    upHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
+  );
 }
 
-async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease): Promise<ProvisionResult> {
   const session = await openLabSession(
     lab,
     {
@@ -39,6 +42,7 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<Provisio
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
       ...(deps.terraform ? { terraform: deps.terraform } : {}),
       ...(deps.store ? { store: deps.store } : {}),
+      ...(deps.interruption ? { interruption: deps.interruption } : {}),
     },
     synthLab,
   );
@@ -49,6 +53,8 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<Provisio
     store: session.store,
     manifest: buildManifest(session.lab),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    runIdentity: leaseIdentity(lease),
   };
   const infra = await deployLab({ ...common, only: INFRA_STACKS });
   deps.log?.(
@@ -57,8 +63,14 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<Provisio
   const router = await waitForClientRouter(deps.tailscale, lab, {
     timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
     intervalMs: 10_000,
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    sleep: (ms) =>
+      untilStopped((deps.sleep ?? unrefSleep)(ms), deps.interruption, 'while waiting for the client router'),
     ...(deps.log ? { log: deps.log } : {}),
+  }).catch(async (error: unknown) => {
+    if (error instanceof InterruptedError && deps.interruption) {
+      throw await markLabInterrupted(session.store, lab.id, deps.interruption, 'apply');
+    }
+    throw error;
   });
   if (!router.tailnetIp) throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
   // The egress Service targets the client device provision just saw online, not a same-named stale one.
@@ -67,6 +79,7 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps): Promise<Provisio
     terraformFor(session.lab, {
       env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router.tailnetIp },
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+      ...(deps.interruption ? { interruption: deps.interruption } : {}),
     });
   const workloads = await deployLab({
     ...common,

@@ -11,6 +11,9 @@ import { openLab, requireTargetSettings } from '../../operations/open-lab.ts';
 import type { LabTarget, OperationIo } from '../../operations/lab-target.ts';
 import type { LabDependencies } from '../../operations/dependencies.ts';
 import { OperationFailed } from '../exit.ts';
+import { getOctokit } from '@actions/github';
+import { InterruptedError, trapStopSignals } from '../../engine/interruption.ts';
+import { runEndedVia } from '../../github/workflow-runs.ts';
 import { credentialsFromEnv } from './credentials.ts';
 
 export const DEFAULT_LOCAL_LAB = 'local';
@@ -37,17 +40,55 @@ export async function labCommand(
   requireTargetSettings(input);
   const credentials = credentialsFromEnv(input['target'] ?? 'aws', verb === 'lab' ? 'up' : verb);
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
+  const finishedJobs = jobIds(options['finishedJobs']);
   const { lab, target } = await openLab(input, {
     credentials,
     localStateDir: resolve('.tslab/state'),
     outdir: OUTDIR,
     ...(dependencies ? { dependencies } : {}),
   });
+  const trap = trapStopSignals((line) => io.err(`tslab: ${line}`));
+  const token = process.env['GITHUB_TOKEN'];
   const operationIo: OperationIo = {
     onProgress: new ProgressReporter((line) => io.out(line)).handle,
     log: (line) => io.out(line),
+    interruption: trap.interruption,
+    takeover: {
+      finishedJobs,
+      ...(token ? { runEnded: runEndedVia(getOctokit(token)) } : {}),
+    },
   };
   const runner = printing(lab.id, target, operationIo, io, timeoutMs);
+  try {
+    await runVerb(verb, runner, lab, options, io);
+  } finally {
+    trap.dispose();
+  }
+}
+
+function jobIds(value: string | boolean | undefined): string[] {
+  if (typeof value !== 'string') return [];
+  const ids = value.split(/[,\s]+/).filter(Boolean);
+  const bad = ids.filter((id) => !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id));
+  if (bad.length) {
+    throw new LabConfigError(
+      bad.map((id) => ({
+        field: '--finished-jobs',
+        value: id,
+        rule: 'must be GitHub job ids separated by spaces or commas',
+      })),
+    );
+  }
+  return ids;
+}
+
+async function runVerb(
+  verb: LabVerb,
+  runner: ReturnType<typeof printing>,
+  lab: { id: string; target: string },
+  options: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<void> {
   const reportFile = typeof options['report'] === 'string' ? options['report'] : undefined;
 
   if (verb === 'up') return runner.up();
@@ -57,6 +98,8 @@ export async function labCommand(
   try {
     await runner.up();
   } catch (error) {
+    // A stopped run has seconds left: it is recorded, and `tslab down` removes it.
+    if (error instanceof InterruptedError) throw error;
     // `lab` owns the whole life of the lab: a failed up is torn down too (a no-op where up undid itself).
     await runner
       .down()

@@ -1,12 +1,18 @@
-// tslab sweep: lists (dry run, the default) or tears down every lab whose expiry has passed.
+// tslab sweep: lists (dry run, the default) or tears down every lab whose expiry has passed, and every pr-<n> lab
+// whose pull request has closed when GITHUB_TOKEN and GITHUB_REPOSITORY say where to ask. Exits 1, naming each lab
+// and what is left, when a lab could not be removed.
+import { repositoryFromEnv } from '../../github/pull-requests.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { requireAwsRegions } from '../../lab/regions.ts';
-import { sweepLabs } from '../../operations/sweep-labs.ts';
+import { sweepLabs, type SweepLabsOptions } from '../../operations/sweep-labs.ts';
+import { outcomeLine, sweepFailure } from '../../sweeper/report.ts';
+import { OperationFailed } from '../exit.ts';
 import { credentialsFromEnv } from './credentials.ts';
 
 export async function sweepCommand(
   options: Record<string, string | boolean | undefined>,
   io: { out(line: string): void },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const bucket = options['stateBucket'];
   if (typeof bucket !== 'string' || !bucket) {
@@ -25,17 +31,32 @@ export async function sweepCommand(
     ['--state-region', stateRegion],
   ]);
   const dryRun = options['dryRun'] !== false;
-  const outcomes = await sweepLabs({
-    credentials: credentialsFromEnv('aws', 'sweep', { dryRun }),
+  const credentials = credentialsFromEnv('aws', 'sweep', { dryRun, env });
+  const report = await sweepLabs({
+    credentials,
     stateBucket: bucket,
     region,
     stateRegion,
     dryRun,
     concurrency: 3,
+    github: githubFromEnv(env),
     now: new Date(),
     log: (line) => io.out(line),
   });
-  for (const o of outcomes)
-    io.out(`${o.result.padEnd(12)} ${o.lab} (expired ${o.expiresAt})${o.detail ? `: ${o.detail}` : ''}`);
-  if (!outcomes.length) io.out('no expired lab');
+  for (const o of report.outcomes) io.out(outcomeLine(o));
+  if (!report.outcomes.length) io.out('no lab to remove');
+  for (const note of report.notes) io.out(`note: ${note}`);
+  const failure = sweepFailure(report.outcomes);
+  if (failure) throw new OperationFailed(failure);
+}
+
+/** GITHUB_TOKEN (pull-requests: read) and GITHUB_REPOSITORY, or why closed pull requests cannot be checked. */
+function githubFromEnv(env: NodeJS.ProcessEnv): SweepLabsOptions['github'] {
+  const repository = repositoryFromEnv(env);
+  const token = env['GITHUB_TOKEN'];
+  if (!token)
+    return 'GITHUB_TOKEN is not set (a token with pull-requests: read; e.g. GITHUB_TOKEN=$(gh auth token))';
+  if (!repository)
+    return 'GITHUB_REPOSITORY is not set (owner/repository whose pull requests name the pr-<n> labs)';
+  return { token, repository };
 }
