@@ -31,6 +31,8 @@ export interface AwsRunDeps {
   /** SIGINT/SIGTERM of the caller (docs/design/interruptions.md §1). */
   interruption?: Interruption;
   takeover?: TakeoverEvidence;
+  /** Injected by tests: who this run is (GITHUB_* variables, host) and how often it looks for terraform's lock. */
+  runIdentity?: Pick<LabRunLockOptions, 'env' | 'host' | 'heartbeatMs' | 'stateLockPollMs'>;
 }
 
 /** The run lock options an AWS run's deps carry. */
@@ -43,5 +45,6 @@ export function lockOptions(deps: AwsRunDeps): LabRunLockOptions {
     ...(deps.interruption ? { interruption: deps.interruption } : {}),
     ...(deps.takeover ? { takeover: deps.takeover } : {}),
     ...(deps.log ? { log: deps.log } : {}),
+    ...deps.runIdentity,
   };
 }

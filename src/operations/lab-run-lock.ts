@@ -32,6 +32,8 @@ export interface LabRunLockOptions {
   env?: NodeJS.ProcessEnv;
   host?: string;
   heartbeatMs?: number;
+  /** How often to look for terraform's S3 lock object after a stack starts (default 1 s). */
+  stateLockPollMs?: number;
 }
 
 /** The lock held for the body, with a progress hook that keeps the lock's record of the running stack current. */
@@ -70,7 +72,7 @@ export function withLabRunLock<T>(
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(run ? { run } : {}),
     },
-    (lease) => body(trackingLease(lease, lab, client)),
+    (lease) => body(trackingLease(lease, lab, client, options.stateLockPollMs ?? STATE_LOCK_POLL_MS)),
   );
 }
 
@@ -86,7 +88,7 @@ export function leaseIdentity(lease: RunLease): RunIdentity {
 const STATE_LOCK_WATCH_MS = 30_000;
 const STATE_LOCK_POLL_MS = 1_000;
 
-function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined): LabLease {
+function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined, pollMs: number): LabLease {
   let watching: string | undefined;
   const watchStateLock = async (stack: string) => {
     if (lab.state.kind !== 's3' || !s3) return;
@@ -99,7 +101,7 @@ function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined
         if (watching === stack) await lease.noteStack({ id: stack, stateLockId: lock.ID });
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, STATE_LOCK_POLL_MS).unref());
+      await new Promise((resolve) => setTimeout(resolve, pollMs).unref());
     }
   };
   return {
