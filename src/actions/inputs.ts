@@ -17,6 +17,7 @@ import {
 } from '../operations/credentials.ts';
 import { requireAwsRegions } from '../lab/regions.ts';
 import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
+import { repositoryFromEnv } from '../github/pull-requests.ts';
 
 /** Where the local target keeps its state on a runner: the job's temporary directory. */
 export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -152,7 +153,18 @@ function readSweepInputs(credentials: LabCredentials, dryRun: boolean): SweepInp
       { field: 'concurrency', value: concurrencyText, rule: 'must be a whole number from 1 to 10' },
     ]);
   }
-  return { credentials, stateBucket, region, stateRegion, dryRun, concurrency };
+  return { credentials, stateBucket, region, stateRegion, dryRun, concurrency, github: readSweepGitHub() };
+}
+
+/** The token and repository to ask about pr-<n> labs' pull requests with, or why the sweep cannot. */
+function readSweepGitHub(): SweepLabsOptions['github'] {
+  // Masked by readTeardownInputs already; masked again so this never depends on the order of the reads.
+  const token = core.getInput('github-token');
+  if (token) core.setSecret(token);
+  const repository = repositoryFromEnv();
+  if (!token) return 'the github-token input is empty (it needs a token with pull-requests: read)';
+  if (!repository) return 'GITHUB_REPOSITORY is not set, so it is not known whose pull requests to ask about';
+  return { token, repository };
 }
 
 const PAIRS: Record<CredentialKind, readonly [string, string]> = {

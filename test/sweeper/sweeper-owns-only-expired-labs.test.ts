@@ -134,6 +134,8 @@ describe('sweeper ownership', () => {
       teardown: async () => void calls++,
     });
     expect(calls).toBe(0);
-    expect(outcomes).toEqual([{ lab: 'x', expiresAt: '2026-01-01T00:00:00Z', result: 'would-remove' }]);
+    expect(outcomes).toEqual([
+      { lab: 'x', expiresAt: '2026-01-01T00:00:00Z', reason: 'expired', result: 'would-remove' },
+    ]);
   });
 });
