@@ -124,9 +124,8 @@ export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepReport> {
   ];
   deps.log?.(
     `${expired.length} expired lab(s) of ${manifests.length} with a manifest; ` +
-      `${labs.length - expired.length} more of closed pull requests`,
+      `${labs.length - expired.length} more of closed pull requests${closed.checked ? '' : ' (not all checked)'}`,
   );
-  for (const note of closed.notes) deps.log?.(note);
   const outcomes = await sweep(labs, {
     dryRun: deps.dryRun,
     concurrency: deps.concurrency ?? 3,
