@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { InterruptedError, trapStopSignals, type Interruption } from '../engine/interruption.ts';
 import { GroupedProgress } from '../engine/progress.ts';
+import { expiredSessionAdvice, isExpiredSession } from '../aws/expired-session.ts';
 import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
 import { kebabName } from '../lab/string-inputs.ts';
 
@@ -22,6 +23,8 @@ export async function runAction(name: string, body: (run: ActionRun) => Promise<
       );
     } else if (error instanceof LabConfigError) {
       core.setFailed(`tslab ${name}: invalid input\n${renameFields(error, kebabName).message}`);
+    } else if (isExpiredSession(error)) {
+      core.setFailed(`tslab ${name}: ${expiredSessionAdvice(name)}\n${errorMessage(error)}`);
     } else core.setFailed(`tslab ${name}: ${errorMessage(error)}`);
   } finally {
     trap.dispose();

@@ -5,6 +5,7 @@ import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
 import { labFieldDocs, type LabFieldDoc } from '../lab/schema.ts';
 import { EXIT, OperationFailed } from './exit.ts';
 import { InterruptedError } from '../engine/interruption.ts';
+import { expiredSessionAdvice, isExpiredSession } from '../aws/expired-session.ts';
 import { kebabCase, kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 type Handler = (
@@ -108,6 +109,9 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
             `tslab: ${error.message}; the lab is recorded as interrupted: run tslab down with the same --target and --lab to remove it`,
           );
           status.exitCode = error.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+        } else if (isExpiredSession(error)) {
+          io.err(`tslab: ${expiredSessionAdvice(command.name())}\n${errorMessage(error)}`);
+          status.exitCode = EXIT.failed;
         } else {
           io.err(`tslab: ${errorMessage(error)}`);
           status.exitCode = EXIT.failed;

@@ -1,4 +1,5 @@
 // The doctor's AWS checks: who the credentials are, and the state bucket (reachable, in its region, versioned).
+import { isExpiredSession } from '../../aws/expired-session.ts';
 import { GetBucketVersioningCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { errorMessage } from '../../lab/errors.ts';
@@ -18,7 +19,7 @@ export async function awsCredentials({ sts }: DoctorDeps): Promise<Outcome> {
           `with role-to-assume and \`permissions: id-token: write\` on the job (${SETUP}, "AWS role").`,
       );
     }
-    if (name === 'ExpiredToken' || name === 'ExpiredTokenException') {
+    if (isExpiredSession(error)) {
       return fail(
         'the AWS credentials have expired',
         'Refresh them (`aws sso login`, or re-run the assume-role step).',
