@@ -227,9 +227,17 @@ describe('workflow permissions', () => {
     for (const step of job.steps ?? []) {
       if (step.uses?.startsWith('aws-actions/configure-aws-credentials')) wanted['id-token'] = 'write';
       const comments =
-        (step.uses === './actions/validate' && String(step.with?.['comment-on-pr']) === 'true') ||
-        step.run?.includes('close-pr-environment');
+        ((step.uses === './actions/validate' || step.uses === './actions/provision') &&
+          String(step.with?.['comment-on-pr']) === 'true') ||
+        step.run?.includes('close-pr-environment') ||
+        step.run?.includes('report-provision');
       if (comments) Object.assign(wanted, { 'pull-requests': 'write', deployments: 'write' });
+      // The teardown asks GitHub whether the run holding a lab's lock has ended; a sweep also whether a pr-N lab's
+      // pull request is closed.
+      if (step.uses === './actions/teardown') {
+        wanted['actions'] = 'read';
+        if (step.with?.['mode'] === 'sweep') wanted['pull-requests'] ??= 'read';
+      }
       // Pushing the release tags and creating the GitHub release (release.yml) writes contents.
       if (step.run?.includes('gh release create')) wanted['contents'] = 'write';
     }
