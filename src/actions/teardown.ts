@@ -3,6 +3,7 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { runEndedVia } from '../github/workflow-runs.ts';
+import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import { openLab } from '../operations/open-lab.ts';
 import { readTeardownInputs, type SweepInputs } from './inputs.ts';
@@ -14,7 +15,13 @@ const OUTDIR = '.tslab/synth';
 export async function runTeardown(dependencies?: Partial<LabDependencies>): Promise<void> {
   await runAction('teardown', async ({ interruption }) => {
     const inputs = readTeardownInputs();
-    if (inputs.mode === 'sweep') return sweepAction(inputs.sweep, dependencies);
+    if (inputs.mode === 'sweep') {
+      const runEnded = inputs.githubToken ? runEndedVia(getOctokit(inputs.githubToken)) : undefined;
+      return sweepAction(inputs.sweep, dependencies, {
+        interruption,
+        ...(runEnded ? { takeover: { runEnded } } : {}),
+      });
+    }
 
     const { lab, target } = await openLab(inputs.teardown.lab, {
       credentials: inputs.teardown.credentials,
@@ -45,7 +52,11 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
   });
 }
 
-async function sweepAction(inputs: SweepInputs, dependencies?: Partial<LabDependencies>): Promise<void> {
+async function sweepAction(
+  inputs: SweepInputs,
+  dependencies: Partial<LabDependencies> | undefined,
+  run: SweepLabsOptions['run'],
+): Promise<void> {
   const { sweepLabs } = await import('../operations/sweep-labs.ts');
   const { escapeHtml, outcomeLine, SUMMARY_HEADER, summaryRows, sweepFailure } =
     await import('../sweeper/report.ts');
@@ -54,6 +65,7 @@ async function sweepAction(inputs: SweepInputs, dependencies?: Partial<LabDepend
     now: new Date(),
     log: logLine,
     ...(dependencies ? { dependencies } : {}),
+    ...(run ? { run } : {}),
   });
   const { outcomes, notes } = report;
   core.setOutput('removed', JSON.stringify(outcomes));

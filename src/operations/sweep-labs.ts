@@ -44,6 +44,8 @@ export interface SweepLabsOptions {
   log?: (line: string) => void;
   /** Fakes for tests; the real clients otherwise. */
   dependencies?: Partial<LabDependencies>;
+  /** The caller's SIGINT/SIGTERM and what proves a lab's previous run gone: handed to each lab's teardown. */
+  run?: Pick<TeardownDeps, 'interruption' | 'takeover'>;
 }
 
 /** The sweep as the CLI and the teardown action run it: clients of the swept region and of each lab's own. */
@@ -76,7 +78,10 @@ export async function sweepLabs(options: SweepLabsOptions): Promise<SweepReport>
     env: terraformEnvironment(options.credentials),
     connectCluster: dependencies.connectCluster,
     ...(options.log ? { log: options.log } : {}),
-    ...(dependencies.terraform ? { teardownDeps: { terraform: dependencies.terraform } } : {}),
+    teardownDeps: {
+      ...(dependencies.terraform ? { terraform: dependencies.terraform } : {}),
+      ...options.run,
+    },
   });
 }
 
@@ -104,7 +109,16 @@ export interface SweepDeps {
   teardown?: (lab: LabToSweep) => Promise<string | void>;
   /** Injected by tests (fault injection) into each lab's teardown: terraform runner, cluster, clock, where to restore. */
   teardownDeps?: Partial<
-    Pick<TeardownDeps, 'terraform' | 'connectCluster' | 'sleep' | 'outdir' | 'operatorCleanupWaitMs'>
+    Pick<
+      TeardownDeps,
+      | 'terraform'
+      | 'connectCluster'
+      | 'sleep'
+      | 'outdir'
+      | 'operatorCleanupWaitMs'
+      | 'interruption'
+      | 'takeover'
+    >
   >;
 }
 
