@@ -134,7 +134,19 @@ export function untilStopped<T>(
   });
 }
 
-/** A wait that never keeps the process alive on its own (a stopped run exits without waiting it out). */
-export function unrefSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * A wait that ends early, with the InterruptedError, when the run is stopped, and clears its timer then (a stopped
+ * run exits without waiting it out). `sleep` replaces the timer in tests. The timer keeps the process alive: a run
+ * waiting for a lock or a router has nothing else to.
+ */
+export function stoppableSleep(
+  ms: number,
+  interruption: Interruption | undefined,
+  where?: string,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<void> {
+  if (sleep) return untilStopped(sleep(ms), interruption, where);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return untilStopped(waited, interruption, where).finally(() => clearTimeout(timer));
 }

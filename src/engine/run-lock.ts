@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { untilStopped, unrefSleep, type Interruption } from './interruption.ts';
+import { stoppableSleep, type Interruption } from './interruption.ts';
 import { judgeHolder, type TakeoverContext, type Verdict } from './takeover.ts';
 
 /** A GitHub Actions run, from GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT and GITHUB_JOB. */
@@ -128,7 +128,7 @@ export async function withRunLock<T>(
   body: (lease: RunLease) => Promise<T>,
 ): Promise<T> {
   const sleep = (ms: number) =>
-    untilStopped((options.sleep ?? unrefSleep)(ms), options.interruption, `while waiting for lab '${lab}'`);
+    stoppableSleep(ms, options.interruption, `while waiting for lab '${lab}'`, options.sleep);
   const now = () => new Date().toISOString();
   const me: RunLockHolder = {
     token: randomUUID(),

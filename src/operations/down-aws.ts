@@ -2,7 +2,7 @@
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
 import { labResourceArns } from '../aws/lab-resources.ts';
-import { unrefSleep, untilStopped } from '../engine/interruption.ts';
+import { stoppableSleep } from '../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import type { DestroyFlags } from '../engine/terraform.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
@@ -64,7 +64,7 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
   const inCluster: string[] = [];
   // Filled as each goes, so a removal in an attempt that later failed is still reported.
   const leftovers: Leftover[] = [];
-  const sleep = (ms: number) => untilStopped((deps.sleep ?? unrefSleep)(ms), deps.interruption);
+  const sleep = (ms: number) => stoppableSleep(ms, deps.interruption, undefined, deps.sleep);
   // Throttling, 5xx and dependencies AWS releases late (ENIs of a deleted load balancer) pass with time.
   const awsRetry = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
     retry(fn, {

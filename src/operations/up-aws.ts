@@ -1,6 +1,6 @@
 // `up` on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
-import { InterruptedError, unrefSleep, untilStopped } from '../engine/interruption.ts';
+import { InterruptedError, stoppableSleep } from '../engine/interruption.ts';
 import { deployLab, markLabInterrupted, type StackRun } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import { findRouteConflicts } from '../lab/address-plan.ts';
@@ -63,8 +63,7 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
   const router = await waitForClientRouter(deps.tailscale, lab, {
     timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
     intervalMs: 10_000,
-    sleep: (ms) =>
-      untilStopped((deps.sleep ?? unrefSleep)(ms), deps.interruption, 'while waiting for the client router'),
+    sleep: (ms) => stoppableSleep(ms, deps.interruption, 'while waiting for the client router', deps.sleep),
     ...(deps.log ? { log: deps.log } : {}),
   }).catch(async (error: unknown) => {
     if (error instanceof InterruptedError && deps.interruption) {

@@ -168,3 +168,8 @@ export function runBundle(
     durationMs: performance.now() - started,
   };
 }
+
+/** Where the bundle under test of an action is (see useBundlesUnderTest). */
+export function bundlePath(name: ActionName): string {
+  return join(bundleRoot, 'actions', name, 'dist', 'index.js');
+}
