@@ -260,6 +260,23 @@ export function mockAwsClients(model: CloudModel, mode: 'instances' | 'classes' 
       if (model.killed) throw new Error('the tslab process was killed: nothing it sends arrives');
       return body(input);
     });
+  // ETags as the bucket gives them: a new one for every write, whether it came through the SDK or straight into the
+  // model (the fake terraform writes its state and lock objects there).
+  const etags = new Map<string, { body: string; etag: string }>();
+  let writes = 0;
+  const stamp = (key: string, body: string): string => {
+    const etag = `"${(++writes).toString(16).padStart(32, '0')}"`;
+    etags.set(key, { body, etag });
+    return etag;
+  };
+  const etagOf = (key: string): string | undefined => {
+    const body = model.objects.get(key);
+    if (body === undefined) return undefined;
+    const known = etags.get(key);
+    return known?.body === body ? known.etag : stamp(key, body);
+  };
+  const preconditionFailed = () =>
+    awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
   stubs.s3.on(GetObjectCommand).callsFake(
     bucket('s3:GetObject', (input: { Key: string }) => {
       const body = model.objects.get(input.Key);
@@ -269,13 +286,19 @@ export function mockAwsClients(model: CloudModel, mode: 'instances' | 'classes' 
           $metadata: { httpStatusCode: 404 },
         });
       }
-      return { Body: { transformToString: async () => body } };
+      return { Body: { transformToString: async () => body }, ETag: etagOf(input.Key) };
     }),
   );
+  // Conditional writes (what S3RunLocks and terraform's S3 lock rely on): `IfNoneMatch: '*'` only creates,
+  // `IfMatch` only replaces the version of that ETag.
   stubs.s3.on(PutObjectCommand).callsFake(
-    bucket('s3:PutObject', (input: { Key: string; Body: string }) => {
-      model.objects.set(input.Key, String(input.Body));
-      return {};
+    bucket('s3:PutObject', (input: { Key: string; Body: string; IfNoneMatch?: string; IfMatch?: string }) => {
+      const current = etagOf(input.Key);
+      if (input.IfNoneMatch === '*' && current !== undefined) throw preconditionFailed();
+      if (input.IfMatch !== undefined && input.IfMatch !== current) throw preconditionFailed();
+      const body = String(input.Body);
+      model.objects.set(input.Key, body);
+      return { ETag: stamp(input.Key, body) };
     }),
   );
   stubs.s3.on(DeleteObjectCommand).callsFake(

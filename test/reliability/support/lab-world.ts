@@ -15,6 +15,7 @@ import type { LabInput } from '../../../src/lab/schema.ts';
 import { adoptManifest } from '../../../src/operations/lab-identity.ts';
 import { resolveExistingLab } from '../../../src/operations/open-lab.ts';
 import type { LabDependencies } from '../../../src/operations/dependencies.ts';
+import type { TakeoverContext, TakeoverEvidence } from '../../../src/engine/takeover.ts';
 import type { SweepDeps } from '../../../src/operations/sweep-labs.ts';
 import { upAwsLab, type ProvisionResult } from '../../../src/operations/up-aws.ts';
 import { downAwsLab, type TeardownDeps, type TeardownReport } from '../../../src/operations/down-aws.ts';
@@ -150,7 +151,21 @@ export class LabWorld implements ResourceEffects {
       },
       log: (line) => this.log.push(line),
       connectCluster: async (lab) => this.connect(lab),
+      // The lease looks for terraform's lock at once and often: the fake terraform holds it for milliseconds.
+      runIdentity: { stateLockPollMs: 1 },
+      takeover: this.evidence(),
     };
+  }
+
+  /**
+   * What a later run on this host knows: every run here is this test process, so a tslab process the world killed
+   * (the world's terraform died with it) is modelled as its pid having exited.
+   */
+  private evidence(): TakeoverEvidence {
+    const evidence: TakeoverEvidence & Pick<TakeoverContext, 'pidAlive'> = {
+      pidAlive: (pid) => pid !== process.pid || this.terraform.deaths === 0,
+    };
+    return evidence;
   }
 
   /** The world's sweep seams: its clients for every region, its cluster, its terraform and fast clock. */
