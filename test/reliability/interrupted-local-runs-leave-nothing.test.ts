@@ -113,13 +113,13 @@ function teardownElsewhere(
   started: Started,
 ): { code: number | null; out: string } {
   const env = { ...process.env, ...RUN, GITHUB_JOB: 'teardown' };
+  // A node wrapper, not sh: dash drops variables whose names are not shell names, such as INPUT_FINISHED-JOBS.
   const onOtherHost = [
     '--uts',
-    'sh',
-    '-c',
-    'hostname tslab-other-runner && exec "$@"',
-    'sh',
     process.execPath,
+    '-e',
+    "const cp = require('node:child_process'); cp.execFileSync('hostname', ['tslab-other-runner']); " +
+      "process.exit(cp.spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit' }).status ?? 1);",
   ];
   const result =
     driver === 'cli'
