@@ -19,7 +19,7 @@ export interface TakeoverContext {
 }
 
 /** What the caller knows beyond the lock itself. */
-export type TakeoverEvidence = Pick<TakeoverContext, 'finishedJobs' | 'runEnded'>;
+export type TakeoverEvidence = Pick<TakeoverContext, 'finishedJobs' | 'runEnded' | 'pidAlive'>;
 
 export async function judgeHolder(holder: RunLockHolder, context: TakeoverContext): Promise<Verdict> {
   // A pid says something only on its own host; a live one may still be a reused pid, so the heartbeat rule applies.
