@@ -10,8 +10,9 @@
 //   (split DNS sends the lab's zone there), and HTTP to the slot's own devices: that is the cluster's egress proxy
 //   reaching the client. (`tag:k8s -> tag:tslab-client` would let every lab's proxies reach every lab's client.)
 // - CI runners (src = `tag:tslab-ci`, the tag of the CI OAuth client and of runners joined with it) drive any slot:
-//   the private EKS endpoint (443, through the client's subnet routes), the VPC resolver (its EKS name only
-//   resolves there), kube-dns (to resolve the lab's zone through split DNS) and HTTP to services.
+//   the private EKS endpoint (443, through the client's subnet routes; its name resolves in public DNS to its
+//   private addresses, docs/design/eks.md §5, so the VPC resolver is neither routed nor granted), kube-dns (to resolve
+//   the lab's zone through split DNS) and HTTP to services.
 // - Admins (`autogroup:admin`) may SSH to lab clients as `ubuntu` after a check: the ssh rule authorises the
 //   session, the grant on tcp:22 lets the connection through.
 // Nothing else is granted: with grants present, everything not listed is denied.
@@ -54,7 +55,6 @@ export interface SlotView {
   slotTag: string;
   vpcCidr: string;
   serviceCidr: string;
-  resolverCidr: string;
   kubeDnsCidr: string;
   tailnet: LabConfig['tailnet'];
 }
@@ -70,7 +70,6 @@ export function slotView(slot: number): SlotView {
     slotTag: lab.tailnet.slotTag,
     vpcCidr: lab.network.vpcCidr,
     serviceCidr: lab.network.serviceCidr,
-    resolverCidr: `${lab.network.resolverIp}/32`,
     kubeDnsCidr: `${lab.network.kubeDnsIp}/32`,
     tailnet: lab.tailnet,
   };
@@ -98,7 +97,7 @@ export function buildTailnetPolicy(options: TailnetPolicyOptions = {}): TailnetP
   for (const s of slots) {
     // The operator tags the Connector and proxies with it; CI tags the client with it.
     tagOwners[s.slotTag] = [operatorTag, CI_RUNNER_TAG];
-    // Sub-ranges are approved too: the client advertises the EKS subnets and the resolver /32 inside the VPC CIDR.
+    // Sub-ranges are approved too: the client advertises the control-plane subnets inside the VPC CIDR.
     routes[s.vpcCidr] = [s.slotTag];
     routes[s.serviceCidr] = [s.slotTag];
     grants.push(
@@ -111,7 +110,7 @@ export function buildTailnetPolicy(options: TailnetPolicyOptions = {}): TailnetP
     { src: [CI_RUNNER_TAG], dst: slots.map((s) => s.vpcCidr), ip: ['tcp:443'] },
     {
       src: [CI_RUNNER_TAG],
-      dst: slots.flatMap((s) => [s.resolverCidr, s.kubeDnsCidr]),
+      dst: slots.map((s) => s.kubeDnsCidr),
       ip: ['udp:53', 'tcp:53'],
     },
     { src: [CI_RUNNER_TAG], dst: slots.map((s) => s.serviceCidr), ip: ['tcp:80'] },

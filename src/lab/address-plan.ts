@@ -22,15 +22,13 @@ export interface AddressPlan {
   /**
    * Two small subnets in the same AZs for the EKS control-plane ENIs (the private API endpoint). Kept apart from the
    * pod subnets so the client (advertising these) and the Connector (advertising the pods) never advertise overlapping
-   * routes, and the client's --accept-routes never captures its own subnet or the VPC resolver.
+   * routes, and the client's --accept-routes never captures its own subnet.
    */
   controlPlaneSubnets: [string, string];
   /** The client's own private subnet, in a third AZ. */
   clientSubnet: string;
   /** Where the NAT gateway (or NAT instance) lives. */
   publicSubnet: string;
-  /** The Amazon-provided DNS resolver: VPC base + 2. */
-  resolverIp: string;
   /** kube-dns: EKS gives it the .10 of the service CIDR. */
   kubeDnsIp: string;
 }
@@ -59,8 +57,7 @@ export function planAddresses(vpcText: string, serviceText: string): AddressPlan
   return {
     vpcCidr: vpc.text,
     serviceCidr: service.text,
-    // The first quarter holds the VPC base and so the resolver (base + 2): give it to the client, never to the pods,
-    // so no pod route the Connector advertises covers the resolver /32 the client advertises.
+    // The first quarter, which holds the VPC base, is the client's: no route either router advertises covers it.
     clusterSubnets: [subnet(vpc, quarter, 1).text, subnet(vpc, quarter, 2).text],
     clientSubnet: subnet(vpc, quarter, 0).text,
     publicSubnet: subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 0).text,
@@ -69,7 +66,6 @@ export function planAddresses(vpcText: string, serviceText: string): AddressPlan
       subnet(subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 1), 28, 0).text,
       subnet(subnet(subnet(vpc, quarter, 3), vpc.prefix + 4, 1), 28, 1).text,
     ],
-    resolverIp: hostAddress(vpc, 2),
     kubeDnsIp: hostAddress(service, 10),
   };
 }

@@ -52,7 +52,10 @@ export interface LabConfig {
     routerHostname: string;
     /** Routes the cluster's Connector advertises: the pod subnets (VPC CNI gives pods VPC addresses) and services. */
     connectorRoutes: string[];
-    /** Routes the client advertises: the control-plane subnets and the VPC resolver, so CI reaches the private endpoint. */
+    /**
+     * Routes the client advertises: the control-plane subnets, so CI reaches the private endpoint. Its name resolves
+     * in public DNS to those addresses (docs/design/eks.md §5), so the VPC resolver is not advertised.
+     */
     clientRoutes: string[];
     /** Every address range the lab may advertise (its VPC and service CIDR): what other labs must not overlap. */
     ownedRanges: string[];
@@ -139,7 +142,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
   const network = { ...planAddresses(vpcCidr, serviceCidr), natMode: raw.natMode };
   const id = raw.lab;
   const connectorRoutes = [...network.clusterSubnets, network.serviceCidr];
-  const clientRoutes = [...network.controlPlaneSubnets, `${network.resolverIp}/32`];
+  const clientRoutes = [...network.controlPlaneSubnets];
   const ownedRanges = [network.vpcCidr, network.serviceCidr];
   for (const conflict of findConflicts(id, ownedRanges, options.otherLabs ?? [])) issues.push(conflict);
   if (issues.length) throw new LabConfigError(issues);

@@ -23,7 +23,6 @@ describe('lab config', () => {
       'tslab:expires-at': '2026-11-27T14:00:00Z',
       'tslab:owner': 'tslab',
     });
-    expect(lab.network.resolverIp).toBe(lab.network.vpcCidr.replace(/0\/16$/, '2'));
     expect(lab.network.kubeDnsIp.endsWith('.10')).toBe(true);
     expect(lab.azs).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
   });
@@ -75,6 +74,12 @@ describe('lab config', () => {
     );
     expect(clash[0]).toMatchObject({ field: 'vpcCidr' });
     expect(clash[0]!.rule).toMatch(/lab 'pr-7'/);
+  });
+
+  it('has the client advertise the control-plane subnets and nothing else (no VPC resolver /32)', () => {
+    const lab = resolveLab({ lab: 'demo' });
+    expect(lab.tailnet.clientRoutes).toEqual(lab.network.controlPlaneSubnets);
+    expect(lab.tailnet.clientRoutes).not.toContain(lab.network.vpcCidr.replace(/0\/16$/, '2/32'));
   });
 
   it('never lets the client and the Connector of one lab advertise overlapping routes', () => {

@@ -140,14 +140,16 @@ describe('tailnet policy', () => {
     expect(allows(policy, proxyA, { tags: [b.tailnet.clientTag, b.tailnet.slotTag] }, 'tcp:80')).toBe(false);
   });
 
-  it('lets CI runners reach every slot\u2019s private EKS endpoint, resolvers, kube-dns and services', () => {
+  it('lets CI runners reach every slot\u2019s private EKS endpoint, kube-dns and services, and no VPC resolver', () => {
     const runner = { tags: [CI_RUNNER_TAG] };
     for (const slot of SLOTS) {
       const lab = labInSlot(slot);
       const endpointIp = lab.network.clusterSubnets[1].replace(/0\/\d+$/, '5');
+      // The Amazon resolver (VPC base + 2): the endpoint's name resolves in public DNS, so nothing needs it.
+      const vpcResolverIp = lab.network.vpcCidr.replace(/0\/\d+$/, '2');
       expect(allows(policy, runner, { ip: endpointIp }, 'tcp:443'), `slot ${slot}`).toBe(true);
-      expect(allows(policy, runner, { ip: lab.network.resolverIp }, 'udp:53')).toBe(true);
-      expect(allows(policy, runner, { ip: lab.network.resolverIp }, 'tcp:53')).toBe(true);
+      expect(allows(policy, runner, { ip: vpcResolverIp }, 'udp:53'), `slot ${slot}`).toBe(false);
+      expect(allows(policy, runner, { ip: vpcResolverIp }, 'tcp:53'), `slot ${slot}`).toBe(false);
       expect(allows(policy, runner, { ip: lab.network.kubeDnsIp }, 'udp:53')).toBe(true);
       expect(allows(policy, runner, { ip: lab.network.kubeDnsIp.replace(/\.10$/, '.200') }, 'tcp:80')).toBe(
         true,
