@@ -1,6 +1,7 @@
-// The managed node group (AL2023) and its launch template: IMDSv2 only, with a hop limit of 2 because a pod's
-// request crosses one more hop than the node's own; an encrypted gp3 root; and lab.tags on the instances, volumes
-// and ENIs EC2 creates from the template (default_tags does not reach those).
+// The managed node group (AL2023) and its launch template: IMDSv2 only, with a hop limit of 1 so a pod's request,
+// one hop further than the node's own, never gets the node role's credentials; host-network pods (the VPC CNI,
+// kube-proxy) still reach IMDS and no lab pod needs it (docs/design/eks.md §5); an encrypted gp3 root; and lab.tags
+// on the instances, volumes and ENIs EC2 creates from the template (default_tags does not reach those).
 import { EksNodeGroup as EksNodeGroupResource } from '@cdktf/provider-aws/lib/eks-node-group/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { Token, type ITerraformDependable } from 'cdktf';
@@ -11,11 +12,11 @@ import { ServiceRole } from './service-role.ts';
 
 export const NODE_AMI_TYPE = 'AL2023_x86_64_STANDARD';
 export const NODE_ROOT_VOLUME_GIB = 20;
+// No SSM agent policy: Run Command only ever targets the client instance (docs/design/eks.md §5).
 const NODE_POLICIES = [
   'AmazonEKSWorkerNodePolicy',
   'AmazonEKS_CNI_Policy',
   'AmazonEC2ContainerRegistryReadOnly',
-  'AmazonSSMManagedInstanceCore',
 ] as const;
 
 export interface EksNodeGroupOptions {
@@ -43,7 +44,7 @@ export class EksNodeGroup extends Construct {
     const template = new LaunchTemplate(this, 'template', {
       namePrefix: `${lab.cluster.name}-node-`,
       updateDefaultVersion: true,
-      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2 },
+      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [
         {
           deviceName: '/dev/xvda',

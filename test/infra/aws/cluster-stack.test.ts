@@ -87,11 +87,11 @@ describe('cluster stack', () => {
     expect(bigger).toMatchObject({ instance_types: ['m6i.large'], scaling_config: { desired_size: 3 } });
   });
 
-  it('launches nodes with IMDSv2 required, hop limit 2, an encrypted gp3 root and the lab tags', () => {
+  it('launches nodes with IMDSv2 required, hop limit 1 (no pod reaches IMDS), an encrypted gp3 root and the lab tags', () => {
     const template = onlyResource(cluster, 'aws_launch_template');
     expect(template.metadata_options).toMatchObject({
       http_tokens: 'required',
-      http_put_response_hop_limit: 2,
+      http_put_response_hop_limit: 1,
     });
     expect(template.block_device_mappings).toEqual([
       expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true', volume_type: 'gp3' }) }),
@@ -112,19 +112,14 @@ describe('cluster stack', () => {
     });
   });
 
-  it('gives the node role the worker, CNI, ECR and SSM policies', () => {
+  it('gives the node role the worker, CNI and ECR policies, and no SSM agent policy', () => {
     const group = onlyResource(cluster, 'aws_eks_node_group');
     const nodeRole = String(group.node_role_arn).replace(/\.arn\}$/, '.name}');
     const policies = resourcesOf(cluster, 'aws_iam_role_policy_attachment')
       .filter(([, a]) => a.role === nodeRole)
       .map(([, a]) => String(a.policy_arn).split('/').pop());
     expect(policies.sort()).toEqual(
-      [
-        'AmazonEC2ContainerRegistryReadOnly',
-        'AmazonEKSWorkerNodePolicy',
-        'AmazonEKS_CNI_Policy',
-        'AmazonSSMManagedInstanceCore',
-      ].sort(),
+      ['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy'].sort(),
     );
   });
 
