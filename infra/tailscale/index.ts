@@ -1,4 +1,4 @@
-// Typed cdktf bindings for the `tailscale/tailscale` provider (~> 0.29), written by hand from its v0.29.2 docs.
+// Typed cdktf bindings for the `tailscale/tailscale` provider (~> 0.29.2), written by hand from its v0.29.2 docs.
 export { TAILSCALE_GENERATOR_METADATA, TAILSCALE_PROVIDER, TailscaleProvider } from './provider.ts';
 export type { TailscaleProviderConfig } from './provider.ts';
 export type { AttributeKind, AttributeSchema, AttributeSpec } from './attributes.ts';

@@ -6,7 +6,9 @@ import { toHclAttributes, toTerraformAttributes, type AttributeSchema } from './
 export const TAILSCALE_PROVIDER = {
   name: 'tailscale',
   source: 'tailscale/tailscale',
-  versionConstraint: '~> 0.29',
+  // The release the bindings and their pinned docs come from, and its later patches only: a minor release may change
+  // a schema the bindings do not know (docs/design/tailscale-api.md §6).
+  versionConstraint: '~> 0.29.2',
 } as const;
 
 /** Generator metadata every Tailscale element carries, so cdktf pairs it with a TailscaleProvider at synth. */

@@ -128,7 +128,7 @@ describe('Tailscale bindings', () => {
     expect(hcl).toContain('provider "tailscale" { tailnet = "example.com" }');
   });
 
-  it('requires tailscale/tailscale ~> 0.29 and configures the provider with its documented argument names', () => {
+  it('requires tailscale/tailscale ~> 0.29.2 and configures the provider with its documented argument names', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'provider');
     new TailscaleProvider(stack, 'tailscale', {
@@ -142,7 +142,7 @@ describe('Tailscale bindings', () => {
     const json = JSON.parse(Testing.synth(stack)) as Json;
     expect(json.terraform.required_providers.tailscale).toEqual({
       source: 'tailscale/tailscale',
-      version: '~> 0.29',
+      version: '~> 0.29.2',
     });
     expect(json.provider.tailscale).toEqual([
       {

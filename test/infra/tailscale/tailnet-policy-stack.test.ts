@@ -69,7 +69,7 @@ describe('tailnet-policy stack', () => {
     expect(json.variable.tailscale_admin_oauth_client_id.sensitive).toBe(true);
     expect(json.variable.tailscale_admin_oauth_client_secret.sensitive).toBe(true);
     expect(json.terraform.required_providers).toEqual({
-      tailscale: { source: 'tailscale/tailscale', version: '~> 0.29' },
+      tailscale: { source: 'tailscale/tailscale', version: '~> 0.29.2' },
     });
     expect(synthPolicyStack({ tailnet: 'T1234' }).provider.tailscale[0].tailnet).toBe('T1234');
   });

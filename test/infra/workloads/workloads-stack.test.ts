@@ -63,10 +63,10 @@ describe('workloads stack', () => {
   const operator = json.resource.helm_release.operator as Json;
   const labRelease = json.resource.helm_release.lab as Json;
 
-  it('requires tailscale/tailscale ~> 0.29 beside the helm and aws providers', () => {
+  it('requires tailscale/tailscale ~> 0.29.2 beside the helm and aws providers', () => {
     expect(json.terraform.required_providers.tailscale).toEqual({
       source: 'tailscale/tailscale',
-      version: '~> 0.29',
+      version: '~> 0.29.2',
     });
     expect(Object.keys(json.terraform.required_providers).sort()).toEqual(['aws', 'helm', 'tailscale']);
   });
