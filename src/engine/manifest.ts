@@ -40,6 +40,9 @@ export interface LabManifest {
   region: string;
   /** Routes the lab advertises on the tailnet; other labs must not overlap them. */
   routes: string[];
+  /** What the lab was built with, kept on re-runs (other AZs would replace its subnets); absent in older manifests. */
+  azs?: string[];
+  kubernetesVersion?: string;
   createdAt: string;
   expiresAt: string;
   owner: string;
@@ -63,6 +66,8 @@ const manifestSchema = z.object({
   slot: z.number().int(),
   region: z.string(),
   routes: z.array(z.string()),
+  azs: z.array(z.string()).exactOptional(),
+  kubernetesVersion: z.string().exactOptional(),
   createdAt: z.string(),
   expiresAt: z.string(),
   owner: z.string(),
@@ -96,6 +101,8 @@ export function buildManifest(lab: LabConfig): LabManifest {
     slot: lab.slot,
     region: lab.region,
     routes: [...lab.tailnet.ownedRanges],
+    azs: [...lab.azs],
+    kubernetesVersion: lab.cluster.kubernetesVersion,
     createdAt: lab.lifecycle.createdAt,
     expiresAt: lab.lifecycle.expiresAt,
     owner: lab.lifecycle.owner,

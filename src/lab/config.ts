@@ -13,6 +13,7 @@ import {
 import type { AddressPlan } from './address-plan.ts';
 import { hostAddress, overlaps, parseCidr } from './cidr.ts';
 import { LabConfigError, type ConfigIssue } from './errors.ts';
+import { defaultKubernetesVersion, EKS_CALENDAR_RETRIEVED, kubernetesVersionRule } from './eks-versions.ts';
 import { labInputSchema, type ParsedLabInput } from './schema.ts';
 
 export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner: 'tslab:owner' } as const;
@@ -88,6 +89,11 @@ export interface LabConfig {
   state: StateLocation;
   /** Tags every AWS resource of the lab carries; the sweeper trusts nothing else. */
   tags: Record<string, string>;
+  /**
+   * Which settings tslab chose offline (calendar, `<region>a,b,c`) and a provision on AWS may still choose by asking
+   * AWS; a setting the user gave or the lab's manifest recorded is kept (docs/design/eks.md §6).
+   */
+  provisional: { kubernetesVersion: boolean; azs: boolean };
 }
 
 export interface ResolveOptions {
@@ -96,6 +102,11 @@ export interface ResolveOptions {
   otherLabs?: readonly { id: string; routes: readonly string[] }[];
   /** Directory for local state (local target, or aws without a state bucket). */
   localStateDir?: string;
+  /**
+   * What an existing lab was created with (its manifest): used where the input gives nothing, and a recorded version
+   * is not judged again (EKS may have chosen one the calendar does not know). The input still wins.
+   */
+  recorded?: { kubernetesVersion?: string; azs?: readonly string[] };
 }
 
 /** Validates raw input and derives the whole lab, or throws LabConfigError naming every broken field. */
@@ -116,7 +127,8 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     issues.push({ field: 'serviceCidr', value: serviceCidr, rule: `must not overlap vpcCidr ${vpcCidr}` });
   }
 
-  const azs = raw.azs ?? [`${raw.region}a`, `${raw.region}b`, `${raw.region}c`];
+  // Offline default; on AWS, provision picks by zone ID instead (src/aws/availability-zones.ts).
+  const azs = raw.azs ?? options.recorded?.azs ?? [`${raw.region}a`, `${raw.region}b`, `${raw.region}c`];
   azs.forEach((az, i) => {
     if (!az.startsWith(raw.region) || az.length !== raw.region.length + 1) {
       issues.push({
@@ -151,6 +163,12 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
   const expiresAt = new Date(Date.parse(createdAt) + raw.ttlHours * 3_600_000)
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z');
+  const kubernetesVersion = chooseKubernetesVersion(
+    raw.kubernetesVersion,
+    options.recorded,
+    createdAt,
+    expiresAt,
+  );
   const dnsDomain = `${id}.tslab.internal`;
   const namespace = 'tslab';
   const egressServiceName = 'lab-client-egress';
@@ -165,7 +183,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     network,
     cluster: {
       name: labResourceName(id),
-      kubernetesVersion: raw.kubernetesVersion,
+      kubernetesVersion,
       nodeInstanceType: raw.nodeInstanceType,
       nodeCount: raw.nodeCount,
       dnsDomain,
@@ -214,7 +232,44 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
       [TAG_KEYS.owner]: raw.owner,
       'tslab:slot': String(slot),
     },
+    provisional: {
+      kubernetesVersion:
+        raw.kubernetesVersion === undefined && options.recorded?.kubernetesVersion === undefined,
+      azs: raw.azs === undefined && options.recorded?.azs === undefined,
+    },
   };
+}
+
+/**
+ * The given version if its standard support outlasts the lab, else the newest that does (docs/design/eks.md §6). A
+ * version the lab's manifest recorded was judged when the lab was created and is kept.
+ */
+function chooseKubernetesVersion(
+  given: string | undefined,
+  recorded: ResolveOptions['recorded'],
+  createdAt: string,
+  expiresAt: string,
+): string {
+  if (given !== undefined && given === recorded?.kubernetesVersion) return given;
+  if (given !== undefined) {
+    const rule = kubernetesVersionRule(given, createdAt, expiresAt);
+    if (rule) throw new LabConfigError([{ field: 'kubernetesVersion', value: given, rule }]);
+    return given;
+  }
+  if (recorded?.kubernetesVersion !== undefined) return recorded.kubernetesVersion;
+  const newest = defaultKubernetesVersion(createdAt, expiresAt);
+  if (newest === undefined) {
+    throw new LabConfigError([
+      {
+        field: 'kubernetesVersion',
+        value: undefined,
+        rule:
+          `has no default: no version in tslab's EKS calendar (retrieved ${EKS_CALENDAR_RETRIEVED}) is in standard ` +
+          `support until the lab expires at ${expiresAt}; update tslab, or shorten the lab's ttl`,
+      },
+    ]);
+  }
+  return newest;
 }
 
 function stateLocation(raw: ParsedLabInput, id: string, localDir: string): StateLocation {

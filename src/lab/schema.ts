@@ -1,5 +1,6 @@
 // The raw, user-facing shape of a lab (CLI flags, action inputs) and its per-field rules.
 import { z } from 'zod';
+import { KNOWN_VERSIONS } from './eks-versions.ts';
 
 export const LAB_ID_MAX = 20;
 export const SLOT_COUNT = 64;
@@ -72,7 +73,8 @@ export const labInputSchema = z
       .optional()
       .meta({
         description: 'three availability zones, comma-separated; the client gets the third',
-        unset: '<region>a,b,c',
+        unset:
+          'on AWS, the first three EKS accepts by zone ID (then kept for the lab); offline, <region>a,b,c',
       }),
     vpcCidr: doc(z.string().optional(), {
       description: 'VPC CIDR, /16 to /20',
@@ -82,13 +84,17 @@ export const labInputSchema = z
       description: 'cluster service CIDR, /12 to /24',
       unset: 'derived from the slot, inside 10.128.0.0/12',
     }),
-    kubernetesVersion: doc(
-      z
-        .string()
-        .regex(/^1\.(?:2[89]|3\d)$/, "must be an EKS Kubernetes version such as '1.34' (1.28 or later)")
-        .default('1.34'),
-      { description: 'EKS Kubernetes version, 1.28 or later' },
-    ),
+    kubernetesVersion: z
+      .string()
+      .refine(
+        (v) => KNOWN_VERSIONS.includes(v),
+        `must be an EKS Kubernetes version tslab's calendar knows: ${KNOWN_VERSIONS.join(', ')}`,
+      )
+      .optional()
+      .meta({
+        description: 'EKS Kubernetes version, in EKS standard support until the lab expires',
+        unset: "the newest such version (at provision EKS says which; offline, tslab's calendar)",
+      }),
     nodeInstanceType: doc(instanceType.default('t3.medium'), {
       description: 'EC2 instance type of the cluster nodes',
     }),

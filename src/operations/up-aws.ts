@@ -1,5 +1,7 @@
 // `up` on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
+import { settleAvailabilityZones } from '../aws/availability-zones.ts';
+import { settleKubernetesVersion } from '../aws/eks-versions.ts';
 import { InterruptedError, stoppableSleep } from '../engine/interruption.ts';
 import { deployLab, markLabInterrupted, type StackRun } from '../engine/lifecycle.ts';
 import { buildManifest } from '../engine/manifest.ts';
@@ -27,6 +29,9 @@ export interface ProvisionResult {
 export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
   await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
+  // Before anything is created: AWS itself picks what tslab chose offline (docs/design/eks.md §6), and refuses a version
+  // or AZ it would not take; the manifest then records both for every re-run.
+  lab = await settleAvailabilityZones(await settleKubernetesVersion(lab, deps.aws.eks), deps.aws.ec2);
   return withLabRunLock(lab, 'provision', lockOptions(deps), (lease) =>
     upHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
   );

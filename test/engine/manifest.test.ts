@@ -27,6 +27,8 @@ describe('buildManifest', () => {
       slot: 3,
       region: 'eu-west-1',
       routes: lab.tailnet.ownedRanges,
+      azs: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      kubernetesVersion: '1.36',
       createdAt: '2026-11-27T10:00:00Z',
       expiresAt: '2026-11-27T12:00:00Z',
       owner: 'alice',

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   DeleteNetworkInterfaceCommand,
   DeleteSecurityGroupCommand,
+  DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
@@ -18,7 +19,8 @@ import {
   DescribeTagsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeClusterVersionsCommand, EKSClient } from '@aws-sdk/client-eks';
+import { dayStart, EKS_VERSIONS } from '../../../src/lab/eks-versions.ts';
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
@@ -213,6 +215,46 @@ export function mockAwsClients(model: CloudModel, mode: 'instances' | 'classes' 
         PaginationToken: next < matching.length ? String(next) : '',
       };
     }),
+  );
+
+  // The region's zones as an account sees them: names map to IDs out of order, use1-az3 (which EKS refuses) is one of
+  // them, and a local zone needing opt-in is listed too.
+  stubs.ec2.on(DescribeAvailabilityZonesCommand).callsFake(
+    answer('ec2:DescribeAvailabilityZones', () => ({
+      AvailabilityZones: [
+        ...['az2', 'az3', 'az1', 'az4', 'az6', 'az5'].map((id, i) => ({
+          ZoneName: `${REGION}${'abcdef'[i]}`,
+          ZoneId: `use1-${id}`,
+          ZoneType: 'availability-zone',
+          State: 'available' as const,
+          OptInStatus: 'opt-in-not-required' as const,
+        })),
+        {
+          ZoneName: `${REGION}-bos-1a`,
+          ZoneId: 'use1-bos1-az1',
+          ZoneType: 'local-zone',
+          State: 'available' as const,
+          OptInStatus: 'not-opted-in' as const,
+        },
+      ],
+    })),
+  );
+
+  // EKS's versions as its calendar has them, with today's status.
+  stubs.eks.on(DescribeClusterVersionsCommand).callsFake(
+    answer('eks:DescribeClusterVersions', () => ({
+      clusterVersions: EKS_VERSIONS.filter((v) => dayStart(v.endOfExtendedSupport) > Date.now()).map((v) => ({
+        clusterVersion: v.version,
+        clusterType: 'eks',
+        releaseDate: new Date(dayStart(v.released)),
+        endOfStandardSupportDate: new Date(dayStart(v.endOfStandardSupport)),
+        endOfExtendedSupportDate: new Date(dayStart(v.endOfExtendedSupport)),
+        versionStatus:
+          dayStart(v.endOfStandardSupport) > Date.now()
+            ? ('STANDARD_SUPPORT' as const)
+            : ('EXTENDED_SUPPORT' as const),
+      })),
+    })),
   );
 
   stubs.eks.on(DescribeClusterCommand).callsFake(
