@@ -1,6 +1,7 @@
 // The client's one-off auth key: ephemeral (the device leaves the tailnet when the instance goes), preauthorized,
 // tagged for the lab's slot, single use and short-lived. The provider reads its OAuth credentials from the
-// TAILSCALE_OAUTH_CLIENT_ID / _SECRET environment, so no secret is ever written into the synthesized JSON.
+// TAILSCALE_OAUTH_CLIENT_ID / _SECRET environment, so no secret is ever written into the synthesized JSON. The key's
+// value reaches one attribute only: the client's SSM SecureString (infra/constructs/aws/client-auth-key-parameter.ts).
 import type { DataResource, TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';

@@ -1,10 +1,13 @@
-// Stack "client": the EC2 lab client, joined to the tailnet by cloud-init with a key from the Tailscale side.
+// Stack "client": the EC2 lab client, joined to the tailnet by cloud-init with a key from the Tailscale side. The key
+// goes into an SSM SecureString that only the client's role reads; the user data names the parameter, never the key
+// (docs/design/workload-identity.md §9).
 import { createHash } from 'node:crypto';
 import { DataResource, TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { CLIENT_OUTPUTS } from '../../src/lab/stack-contract.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
+import { ClientAuthKeyParameter } from '../constructs/aws/client-auth-key-parameter.ts';
 import { renderClientCloudInit } from '../constructs/aws/client-cloud-init.ts';
 import { ClientInstance } from '../constructs/aws/client-instance.ts';
 import { LabStack } from './lab-stack.ts';
@@ -25,7 +28,8 @@ export interface ClientStackDeps {
   tailnetKey: TailnetKeySource;
 }
 
-const KEY_PLACEHOLDER = 'tslab-auth-key';
+/** Stands for the parameter ARN, only known once applied, in the hash of the user data. */
+const ARN_PLACEHOLDER = 'tslab-auth-key-parameter-arn';
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -39,18 +43,24 @@ export class ClientStack extends LabStack {
     super(scope, 'client', lab);
     createLabAwsProvider(this, lab);
 
-    // What makes the instance be replaced (its user data, key aside) also renews the key it joins with.
+    // What makes the instance be replaced (its user data, subnet) also renews the key it joins with; the parameter is
+    // then rewritten in place before the new instance boots (the instance refers to it).
     const clientIdentity = new DataResource(this, 'client-identity', {
       input: {
-        userData: sha256(renderClientCloudInit(lab, KEY_PLACEHOLDER)),
+        userData: sha256(renderClientCloudInit(lab, ARN_PLACEHOLDER)),
         subnetId: network.clientSubnetId,
       },
+    });
+    const authKey = new ClientAuthKeyParameter(this, 'client-auth-key-parameter', {
+      lab,
+      value: tailnetKey.authKey(this, clientIdentity),
     });
     const client = new ClientInstance(this, 'client', {
       lab,
       subnetId: network.clientSubnetId,
       securityGroupId: network.clientSecurityGroupId,
-      userData: renderClientCloudInit(lab, tailnetKey.authKey(this, clientIdentity)),
+      userData: renderClientCloudInit(lab, authKey.arn),
+      authKeyParameterArn: authKey.arn,
     });
     this.instanceId = client.instanceId;
     this.privateIp = client.privateIp;

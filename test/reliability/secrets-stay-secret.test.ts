@@ -255,6 +255,7 @@ describe('Terraform never holds a secret in the clear', () => {
           String.raw`\btailscale_oauth_client\.[^.}]+\.(?:key|id)\b`,
           String.raw`\baws_instance\.[^.}]+\.user_data`,
           String.raw`\bdata\.aws_eks_cluster_auth\.[^.}]+\.token\b`,
+          String.raw`\baws_ssm_parameter\.[^.}]+\.(?:value|insecure_value)\b`,
         ].join('|'),
       );
       for (const [name, output] of Object.entries(json.output ?? {})) {
@@ -266,6 +267,46 @@ describe('Terraform never holds a secret in the clear', () => {
     // The policy stack hands out OAuth clients: the rule above did meet outputs that carry keys.
     expect(secretBearing).toBeGreaterThanOrEqual(4);
     figures.add('secret-bearing outputs, all sensitive', secretBearing);
+  });
+
+  it("no secret reaches an instance's user data: the client's key lives only in its SecureString", () => {
+    const clients = stacks.filter(({ file }) => file.includes('/client/'));
+    expect(clients).toHaveLength(2);
+    let userData = 0;
+    for (const { file, json } of stacks) {
+      const sensitiveVars = Object.entries(json.variable ?? {})
+        .filter(([, v]) => v.sensitive)
+        .map(([name]) => name);
+      const secretBearing = new RegExp(
+        [
+          ...sensitiveVars.map((name) => `\\bvar\\.${name}\\b`),
+          String.raw`\btailscale_tailnet_key\.`,
+          String.raw`\btailscale_oauth_client\.`,
+          String.raw`\baws_ssm_parameter\.[^.}]+\.(?:value|insecure_value)\b`,
+          String.raw`\bdata\.aws_eks_cluster_auth\.`,
+          'tskey-',
+        ].join('|'),
+      );
+      for (const [name, instance] of Object.entries(json.resource?.['aws_instance'] ?? {})) {
+        const text = String((instance as { user_data?: unknown }).user_data ?? '');
+        expect(text, `${file}: aws_instance.${name}.user_data`).not.toMatch(secretBearing);
+        userData++;
+      }
+    }
+    expect(userData).toBeGreaterThanOrEqual(3); // two clients and a NAT instance
+    for (const { file, json } of clients) {
+      // The key's one home: a SecureString, and its value appears nowhere else in the stack.
+      const parameters = Object.values(json.resource?.['aws_ssm_parameter'] ?? {}) as Record<
+        string,
+        unknown
+      >[];
+      expect(parameters, file).toHaveLength(1);
+      expect(parameters[0]).toMatchObject({ type: 'SecureString' });
+      const keyReference = String(parameters[0]!.value);
+      expect(keyReference).toMatch(/^\$\{tailscale_tailnet_key\.[^.}]+\.key\}$/);
+      expect(JSON.stringify(json).split(keyReference.slice(2, -1))).toHaveLength(2);
+    }
+    figures.add('user data scanned for secrets', userData);
   });
 
   it('secret variables are sensitive and reach Helm only through set_sensitive', () => {

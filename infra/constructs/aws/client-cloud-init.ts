@@ -1,24 +1,29 @@
-// cloud-init of the lab client (Ubuntu 24.04): a Tailscale subnet router for the EKS subnets and the VPC resolver,
-// and an nginx on the host whose page carries the lab nonce and the caller's address (what the egress check reads).
+// cloud-init of the lab client (Ubuntu 24.04): a Tailscale subnet router for the EKS subnets, and an nginx on the
+// host whose page carries the lab nonce and the caller's address (what the egress check reads).
 //
-// The auth key: written by cloud-init to a root-only file on tmpfs, handed to tailscale as `file:` (so it is never
-// on a command line), and removed as soon as `tailscale up` returns. The script has no `set -x`.
-// No `${` or `%{` outside the key expression: Terraform would read them as template syntax.
-import { Scalar, stringify } from 'yaml';
+// No secret here: `tailscale up` is given the ARN of the SSM parameter that holds the auth key, and the CLI reads the
+// value itself with the instance role (docs/design/workload-identity.md §5, §9). The user data stays readable through
+// IMDS, ec2:DescribeInstanceAttribute and /var/lib/cloud, so it must never carry the key.
+// No `${` or `%{` outside the parameter ARN expression: Terraform would read them as template syntax.
+import { stringify } from 'yaml';
 import type { LabConfig } from '../../../src/lab/config.ts';
 
-export const AUTH_KEY_PATH = '/run/tslab/tailnet-auth-key';
 export const SETUP_SCRIPT_PATH = '/usr/local/sbin/tslab-client-setup';
 export const NGINX_SITE_PATH = '/etc/nginx/sites-available/tslab';
 export const NGINX_ACCESS_LOG = '/var/log/nginx/tslab-access.log';
 const TAILSCALE_KEYRING = '/usr/share/keyrings/tailscale-archive-keyring.gpg';
 const TAILSCALE_REPO = 'https://pkgs.tailscale.com/stable/ubuntu';
 const UBUNTU_CODENAME = 'noble';
+/** The first tailscale release whose CLI reads `--auth-key=arn:aws:ssm:…` (docs/design/workload-identity.md §5). */
+export const MIN_TAILSCALE_VERSION = '1.96.0';
 
-/** The `tailscale up` arguments; the auth key is always read from AUTH_KEY_PATH. */
-export function tailscaleUpArgs(lab: LabConfig): string[] {
+/**
+ * The `tailscale up` arguments. `authKeyParameterArn` names the SSM parameter holding the key, with nothing appended:
+ * the CLI would take a `?…` suffix as part of the parameter's name (docs/design/workload-identity.md §9).
+ */
+export function tailscaleUpArgs(lab: LabConfig, authKeyParameterArn: string): string[] {
   return [
-    `--auth-key=file:${AUTH_KEY_PATH}`,
+    `--auth-key=${authKeyParameterArn}`,
     `--hostname=${lab.client.hostname}`,
     `--advertise-tags=${lab.tailnet.clientTag},${lab.tailnet.slotTag}`,
     `--advertise-routes=${lab.tailnet.clientRoutes.join(',')}`,
@@ -42,11 +47,10 @@ export function renderNginxSite(lab: LabConfig): string {
 `;
 }
 
-function renderSetupScript(lab: LabConfig): string {
+function renderSetupScript(lab: LabConfig, authKeyParameterArn: string): string {
   return `#!/bin/sh
-# Run once by cloud-init. No xtrace here: the key file's path may be logged, its content never.
+# Run once by cloud-init.
 set -eu
-trap 'rm -f ${AUTH_KEY_PATH}' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=10 -y "$@"; }
 
@@ -57,9 +61,12 @@ curl -fsSL --retry 10 --retry-all-errors --connect-timeout 10 \\
   -o ${TAILSCALE_KEYRING} ${TAILSCALE_REPO}/${UBUNTU_CODENAME}.noarmor.gpg
 apt_get update
 apt_get install tailscale
+# Older clients would take the parameter ARN for the key itself.
+version=$(tailscale version | head -n 1)
+dpkg --compare-versions "$version" ge ${MIN_TAILSCALE_VERSION} ||
+  { echo "tailscale $version is older than ${MIN_TAILSCALE_VERSION}: it cannot read its auth key from SSM" >&2; exit 1; }
 systemctl enable --now tailscaled
-tailscale up ${tailscaleUpArgs(lab).join(' ')}
-rm -f ${AUTH_KEY_PATH}
+tailscale up ${tailscaleUpArgs(lab, authKeyParameterArn).join(' ')}
 
 apt_get install nginx
 rm -f /etc/nginx/sites-enabled/default
@@ -70,10 +77,10 @@ systemctl reload nginx
 }
 
 /**
- * The #cloud-config user data. `authKeyExpression` is a Terraform expression (or a cdktf token) for the auth key;
- * it is the only interpolation in the output.
+ * The #cloud-config user data. `authKeyParameterArn` is a Terraform expression (or a cdktf token) for the ARN of the
+ * SSM parameter holding the auth key, never the key; it is the only interpolation in the output.
  */
-export function renderClientCloudInit(lab: LabConfig, authKeyExpression: string): string {
+export function renderClientCloudInit(lab: LabConfig, authKeyParameterArn: string): string {
   const config = {
     write_files: [
       {
@@ -86,24 +93,16 @@ export function renderClientCloudInit(lab: LabConfig, authKeyExpression: string)
         permissions: '0644',
         content: `deb [signed-by=${TAILSCALE_KEYRING}] ${TAILSCALE_REPO} ${UBUNTU_CODENAME} main\n`,
       },
-      {
-        path: AUTH_KEY_PATH,
-        owner: 'root:root',
-        permissions: '0600',
-        content: doubleQuoted(authKeyExpression),
-      },
       { path: NGINX_SITE_PATH, permissions: '0644', content: renderNginxSite(lab) },
-      { path: SETUP_SCRIPT_PATH, owner: 'root:root', permissions: '0700', content: renderSetupScript(lab) },
+      {
+        path: SETUP_SCRIPT_PATH,
+        owner: 'root:root',
+        permissions: '0700',
+        content: renderSetupScript(lab, authKeyParameterArn),
+      },
     ],
     runcmd: [[SETUP_SCRIPT_PATH]],
   };
-  // No folding: a folded line could split the key expression.
+  // No folding: a folded line could split the ARN expression.
   return `#cloud-config\n${stringify(config, { lineWidth: 0, blockQuote: 'literal' })}`;
-}
-
-/** The key is substituted after YAML rendering, so it goes in quotes whatever characters it turns out to have. */
-function doubleQuoted(value: string): Scalar<string> {
-  const scalar = new Scalar(value);
-  scalar.type = Scalar.QUOTE_DOUBLE;
-  return scalar;
 }

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
-  AUTH_KEY_PATH,
+  MIN_TAILSCALE_VERSION,
   NGINX_SITE_PATH,
   SETUP_SCRIPT_PATH,
   renderClientCloudInit,
@@ -10,7 +10,8 @@ import { renderNatInstanceUserData } from '../../../infra/constructs/aws/nat-ins
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import { FIXED_NOW } from './synth-helpers.ts';
 
-const KEY = '${tailscale_tailnet_key.client.key}';
+/** What the client stack hands over: the ARN of the SSM parameter holding the key, never the key. */
+const ARN = '${aws_ssm_parameter.client-auth-key.arn}';
 
 interface CloudConfig {
   write_files: { path: string; content: string; permissions?: string; owner?: string }[];
@@ -22,7 +23,7 @@ function render(lab: LabConfig): {
   config: CloudConfig;
   file: (path: string) => CloudConfig['write_files'][number];
 } {
-  const text = renderClientCloudInit(lab, KEY);
+  const text = renderClientCloudInit(lab, ARN);
   const config = parse(text) as CloudConfig;
   const file = (path: string): CloudConfig['write_files'][number] => {
     const found = config.write_files.filter((f) => f.path === path);
@@ -66,19 +67,27 @@ describe('client cloud-init', () => {
     expect(args).toContain('--ssh');
   });
 
-  it('hands the auth key over in a root-only file, never on a command line, and deletes it', () => {
-    const { text, file } = render(labs[0]!);
-    const keyFile = file(AUTH_KEY_PATH);
-    expect(keyFile).toMatchObject({ content: KEY, permissions: '0600', owner: 'root:root' });
-    expect(AUTH_KEY_PATH.startsWith('/run/')).toBe(true);
-    expect(text.split(KEY)).toHaveLength(2);
-
+  it('names the SSM parameter in --auth-key, bare, and writes no key anywhere', () => {
+    const { text, config, file } = render(labs[0]!);
     const script = file(SETUP_SCRIPT_PATH).content;
-    expect(flag(tailscaleUp(script), 'auth-key')).toBe(`file:${AUTH_KEY_PATH}`);
-    expect(script).toContain(`trap 'rm -f ${AUTH_KEY_PATH}' EXIT`);
+    // The CLI resolves `arn:aws:ssm:…` itself; a `?…` suffix would become part of the parameter's name.
+    expect(flag(tailscaleUp(script), 'auth-key')).toBe(ARN);
+    expect(text.split(ARN)).toHaveLength(2);
+    expect(config.write_files.map((f) => f.path).filter((path) => /key|tailnet/i.test(path))).toEqual([]);
+    expect(text).not.toMatch(/tskey-|file:/);
     const commands = script.split('\n').filter((line) => !line.trimStart().startsWith('#'));
     expect(commands.filter((line) => /set -[a-z]*x|set -o xtrace|bash -x/.test(line))).toEqual([]);
     expect(file(SETUP_SCRIPT_PATH).permissions).toBe('0700');
+  });
+
+  it('refuses a tailscale older than the first release that reads its key from SSM, before joining', () => {
+    const script = render(labs[0]!).file(SETUP_SCRIPT_PATH).content;
+    expect(MIN_TAILSCALE_VERSION).toBe('1.96.0');
+    const check = script.indexOf(`dpkg --compare-versions "$version" ge ${MIN_TAILSCALE_VERSION} ||`);
+    expect(check).toBeGreaterThan(script.indexOf('apt_get install tailscale'));
+    expect(check).toBeLessThan(script.indexOf('tailscale up '));
+    expect(script).toContain('version=$(tailscale version | head -n 1)');
+    expect(script.slice(check).split('\n')[1]).toMatch(/exit 1; }$/);
   });
 
   it('enables IP forwarding and installs tailscale from the stable channel of pkgs.tailscale.com', () => {
@@ -122,8 +131,8 @@ describe('client cloud-init', () => {
     expect(render(labs[0]!).config.runcmd).toEqual([[SETUP_SCRIPT_PATH]]);
   });
 
-  it('contains no Terraform template syntax besides the key expression', () => {
-    const rest = render(labs[1]!).text.split(KEY).join('');
+  it('contains no Terraform template syntax besides the parameter ARN expression', () => {
+    const rest = render(labs[1]!).text.split(ARN).join('');
     expect(rest).not.toMatch(/\$\{|%\{/);
   });
 });

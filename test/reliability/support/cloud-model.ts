@@ -28,6 +28,11 @@ export interface CloudResource {
   taggable: boolean;
 }
 
+/** An SSM parameter's ARN: `parameter` then the name, whose leading slash is the separator. */
+export function ssmParameterArn(name: string): string {
+  return `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name.replace(/^\//, '')}`;
+}
+
 /** An error as the SDK raises it: the service's error code in `name`, fault and HTTP status in the metadata. */
 export function awsError(code: string, message: string, status = 400): Error {
   return Object.assign(new Error(message), {

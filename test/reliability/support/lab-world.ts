@@ -23,7 +23,7 @@ import { createTailscaleApiClient, type TailscaleApi } from '../../../src/tailsc
 import { FakeLabCluster } from '../../fakes/lab-cluster.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../../fakes/tailscale-api.ts';
 import { mockAwsClients, type MockedAws } from './aws-mocks.ts';
-import { ACCOUNT, awsError, BUCKET, CloudModel, REGION } from './cloud-model.ts';
+import { ACCOUNT, awsError, BUCKET, CloudModel, REGION, ssmParameterArn } from './cloud-model.ts';
 import {
   ModelTerraform,
   type PlannedResource,
@@ -43,6 +43,8 @@ const IN_VPC = new Set([
   'aws_instance',
 ]);
 const TAGGABLE_EC2 = new Set([...IN_VPC, 'aws_vpc', 'aws_eip', 'aws_launch_template']);
+/** Listed by the tagging API too, and known by ARN: the client's auth key parameter. */
+const TAGGABLE_SSM = new Set(['aws_ssm_parameter']);
 const TAGGABLE_EKS = new Set([
   'aws_eks_cluster',
   'aws_eks_node_group',
@@ -282,7 +284,9 @@ export class LabWorld implements ResourceEffects {
     this.model.add({
       ...base,
       id,
-      taggable: TAGGABLE_EC2.has(resource.type) || TAGGABLE_EKS.has(resource.type),
+      taggable:
+        TAGGABLE_EC2.has(resource.type) || TAGGABLE_EKS.has(resource.type) || TAGGABLE_SSM.has(resource.type),
+      ...(TAGGABLE_SSM.has(resource.type) ? { arn: ssmParameterArn(String(resource.body['name'])) } : {}),
       ...(IN_VPC.has(resource.type) && vpcId ? { vpcId } : {}),
       ...(releaseName ? { releaseName } : {}),
     });

@@ -11,6 +11,7 @@ export interface TerraformPermissions {
 const ec2 = (...actions: string[]) => actions.map((a) => `ec2:${a}`);
 const eks = (...actions: string[]) => actions.map((a) => `eks:${a}`);
 const iam = (...actions: string[]) => actions.map((a) => `iam:${a}`);
+const ssm = (...actions: string[]) => actions.map((a) => `ssm:${a}`);
 
 export const TERRAFORM_IAM: Record<string, TerraformPermissions> = {
   // The account id the provider looks up when it starts.
@@ -180,7 +181,8 @@ export const TERRAFORM_IAM: Record<string, TerraformPermissions> = {
       'DeleteRole',
       'TagRole',
     ),
-    mayUse: iam('UntagRole', 'UpdateAssumeRolePolicy'),
+    // The client role is created with a permissions boundary, which IAM may also authorize as setting one.
+    mayUse: iam('UntagRole', 'UpdateAssumeRolePolicy', 'PutRolePermissionsBoundary'),
   },
   aws_iam_role_policy_attachment: {
     required: iam('AttachRolePolicy', 'ListAttachedRolePolicies', 'DetachRolePolicy'),
@@ -202,6 +204,21 @@ export const TERRAFORM_IAM: Record<string, TerraformPermissions> = {
       'PassRole',
     ),
     mayUse: iam('UntagInstanceProfile'),
+  },
+  // The client role's one inline policy: read the lab's auth key parameter and no other.
+  aws_iam_role_policy: { required: iam('PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy') },
+  // The auth key as a SecureString: created with its tags, read back decrypted and described (the metadata call
+  // takes no resource), retagged when the lab's tags change. The default aws/ssm key needs no KMS grant.
+  aws_ssm_parameter: {
+    required: ssm(
+      'PutParameter',
+      'GetParameter',
+      'DescribeParameters',
+      'ListTagsForResource',
+      'AddTagsToResource',
+      'DeleteParameter',
+    ),
+    mayUse: ssm('RemoveTagsFromResource'),
   },
   tailscale_tailnet_key: { required: [] },
   // Built into terraform: the client's identity, whose change renews the key.
