@@ -20,6 +20,10 @@ export function addLabStacks(app: App, lab: LabConfig): void {
   new WorkloadsStack(app, lab, { cluster, client });
 }
 
-export function addTailnetPolicyStack(app: App, backend: TailnetPolicyBackend): void {
-  new TailnetPolicyStack(app, 'tailnet-policy', { backend });
+export function addTailnetPolicyStack(
+  app: App,
+  backend: TailnetPolicyBackend,
+  options: { sharedOperatorClient?: boolean } = {},
+): void {
+  new TailnetPolicyStack(app, 'tailnet-policy', { backend, ...options });
 }

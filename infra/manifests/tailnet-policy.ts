@@ -2,6 +2,13 @@
 // service CIDR and the tag `tag:tslab-s<N>`, which both of its tailnet routers (the cluster's Connector and the EC2
 // client) and its egress proxies carry.
 //
+// Tag ownership keeps slots apart for whoever holds a credential inside a lab. Slot N's operator authenticates with
+// its lab's own federated identity, tagged `tag:tslab-s<N>-operator`, which owns only `tag:tslab-s<N>` (and the
+// grant-less `tag:k8s` its proxies also carry): a cluster admin of one lab can mint no other slot's tag, so can neither
+// advertise another slot's routes nor receive its grants. CI owns every slot's tags (it creates the identities and
+// tags the client). With `sharedOperatorClient` (labs using operator-auth oauth) one OAuth client, `tag:k8s-operator`,
+// serves every slot's operator and owns every slot tag: that compatibility mode gives up this isolation.
+//
 // Grants, least privilege, thought through per kind of device:
 // - Lab devices (src = the slot tag). The client is tagged `tag:tslab-client` AND its slot tag, but a grant's src
 //   list is a union, never an intersection, so the slot tag alone is the narrowest source that still covers it. It
@@ -16,7 +23,7 @@
 // - Admins (`autogroup:admin`) may SSH to lab clients as `ubuntu` after a check: the ssh rule authorises the
 //   session, the grant on tcp:22 lets the connection through.
 // Nothing else is granted: with grants present, everything not listed is denied.
-import { resolveLab, type LabConfig } from '../../src/lab/config.ts';
+import { resolveLab, SHARED_OPERATOR_TAG, type LabConfig } from '../../src/lab/config.ts';
 import { SLOT_COUNT } from '../../src/lab/schema.ts';
 
 /** Tag of the CI OAuth client and of the CI runners that join the tailnet with it. */
@@ -47,12 +54,16 @@ export interface TailnetPolicy {
 export interface TailnetPolicyOptions {
   /** How many slots the policy opens (default: every slot, SLOT_COUNT). */
   slotCount?: number;
+  /** Also let the shared operator OAuth client (`tag:k8s-operator`) own every slot's tags (operator-auth oauth). */
+  sharedOperatorClient?: boolean;
 }
 
 /** What the policy needs of the lab in one slot. */
 export interface SlotView {
   slot: number;
   slotTag: string;
+  /** The tag of the slot's own operator identity. */
+  operatorTag: string;
   vpcCidr: string;
   serviceCidr: string;
   kubeDnsCidr: string;
@@ -68,6 +79,7 @@ export function slotView(slot: number): SlotView {
   return {
     slot,
     slotTag: lab.tailnet.slotTag,
+    operatorTag: lab.tailnet.operatorTag,
     vpcCidr: lab.network.vpcCidr,
     serviceCidr: lab.network.serviceCidr,
     kubeDnsCidr: `${lab.network.kubeDnsIp}/32`,
@@ -81,22 +93,26 @@ export function buildTailnetPolicy(options: TailnetPolicyOptions = {}): TailnetP
     throw new RangeError(`slotCount must be an integer between 1 and ${SLOT_COUNT}, got ${slotCount}`);
   }
   const slots = Array.from({ length: slotCount }, (_, slot) => slotView(slot));
-  const { operatorTag, proxyTag, clientTag } = slots[0]!.tailnet;
+  const { proxyTag, clientTag } = slots[0]!.tailnet;
+  const shared = options.sharedOperatorClient === true ? [SHARED_OPERATOR_TAG] : [];
 
   const tagOwners: Record<string, string[]> = {
-    // The operator's own device; its OAuth client carries this tag and mints keys for the tags it owns.
-    [operatorTag]: [],
-    [proxyTag]: [operatorTag],
+    // Proxies carry it beside their slot tag; alone it is granted nothing and approves no route.
+    [proxyTag]: [...slots.map((s) => s.operatorTag), ...shared],
     [CI_RUNNER_TAG]: [],
     // CI mints the client's auth key, so the CI tag must own the client's tags.
     [clientTag]: [CI_RUNNER_TAG],
   };
+  // The shared client's own tag; its devices and credential own every slot's tags (see the header).
+  if (shared.length) tagOwners[SHARED_OPERATOR_TAG] = [];
   const routes: Record<string, string[]> = {};
   const grants: Grant[] = [];
 
   for (const s of slots) {
-    // The operator tags the Connector and proxies with it; CI tags the client with it.
-    tagOwners[s.slotTag] = [operatorTag, CI_RUNNER_TAG];
+    // CI creates the slot's operator identity with this tag; the operator's device carries it too.
+    tagOwners[s.operatorTag] = [CI_RUNNER_TAG];
+    // The slot's operator tags the Connector and proxies with it; CI tags the client with it.
+    tagOwners[s.slotTag] = [s.operatorTag, ...shared, CI_RUNNER_TAG];
     // Sub-ranges are approved too: the client advertises the control-plane subnets inside the VPC CIDR.
     routes[s.vpcCidr] = [s.slotTag];
     routes[s.serviceCidr] = [s.slotTag];

@@ -24,6 +24,7 @@ export class ClusterStack extends LabStack {
   readonly endpoint: string;
   readonly certificateAuthorityData: string;
   readonly clusterSecurityGroupId: string;
+  readonly oidcIssuer: string;
 
   constructor(scope: Construct, lab: LabConfig, { network }: ClusterStackDeps) {
     super(scope, 'cluster', lab);
@@ -60,5 +61,6 @@ export class ClusterStack extends LabStack {
     this.endpoint = controlPlane.endpoint;
     this.certificateAuthorityData = controlPlane.certificateAuthorityData;
     this.clusterSecurityGroupId = controlPlane.clusterSecurityGroupId;
+    this.oidcIssuer = controlPlane.oidcIssuer;
   }
 }

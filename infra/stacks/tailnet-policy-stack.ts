@@ -9,13 +9,14 @@ import type { Construct } from 'constructs';
 import {
   buildTailnetPolicy,
   CI_RUNNER_TAG,
-  slotView,
   type TailnetPolicyOptions,
 } from '../manifests/tailnet-policy.ts';
 import { TailscaleAcl } from '../tailscale/acl.ts';
 import { TailscaleDnsPreferences } from '../tailscale/dns.ts';
 import { TailscaleOauthClient } from '../tailscale/oauth-client.ts';
 import { TailscaleProvider } from '../tailscale/provider.ts';
+import { OPERATOR_SCOPES } from '../manifests/operator-values.ts';
+import { SHARED_OPERATOR_TAG } from '../../src/lab/config.ts';
 
 export type TailnetPolicyBackend =
   { kind: 's3'; bucket: string; region: string; key: string } | { kind: 'local'; path: string };
@@ -34,15 +35,16 @@ export const TAILNET_POLICY_VARIABLES = {
   oauthClientSecret: 'tailscale_admin_oauth_client_secret',
 } as const;
 
-/** Scopes of the operator's OAuth client, as Tailscale's operator install guide requires. */
-export const OPERATOR_OAUTH_SCOPES = ['devices:core', 'auth_keys', 'services'];
+/** Scopes of the shared operator OAuth client (operator-auth oauth), as Tailscale's operator install guide requires. */
+export const OPERATOR_OAUTH_SCOPES = [...OPERATOR_SCOPES];
 
 /**
  * Scopes of the CI OAuth client (KB 1623 trust-credential scopes): devices:core to look up and delete lab devices,
  * auth_keys to mint the client's key and join runners, dns for each lab's split DNS, devices:routes:read to check
- * that a lab's routes were advertised and approved.
+ * that a lab's routes were advertised and approved, federated_keys to create (and destroy) each lab's operator
+ * identity (docs/design/workload-identity.md §3).
  */
-export const CI_OAUTH_SCOPES = ['devices:core', 'auth_keys', 'dns', 'devices:routes:read'];
+export const CI_OAUTH_SCOPES = ['devices:core', 'auth_keys', 'dns', 'devices:routes:read', 'federated_keys'];
 
 const DEFAULT_BACKEND: TailnetPolicyBackend = { kind: 'local', path: '.tslab/state/tailnet-policy.tfstate' };
 
@@ -75,13 +77,18 @@ export class TailnetPolicyStack extends TerraformStack {
     });
     new TailscaleDnsPreferences(this, 'dns-preferences', { magicDns: options.magicDns ?? true });
 
-    // Clients are created after the policy so that their tags exist in tagOwners.
-    const operator = new TailscaleOauthClient(this, 'operator-oauth', {
-      description: 'tslab-operator',
-      scopes: OPERATOR_OAUTH_SCOPES,
-      tags: [policyTag(policy, slotView(0).tailnet.operatorTag)],
-      dependsOn: [acl],
-    });
+    // Clients are created after the policy so that their tags exist in tagOwners. The shared operator client only
+    // for labs with operator-auth oauth: by default each lab makes its operator's federated identity itself.
+    if (options.sharedOperatorClient) {
+      const operator = new TailscaleOauthClient(this, 'operator-oauth', {
+        description: 'tslab-operator',
+        scopes: OPERATOR_OAUTH_SCOPES,
+        tags: [policyTag(policy, SHARED_OPERATOR_TAG)],
+        dependsOn: [acl],
+      });
+      new TerraformOutput(this, 'operator_oauth_client_id', { value: operator.id, sensitive: true });
+      new TerraformOutput(this, 'operator_oauth_client_secret', { value: operator.key, sensitive: true });
+    }
     const ci = new TailscaleOauthClient(this, 'ci-oauth', {
       description: 'tslab-ci',
       scopes: CI_OAUTH_SCOPES,
@@ -89,8 +96,6 @@ export class TailnetPolicyStack extends TerraformStack {
       dependsOn: [acl],
     });
 
-    new TerraformOutput(this, 'operator_oauth_client_id', { value: operator.id, sensitive: true });
-    new TerraformOutput(this, 'operator_oauth_client_secret', { value: operator.key, sensitive: true });
     new TerraformOutput(this, 'ci_oauth_client_id', { value: ci.id, sensitive: true });
     new TerraformOutput(this, 'ci_oauth_client_secret', { value: ci.key, sensitive: true });
   }

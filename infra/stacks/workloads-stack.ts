@@ -21,9 +21,11 @@ import { chartDigest, CLIENT_TAILNET_IP_VALUE, LAB_CHART, labChartFiles } from '
 import {
   OPERATOR_CHART,
   OPERATOR_CLIENT_SECRET_PATH,
+  OPERATOR_SCOPES,
   operatorHelmValues,
 } from '../manifests/operator-values.ts';
 import { TailscaleDnsSplitNameservers } from '../tailscale/dns.ts';
+import { TailscaleFederatedIdentity } from '../tailscale/federated-identity.ts';
 import { TailscaleProvider } from '../tailscale/provider.ts';
 import { LabStack } from './lab-stack.ts';
 
@@ -32,6 +34,8 @@ export interface WorkloadsClusterDeps {
   endpoint: string;
   /** Base64, as EKS returns it. */
   certificateAuthorityData: string;
+  /** The cluster's public OIDC issuer, trusted by the operator's federated identity. */
+  oidcIssuer: string;
 }
 
 export interface WorkloadsStackDeps {
@@ -67,6 +71,7 @@ export class WorkloadsStack extends LabStack {
     // Credentials from TAILSCALE_OAUTH_CLIENT_ID / _SECRET in the engine's environment, as in the client stack.
     new TailscaleProvider(this, 'tailscale', lab.tailnet.name === '-' ? {} : { tailnet: lab.tailnet.name });
 
+    const identity = this.operatorIdentity(lab, deps.cluster.oidcIssuer);
     const operator = new Release(this, 'operator', {
       name: OPERATOR_CHART.releaseName,
       repository: OPERATOR_CHART.repository,
@@ -77,10 +82,23 @@ export class WorkloadsStack extends LabStack {
       atomic: true,
       wait: true,
       timeout: HELM_TIMEOUT_SECONDS,
-      values: [stringify(operatorHelmValues(lab, { clientId: vars.operatorOauthClientId.stringValue }))],
-      setSensitive: [
-        { name: OPERATOR_CLIENT_SECRET_PATH, value: vars.operatorOauthClientSecret.stringValue },
+      values: [
+        stringify(
+          operatorHelmValues(
+            lab,
+            identity
+              ? { clientId: identity.clientId, audience: identity.audienceValue }
+              : { clientId: this.operatorOauthVariables().id.stringValue },
+          ),
+        ),
       ],
+      ...(identity
+        ? {}
+        : {
+            setSensitive: [
+              { name: OPERATOR_CLIENT_SECRET_PATH, value: this.operatorOauthVariables().secret.stringValue },
+            ],
+          }),
     });
 
     this.clientTailnetIp = vars.clientTailnetIp.stringValue;
@@ -108,24 +126,48 @@ export class WorkloadsStack extends LabStack {
     });
   }
 
-  private variables(): Record<keyof typeof WORKLOADS_VARIABLES, TerraformVariable> {
-    const secret = (name: string, description: string): TerraformVariable =>
-      new TerraformVariable(this, name, { type: 'string', sensitive: true, description });
+  private variables(): { clientTailnetIp: TerraformVariable } {
     return {
-      // Not a secret, and it must stay readable in the operator's values.
-      operatorOauthClientId: new TerraformVariable(this, WORKLOADS_VARIABLES.operatorOauthClientId, {
-        type: 'string',
-        description: "Operator's OAuth client id",
-      }),
       clientTailnetIp: new TerraformVariable(this, WORKLOADS_VARIABLES.clientTailnetIp, {
         type: 'string',
         description: "The lab client's IPv4 tailnet address (provision passes what it saw online)",
       }),
-      operatorOauthClientSecret: secret(
-        WORKLOADS_VARIABLES.operatorOauthClientSecret,
-        "Operator's OAuth client secret",
-      ),
     };
+  }
+
+  /**
+   * The lab's own credential for its operator: trusts only this cluster's issuer and the operator's ServiceAccount,
+   * may tag only this slot's devices, and goes with the lab (docs/design/workload-identity.md §4). None with
+   * operator-auth oauth (the shared client).
+   */
+  private operatorIdentity(lab: LabConfig, issuer: string): TailscaleFederatedIdentity | undefined {
+    if (lab.tailnet.operatorAuth !== 'federated') return undefined;
+    return new TailscaleFederatedIdentity(this, 'operator-identity', {
+      issuer,
+      subject: `system:serviceaccount:${OPERATOR_CHART.namespace}:operator`,
+      scopes: [...OPERATOR_SCOPES],
+      tags: [lab.tailnet.operatorTag],
+      description: `tslab-${lab.id}-operator`,
+    });
+  }
+
+  private oauthVariables?: { id: TerraformVariable; secret: TerraformVariable };
+
+  /** The shared operator OAuth client (operator-auth oauth), from TF_VAR_* the engine sets. */
+  private operatorOauthVariables(): { id: TerraformVariable; secret: TerraformVariable } {
+    this.oauthVariables ??= {
+      // Not a secret, and it must stay readable in the operator's values.
+      id: new TerraformVariable(this, WORKLOADS_VARIABLES.operatorOauthClientId, {
+        type: 'string',
+        description: "Operator's OAuth client id",
+      }),
+      secret: new TerraformVariable(this, WORKLOADS_VARIABLES.operatorOauthClientSecret, {
+        type: 'string',
+        sensitive: true,
+        description: "Operator's OAuth client secret",
+      }),
+    };
+    return this.oauthVariables;
   }
 }
 

@@ -1,9 +1,9 @@
 // A tiny declarative schema per Tailscale resource: the camelCase argument, its exact provider name and its type.
 // Synthesis (JSON and HCL) is driven by this table alone, so moving to cdktn or hand-written Terraform JSON only means
 // reusing the table, not rewriting classes.
-import { listMapperHcl, stringToHclTerraform, type TerraformMetaArguments } from 'cdktf';
+import { hashMapperHcl, listMapperHcl, stringToHclTerraform, type TerraformMetaArguments } from 'cdktf';
 
-export type AttributeKind = 'string' | 'boolean' | 'number' | 'stringList' | 'stringSet';
+export type AttributeKind = 'string' | 'boolean' | 'number' | 'stringList' | 'stringSet' | 'stringMap';
 
 export interface AttributeSpec {
   /** The argument's name in the provider schema, e.g. `overwrite_existing_content`. */
@@ -40,6 +40,15 @@ export function toHclAttributes<Args extends object>(
     if (value === undefined) continue;
     const { name, kind } = schema[key];
     const isList = kind === 'stringList' || kind === 'stringSet';
+    if (kind === 'stringMap') {
+      attributes[name] = {
+        value: hashMapperHcl(stringToHclTerraform)(value),
+        isBlock: false,
+        type: 'map',
+        storageClassType: 'stringMap',
+      };
+      continue;
+    }
     attributes[name] = {
       value: isList ? listMapperHcl(stringToHclTerraform, false)(value) : value,
       isBlock: false,

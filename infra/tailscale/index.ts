@@ -6,6 +6,11 @@ export { ACL_SCHEMA, TailscaleAcl } from './acl.ts';
 export type { TailscaleAclArgs, TailscaleAclConfig } from './acl.ts';
 export { OAUTH_CLIENT_SCHEMA, TailscaleOauthClient } from './oauth-client.ts';
 export type { TailscaleOauthClientArgs, TailscaleOauthClientConfig } from './oauth-client.ts';
+export { FEDERATED_IDENTITY_SCHEMA, TailscaleFederatedIdentity } from './federated-identity.ts';
+export type {
+  TailscaleFederatedIdentityArgs,
+  TailscaleFederatedIdentityConfig,
+} from './federated-identity.ts';
 export { TAILNET_KEY_SCHEMA, TailscaleTailnetKey } from './tailnet-key.ts';
 export type { TailscaleTailnetKeyArgs, TailscaleTailnetKeyConfig } from './tailnet-key.ts';
 export {

@@ -10,6 +10,7 @@ import {
   type StringLabInput,
 } from '../lab/string-inputs.ts';
 import {
+  operatorCredentialIssue,
   requiredCredentials,
   type CredentialKind,
   type LabCredentials,
@@ -61,6 +62,12 @@ export type TeardownInputs =
 
 export function readProvisionInputs(): ProvisionInputs {
   const credentials = readCredentials('up');
+  // operator-auth oauth needs the shared operator client: said here, before openLab reads the bucket.
+  const operatorIssue =
+    (core.getInput('target') || 'aws') === 'aws'
+      ? operatorCredentialIssue(core.getInput('operator-auth') || 'federated', credentials)
+      : undefined;
+  if (operatorIssue) throw new LabConfigError([{ ...operatorIssue, field: 'operator-auth' }]);
   const pluginCacheDir = core.getInput('plugin-cache-dir');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
   return {

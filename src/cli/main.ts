@@ -140,6 +140,10 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
       'keep its state in this bucket (tslab/tailnet-policy.tfstate) instead of locally',
     )
     .option('--region <region>', 'region of the state bucket', 'us-east-1')
+    .option(
+      '--shared-operator-client',
+      'also make the shared operator OAuth client, for labs with --operator-auth oauth (slots are then not isolated)',
+    )
     .action(
       run(async (_flags, options) => {
         const { synthPolicyCommand } = await import('./commands/synth.ts');
@@ -147,6 +151,7 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
           {
             out: String(options['out']),
             region: String(options['region']),
+            sharedOperatorClient: options['sharedOperatorClient'] === true,
             ...(typeof options['stateBucket'] === 'string' ? { stateBucket: options['stateBucket'] } : {}),
           },
           io,

@@ -43,6 +43,9 @@ export interface LabConfig {
     /** Tag that scopes route auto-approval and grants to this lab's slot. */
     slotTag: string;
     clientTag: string;
+    /** federated: the lab's own identity, tagged with the slot's operator tag; oauth: the shared client. */
+    operatorAuth: ParsedLabInput['operatorAuth'];
+    /** The operator's device and credential: the slot's own tag, or the shared client's with oauth. */
     operatorTag: string;
     proxyTag: string;
     operatorHostname: string;
@@ -193,7 +196,8 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
       name: raw.tailnet,
       slotTag: `tag:tslab-s${slot}`,
       clientTag: 'tag:tslab-client',
-      operatorTag: 'tag:k8s-operator',
+      operatorAuth: raw.operatorAuth,
+      operatorTag: raw.operatorAuth === 'oauth' ? SHARED_OPERATOR_TAG : slotOperatorTag(slot),
       proxyTag: 'tag:k8s',
       operatorHostname: labResourceName(id, 'operator'),
       egressHostname: labResourceName(id, 'egress'),
@@ -326,4 +330,12 @@ function valueAt(input: unknown, path: string[]): unknown {
     current = (current as Record<string, unknown>)[key];
   }
   return current;
+}
+
+/** Tag of the shared operator OAuth client (operator-auth oauth): one credential for every slot. */
+export const SHARED_OPERATOR_TAG = 'tag:k8s-operator';
+
+/** Tag of slot N's operator: only that slot's federated identity may carry it (docs/setup.md §3). */
+export function slotOperatorTag(slot: number): string {
+  return `tag:tslab-s${slot}-operator`;
 }

@@ -7,6 +7,8 @@ export const SLOT_COUNT = 64;
 export const ENGINES = ['terraform', 'tofu'] as const;
 export const TARGETS = ['aws', 'local'] as const;
 export const NAT_MODES = ['gateway', 'instance'] as const;
+/** federated: a per-lab federated identity (no secret); oauth: the shared operator OAuth client (docs/setup.md). */
+export const OPERATOR_AUTH_MODES = ['federated', 'oauth'] as const;
 
 export const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
@@ -107,6 +109,10 @@ export const labInputSchema = z
       .meta({ description: 'number of cluster nodes' }),
     clientInstanceType: doc(instanceType.default('t3.small'), {
       description: 'EC2 instance type of the lab client (the tailnet client and subnet router)',
+    }),
+    operatorAuth: doc(z.enum(OPERATOR_AUTH_MODES, "must be 'federated' or 'oauth'").default('federated'), {
+      description:
+        "how the lab's operator authenticates to Tailscale: federated (its own federated identity, no secret) or oauth (the shared operator OAuth client)",
     }),
     natMode: doc(z.enum(NAT_MODES, "must be 'gateway' or 'instance'").default('gateway'), {
       description: 'how private subnets reach the internet: gateway (NAT gateway) or instance (NAT instance)',

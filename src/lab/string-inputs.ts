@@ -16,6 +16,7 @@ export const STRING_FIELDS = {
   nodeCount: 'integer',
   clientInstanceType: 'string',
   natMode: 'string',
+  operatorAuth: 'string',
   ttlHours: 'integer',
   owner: 'string',
   trigger: 'string',

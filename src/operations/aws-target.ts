@@ -2,7 +2,13 @@
 import type { AwsClients } from '../aws/clients.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { AwsRunDeps } from './aws-run.ts';
-import { terraformEnvironment, type LabCredentials, type OauthClient } from './credentials.ts';
+import {
+  operatorCredentialIssue,
+  terraformEnvironment,
+  type LabCredentials,
+  type OauthClient,
+} from './credentials.ts';
+import { LabConfigError } from '../lab/errors.ts';
 import { withDefaults } from './default-dependencies.ts';
 import type { LabTarget, OperationIo } from './lab-target.ts';
 import { stateRegion, type OpenLabOptions } from './open-lab.ts';
@@ -29,7 +35,8 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
 
   return {
     async up(io = {}) {
-      credential(options.credentials, 'operator');
+      const issue = operatorCredentialIssue(lab.tailnet.operatorAuth, options.credentials);
+      if (issue) throw new LabConfigError([issue]);
       const result = await upAwsLab(lab, runDeps(io));
       return { lab: result.lab, outputs: result.outputs, stacks: result.stacks, cost: result.cost };
     },

@@ -19,12 +19,29 @@ export type LabVerb = 'up' | 'validate' | 'down' | 'sweep';
 
 /**
  * What each verb needs on the target as given: only aws needs any (the local lab none; an unknown target is named by
- * openLab before anything is asked for). On AWS up also installs the operator, and a sweep that only lists (dry run)
- * removes no tailnet device.
+ * openLab before anything is asked for), and a sweep that only lists (dry run) removes no tailnet device. The
+ * operator's own OAuth client only with operator-auth oauth: by default each lab makes its operator a federated
+ * identity (operatorCredentialIssue).
  */
 export function requiredCredentials(target: unknown, verb: LabVerb, dryRun = false): CredentialKind[] {
   if (target !== 'aws' || (verb === 'sweep' && dryRun)) return [];
-  return verb === 'up' ? ['tailscale', 'operator'] : ['tailscale'];
+  return ['tailscale'];
+}
+
+/** With operator-auth oauth, up needs the shared operator client; named before any cloud call. */
+export function operatorCredentialIssue(
+  operatorAuth: string,
+  credentials: LabCredentials,
+): { field: string; value: string; rule: string } | undefined {
+  if (operatorAuth !== 'oauth' || credentials.operator) return undefined;
+  return {
+    field: 'operatorAuth',
+    value: operatorAuth,
+    rule:
+      'needs the shared operator OAuth client (inputs operator-oauth-client-id/-secret; for the CLI ' +
+      `${OPERATOR_CREDENTIAL_ENV.join(' and ')}); ` +
+      "the default 'federated' needs none",
+  };
 }
 
 /** The engine's environment: the provider reads TAILSCALE_OAUTH_*, the workloads stack TF_VAR_operator_oauth_*. */

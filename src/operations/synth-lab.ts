@@ -11,9 +11,13 @@ export function synthLab(lab: LabConfig, outdir: string): { lab: LabConfig } & S
 }
 
 /** The tailnet's own stack: state in the bucket (`tslab/tailnet-policy.tfstate`) when given, else a local file. */
-export function synthTailnetPolicy(outdir: string, state?: { bucket: string; region: string }): SynthResult {
+export function synthTailnetPolicy(
+  outdir: string,
+  state?: { bucket: string; region: string },
+  options: { sharedOperatorClient?: boolean } = {},
+): SynthResult {
   const backend = state
     ? { kind: 's3' as const, bucket: state.bucket, region: state.region, key: 'tslab/tailnet-policy.tfstate' }
     : { kind: 'local' as const, path: resolve('.tslab/state/tailnet-policy.tfstate') };
-  return synthesize((app) => addTailnetPolicyStack(app, backend), outdir);
+  return synthesize((app) => addTailnetPolicyStack(app, backend, options), outdir);
 }

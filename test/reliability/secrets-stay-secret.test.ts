@@ -264,8 +264,8 @@ describe('Terraform never holds a secret in the clear', () => {
         expect(output.sensitive, `${file}: output ${name}`).toBe(true);
       }
     }
-    // The policy stack hands out OAuth clients: the rule above did meet outputs that carry keys.
-    expect(secretBearing).toBeGreaterThanOrEqual(4);
+    // The policy stack hands out the CI OAuth client: the rule above did meet outputs that carry keys.
+    expect(secretBearing).toBeGreaterThanOrEqual(2);
     figures.add('secret-bearing outputs, all sensitive', secretBearing);
   });
 
@@ -309,19 +309,20 @@ describe('Terraform never holds a secret in the clear', () => {
     figures.add('user data scanned for secrets', userData);
   });
 
-  it('secret variables are sensitive and reach Helm only through set_sensitive', () => {
+  it("the operator holds no secret: a federated identity by default, the shared client's only via set_sensitive", () => {
     const workloads = stacks.filter(({ file }) => file.includes('/workloads/'));
     expect(workloads).toHaveLength(2);
-    for (const { json } of workloads) {
-      expect(json.variable?.['operator_oauth_client_secret']?.sensitive).toBe(true);
+    for (const { file, json } of workloads) {
       const operator = json.resource?.['helm_release']?.['operator'] as {
         values?: string[];
         set_sensitive?: { name: string; value: string }[];
       };
-      expect(operator.set_sensitive).toEqual([
-        { name: 'oauth.clientSecret', value: '${var.operator_oauth_client_secret}' },
-      ]);
-      expect(JSON.stringify(operator.values)).not.toContain('operator_oauth_client_secret');
+      // No Tailscale secret in the cluster: the chart authenticates with a ServiceAccount token (audience).
+      expect(json.variable?.['operator_oauth_client_secret'], file).toBeUndefined();
+      expect(operator.set_sensitive, file).toBeUndefined();
+      expect(JSON.stringify(operator.values)).toContain('audience');
+      expect(json.resource?.['tailscale_federated_identity'], file).toBeDefined();
+      figures.add('workloads stacks whose operator holds no secret');
     }
   });
 });

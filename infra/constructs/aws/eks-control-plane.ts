@@ -18,6 +18,8 @@ export class EksControlPlane extends Construct {
   readonly certificateAuthorityData: string;
   /** The security group EKS creates; the control-plane ENIs and (without a custom SG) the nodes use it. */
   readonly clusterSecurityGroupId: string;
+  /** The cluster's OIDC issuer (public): what the operator's federated identity trusts. */
+  readonly oidcIssuer: string;
 
   constructor(scope: Construct, id: string, { lab, subnetIds }: EksControlPlaneOptions) {
     super(scope, id);
@@ -49,5 +51,6 @@ export class EksControlPlane extends Construct {
     this.endpoint = this.cluster.endpoint;
     this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    this.oidcIssuer = this.cluster.identity.get(0).oidc.get(0).issuer;
   }
 }

@@ -22,11 +22,13 @@ export async function synthCommand(flags: StringLabInput, options: { out: string
 }
 
 export async function synthPolicyCommand(
-  options: { out: string; stateBucket?: string; region: string },
+  options: { out: string; stateBucket?: string; region: string; sharedOperatorClient?: boolean },
   io: Io,
 ): Promise<void> {
   const state = options.stateBucket ? { bucket: options.stateBucket, region: options.region } : undefined;
-  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`, state);
+  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`, state, {
+    sharedOperatorClient: options.sharedOperatorClient === true,
+  });
   for (const stack of stacks)
     io.out(`${stack.id}: ${relative(process.cwd(), stack.workingDirectory)}/cdk.tf.json`);
 }

@@ -5,11 +5,13 @@ import {
   ACL_SCHEMA,
   DNS_PREFERENCES_SCHEMA,
   DNS_SPLIT_NAMESERVERS_SCHEMA,
+  FEDERATED_IDENTITY_SCHEMA,
   OAUTH_CLIENT_SCHEMA,
   TAILNET_KEY_SCHEMA,
   TailscaleAcl,
   TailscaleDnsPreferences,
   TailscaleDnsSplitNameservers,
+  TailscaleFederatedIdentity,
   TailscaleOauthClient,
   TailscaleProvider,
   TailscaleTailnetKey,
@@ -45,6 +47,17 @@ const BINDINGS: {
     schema: OAUTH_CLIENT_SCHEMA,
     type: 'tailscale_oauth_client',
     create: (s) => new TailscaleOauthClient(s, 'x', { scopes: ['dns'] }),
+  },
+  {
+    page: 'resources/federated_identity.md',
+    schema: FEDERATED_IDENTITY_SCHEMA,
+    type: 'tailscale_federated_identity',
+    create: (s) =>
+      new TailscaleFederatedIdentity(s, 'x', {
+        issuer: 'https://issuer.example',
+        subject: '*',
+        scopes: ['dns'],
+      }),
   },
   {
     page: 'resources/tailnet_key.md',

@@ -18,6 +18,7 @@ const KINDS: Record<string, AttributeKind> = {
   Number: 'number',
   'List of String': 'stringList',
   'Set of String': 'stringSet',
+  'Map of String': 'stringMap',
 };
 
 /** The page's entries, by its upstream path under docs/, e.g. 'resources/acl.md' or 'index.md'. */

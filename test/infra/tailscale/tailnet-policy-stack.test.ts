@@ -27,17 +27,28 @@ describe('tailnet-policy stack', () => {
     expect(JSON.parse(acl.acl as string)).toEqual(buildTailnetPolicy({ slotCount: 3 }));
   });
 
-  it('creates the operator OAuth client with the scopes and tag the operator install needs', () => {
-    expect(clients['operator-oauth']).toMatchObject({
+  it('makes no operator OAuth client by default: each lab makes its operator a federated identity', () => {
+    expect(clients['operator-oauth']).toBeUndefined();
+    expect(buildTailnetPolicy().tagOwners['tag:k8s-operator']).toBeUndefined();
+  });
+
+  it('with sharedOperatorClient, creates the shared operator OAuth client with the scopes and tag it needs', () => {
+    const shared = synthPolicyStack({ sharedOperatorClient: true });
+    expect(shared.resource.tailscale_oauth_client['operator-oauth']).toMatchObject({
       scopes: ['devices:core', 'auth_keys', 'services'],
       tags: ['tag:k8s-operator'],
       depends_on: ['tailscale_acl.policy'],
+    });
+    expect(JSON.parse(shared.resource.tailscale_acl.policy.acl).tagOwners['tag:k8s-operator']).toEqual([]);
+    expect(shared.output.operator_oauth_client_secret).toEqual({
+      value: '${tailscale_oauth_client.operator-oauth.key}',
+      sensitive: true,
     });
   });
 
   it('creates the CI OAuth client tagged for CI runners, after the policy that declares its tag', () => {
     expect(clients['ci-oauth']).toMatchObject({
-      scopes: ['devices:core', 'auth_keys', 'dns', 'devices:routes:read'],
+      scopes: ['devices:core', 'auth_keys', 'dns', 'devices:routes:read', 'federated_keys'],
       tags: [CI_RUNNER_TAG],
       depends_on: ['tailscale_acl.policy'],
     });
@@ -47,13 +58,8 @@ describe('tailnet-policy stack', () => {
     }
   });
 
-  it("outputs both clients' ids and secrets as sensitive values", () => {
+  it("outputs the CI client's id and secret as sensitive values", () => {
     expect(json.output).toEqual({
-      operator_oauth_client_id: { value: '${tailscale_oauth_client.operator-oauth.id}', sensitive: true },
-      operator_oauth_client_secret: {
-        value: '${tailscale_oauth_client.operator-oauth.key}',
-        sensitive: true,
-      },
       ci_oauth_client_id: { value: '${tailscale_oauth_client.ci-oauth.id}', sensitive: true },
       ci_oauth_client_secret: { value: '${tailscale_oauth_client.ci-oauth.key}', sensitive: true },
     });

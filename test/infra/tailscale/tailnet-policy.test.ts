@@ -66,16 +66,84 @@ describe('tailnet policy', () => {
     }
   });
 
-  it('lets the operator mint its proxies\u2019 tags and CI mint the client\u2019s', () => {
+  it('lets each slot\u2019s operator mint its proxies\u2019 tags and CI mint the client\u2019s and the identities\u2019', () => {
     const lab = labInSlot(7);
     const owners = policy.tagOwners;
+    expect(lab.tailnet.operatorTag).toBe('tag:tslab-s7-operator');
     expect(owners[lab.tailnet.proxyTag]).toContain(lab.tailnet.operatorTag);
-    expect(owners[lab.tailnet.slotTag]).toEqual(
-      expect.arrayContaining([lab.tailnet.operatorTag, CI_RUNNER_TAG]),
-    );
+    expect(owners[lab.tailnet.slotTag]).toEqual([lab.tailnet.operatorTag, CI_RUNNER_TAG]);
     expect(owners[lab.tailnet.clientTag]).toEqual([CI_RUNNER_TAG]);
-    expect(owners[lab.tailnet.operatorTag]).toEqual([]);
+    expect(owners[lab.tailnet.operatorTag]).toEqual([CI_RUNNER_TAG]);
     expect(owners[CI_RUNNER_TAG]).toEqual([]);
+    expect(owners['tag:k8s-operator']).toBeUndefined();
+  });
+
+  /** Tags a credential carrying `tags` may put on a key or a device: its own, and every tag they own. */
+  function mintable(p: TailnetPolicy, tags: string[]): Set<string> {
+    const result = new Set(tags);
+    for (const [tag, owners] of Object.entries(p.tagOwners)) {
+      if (owners.some((owner) => tags.includes(owner))) result.add(tag);
+    }
+    return result;
+  }
+
+  /** Routes the policy approves for a device carrying any of `tags`. */
+  function approvedRoutes(p: TailnetPolicy, tags: Set<string>): string[] {
+    return Object.entries(p.autoApprovers.routes)
+      .filter(([, approvers]) => approvers.some((approver) => tags.has(approver)))
+      .map(([route]) => route);
+  }
+
+  /** The credentials a lab holds inside it: its operator's identity and the client's (spent) auth key. */
+  function credentialsInside(lab: LabConfig): { name: string; tags: string[] }[] {
+    return [
+      { name: `slot ${lab.slot} operator identity`, tags: [lab.tailnet.operatorTag] },
+      { name: `slot ${lab.slot} client key`, tags: [lab.tailnet.clientTag, lab.tailnet.slotTag] },
+    ];
+  }
+
+  function slotLeaks(p: TailnetPolicy): string[] {
+    const leaks: string[] = [];
+    for (const slot of SLOTS) {
+      const lab = labInSlot(slot);
+      const ownRanges = [lab.network.vpcCidr, lab.network.serviceCidr];
+      for (const credential of credentialsInside(lab)) {
+        const tags = mintable(p, credential.tags);
+        for (const other of SLOTS.filter((s) => s !== slot)) {
+          const foreign = labInSlot(other).tailnet;
+          for (const tag of [foreign.slotTag, foreign.operatorTag]) {
+            if (tags.has(tag)) leaks.push(`${credential.name} can mint ${tag}`);
+          }
+        }
+        for (const route of approvedRoutes(p, tags)) {
+          if (!ownRanges.includes(route)) leaks.push(`${credential.name} gets ${route} approved`);
+        }
+      }
+    }
+    return leaks;
+  }
+
+  it('gives no credential held inside a lab another slot\u2019s tag or routes; CI alone reaches every slot', () => {
+    expect(slotLeaks(policy)).toEqual([]);
+    // Each slot's own operator still mints what its Connector and proxies carry, and gets its own routes approved.
+    for (const slot of SLOTS) {
+      const lab = labInSlot(slot);
+      const tags = mintable(policy, [lab.tailnet.operatorTag]);
+      for (const tag of connectorManifest(lab).spec.tags)
+        expect(tags.has(tag), `slot ${slot}: ${tag}`).toBe(true);
+      expect(approvedRoutes(policy, tags).sort()).toEqual(
+        [lab.network.serviceCidr, lab.network.vpcCidr].sort(),
+      );
+    }
+    const ci = mintable(policy, [CI_RUNNER_TAG]);
+    for (const slot of SLOTS) expect(ci.has(labInSlot(slot).tailnet.slotTag)).toBe(true);
+  });
+
+  it('with the shared operator OAuth client (operator-auth oauth), says what it gives up: any slot\u2019s tags', () => {
+    const shared = buildTailnetPolicy({ sharedOperatorClient: true });
+    expect(slotLeaks(shared)).toEqual([]);
+    const sharedClient = mintable(shared, ['tag:k8s-operator']);
+    for (const slot of SLOTS) expect(sharedClient.has(labInSlot(slot).tailnet.slotTag)).toBe(true);
   });
 
   it("auto-approves every slot's Connector and client routes for that slot's tag only", () => {
@@ -181,7 +249,14 @@ describe('tailnet policy', () => {
 
   it('gives the OAuth clients the scopes tslab uses and nothing tailnet-wide', () => {
     expect(OPERATOR_OAUTH_SCOPES).toEqual(['devices:core', 'auth_keys', 'services']);
-    expect(CI_OAUTH_SCOPES).toEqual(['devices:core', 'auth_keys', 'dns', 'devices:routes:read']);
+    // federated_keys: CI makes each lab's operator identity.
+    expect(CI_OAUTH_SCOPES).toEqual([
+      'devices:core',
+      'auth_keys',
+      'dns',
+      'devices:routes:read',
+      'federated_keys',
+    ]);
     for (const scope of [...OPERATOR_OAUTH_SCOPES, ...CI_OAUTH_SCOPES]) {
       expect(['all', 'all:read', 'policy_file', 'oauth_keys']).not.toContain(scope);
     }

@@ -50,8 +50,12 @@ describe('operator Helm values', () => {
   it("tag the operator and its proxies with the lab's tags and keep the API proxy off", () => {
     expect(values.operatorConfig).toEqual({
       hostname: lab.tailnet.operatorHostname,
-      defaultTags: ['tag:k8s-operator'],
+      // The slot's own operator tag (its federated identity's); the shared client's with operator-auth oauth.
+      defaultTags: [`tag:tslab-s${lab.slot}-operator`],
     });
+    expect(
+      operatorHelmValues(demoLab({ operatorAuth: 'oauth' }), { clientId: 'id' }).operatorConfig.defaultTags,
+    ).toEqual(['tag:k8s-operator']);
     expect(values.proxyConfig.defaultTags).toBe(`tag:k8s,${lab.tailnet.slotTag}`);
     expect(values.apiServerProxyConfig.mode).toBe('false');
     expect(values.installCRDs).toBe(true);

@@ -14,6 +14,7 @@ const CLUSTER = {
   clusterName: 'tslab-demo',
   endpoint: 'https://ABCDEF.gr7.us-east-1.eks.amazonaws.com',
   certificateAuthorityData: 'Q0EgREFUQQ==',
+  oidcIssuer: 'https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF',
 };
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -83,7 +84,28 @@ describe('workloads stack', () => {
   it('writes no Tailscale credential into the stack: the provider reads them from the environment', () => {
     expect(json.provider.tailscale[0]).toEqual({});
     expect(JSON.stringify(json)).not.toMatch(/tailscale_oauth_client/);
-    expect(json.variable.operator_oauth_client_secret.sensitive).toBe(true);
+    expect(JSON.stringify(json)).not.toMatch(/operator_oauth_client|clientSecret|set_sensitive/);
+  });
+
+  it("makes the operator its own federated identity: this cluster's issuer, the operator's ServiceAccount, this slot's tag", () => {
+    const identity = { ...(json.resource.tailscale_federated_identity['operator-identity'] as Json) };
+    delete identity['//'];
+    expect(identity).toEqual({
+      issuer: CLUSTER.oidcIssuer,
+      subject: 'system:serviceaccount:tailscale:operator',
+      scopes: ['devices:core', 'auth_keys', 'services'],
+      tags: [`tag:tslab-s${lab.slot}-operator`],
+      description: `tslab-${lab.id}-operator`,
+    });
+    expect(lab.tailnet.operatorTag).toBe(`tag:tslab-s${lab.slot}-operator`);
+    const values = parse(operator.values[0] as string) as Json;
+    // The chart mounts a ServiceAccount token with this audience and creates no Secret.
+    expect(values.oauth).toEqual({
+      clientId: '${tailscale_federated_identity.operator-identity.id}',
+      audience: '${tailscale_federated_identity.operator-identity.audience}',
+    });
+    expect(operator.set_sensitive).toBeUndefined();
+    expect(json.variable?.operator_oauth_client_secret).toBeUndefined();
   });
 
   it('installs the operator chart pinned to 1.102.3 from the Tailscale repository, atomically', () => {
@@ -97,19 +119,25 @@ describe('workloads stack', () => {
       wait: true,
     });
     const values = parse(operator.values[0] as string) as Json;
-    expect(values.oauth).toEqual({ clientId: '${var.operator_oauth_client_id}' });
     expect(values.operatorConfig.hostname).toBe(lab.tailnet.operatorHostname);
   });
 
-  it("passes the operator's OAuth secret only through set_sensitive", () => {
-    expect(operator.set_sensitive).toEqual([
+  it("with operator-auth oauth, passes the shared client's secret only through set_sensitive", () => {
+    const oauthSynth = synthWorkloads(demoLab({ operatorAuth: 'oauth' }));
+    const oauthJson = oauthSynth.json;
+    const oauthOperator = oauthJson.resource.helm_release.operator as Json;
+    expect(oauthJson.resource.tailscale_federated_identity).toBeUndefined();
+    expect((parse(oauthOperator.values[0] as string) as Json).oauth).toEqual({
+      clientId: '${var.operator_oauth_client_id}',
+    });
+    expect(oauthOperator.set_sensitive).toEqual([
       { name: 'oauth.clientSecret', value: '${var.operator_oauth_client_secret}' },
     ]);
-    expect(json.variable.operator_oauth_client_secret.sensitive).toBe(true);
-    const references = synth.text.match(/var\.operator_oauth_client_secret/g) ?? [];
+    expect(oauthJson.variable.operator_oauth_client_secret.sensitive).toBe(true);
+    const references = oauthSynth.text.match(/var\.operator_oauth_client_secret/g) ?? [];
     expect(references).toHaveLength(1);
-    expect(operator.values.join('\n')).not.toMatch(/clientSecret/);
-    expect(Object.values(synth.chart).join('\n')).not.toMatch(/secret/i);
+    expect(oauthOperator.values.join('\n')).not.toMatch(/clientSecret/);
+    expect(Object.values(oauthSynth.chart).join('\n')).not.toMatch(/secret/i);
   });
 
   it("claims the lab's DNS zone in split DNS and sends it to kube-dns", () => {

@@ -221,6 +221,7 @@ export const TERRAFORM_IAM: Record<string, TerraformPermissions> = {
     mayUse: ssm('RemoveTagsFromResource'),
   },
   tailscale_tailnet_key: { required: [] },
+  tailscale_federated_identity: { required: [] },
   // Built into terraform: the client's identity, whose change renews the key.
   terraform_data: { required: [] },
 
