@@ -13,7 +13,7 @@ import {
 import type { AddressPlan } from './address-plan.ts';
 import { hostAddress, overlaps, parseCidr } from './cidr.ts';
 import { LabConfigError, type ConfigIssue } from './errors.ts';
-import { defaultKubernetesVersion, EKS_CALENDAR_RETRIEVED, kubernetesVersionRule } from './eks-versions.ts';
+import { byNewest, defaultKubernetesVersion, KNOWN_VERSIONS, kubernetesVersionRule } from './eks-versions.ts';
 import { labInputSchema, type ParsedLabInput } from './schema.ts';
 
 export const TAG_KEYS = { lab: 'tslab:lab', expiresAt: 'tslab:expires-at', owner: 'tslab:owner' } as const;
@@ -261,19 +261,9 @@ function chooseKubernetesVersion(
     return given;
   }
   if (recorded?.kubernetesVersion !== undefined) return recorded.kubernetesVersion;
-  const newest = defaultKubernetesVersion(createdAt, expiresAt);
-  if (newest === undefined) {
-    throw new LabConfigError([
-      {
-        field: 'kubernetesVersion',
-        value: undefined,
-        rule:
-          `has no default: no version in tslab's EKS calendar (retrieved ${EKS_CALENDAR_RETRIEVED}) is in standard ` +
-          `support until the lab expires at ${expiresAt}; update tslab, or shorten the lab's ttl`,
-      },
-    ]);
-  }
-  return newest;
+  // When the calendar has nothing that lasts (an old tslab), a lab must still resolve: teardown, validate and the
+  // sweeper need it from its id alone. Provision on AWS asks EKS, which picks or refuses (src/aws/eks-versions.ts).
+  return defaultKubernetesVersion(createdAt, expiresAt) ?? [...KNOWN_VERSIONS].sort(byNewest)[0]!;
 }
 
 function stateLocation(raw: ParsedLabInput, id: string, localDir: string): StateLocation {

@@ -8,7 +8,12 @@ import { buildManifest } from '../../src/engine/manifest.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
 import { OPERATOR_CREDENTIAL_ENV } from '../../src/lab/stack-contract.ts';
-import { defaultKubernetesVersion, EKS_VERSIONS, KNOWN_VERSIONS } from '../../src/lab/eks-versions.ts';
+import {
+  byNewest,
+  defaultKubernetesVersion,
+  EKS_VERSIONS,
+  KNOWN_VERSIONS,
+} from '../../src/lab/eks-versions.ts';
 import { adoptManifest } from '../../src/operations/lab-identity.ts';
 
 function rejection(input: Record<string, unknown>): LabConfigError {
@@ -46,13 +51,10 @@ describe('the EKS calendar', () => {
     expect(lab.provisional.kubernetesVersion).toBe(true);
   });
 
-  it('has no default when no version it knows lasts until the lab expires, and says so', () => {
+  it('still resolves a lab when no version it knows lasts (teardown and the sweeper need it); EKS decides at provision', () => {
     expect(defaultKubernetesVersion('2027-07-30T00:00:00Z', '2027-08-06T00:00:00Z')).toBeUndefined();
-    const error = rejection({ lab: 'demo', createdAt: '2027-07-30T00:00:00Z', ttlHours: 168 });
-    expect(error.message).toBe(
-      "kubernetesVersion: undefined — has no default: no version in tslab's EKS calendar (retrieved 2026-12-02) is " +
-        "in standard support until the lab expires at 2027-08-06T00:00:00Z; update tslab, or shorten the lab's ttl",
-    );
+    const lab = resolveLab({ lab: 'demo', createdAt: '2027-07-30T00:00:00Z', ttlHours: 168 });
+    expect(lab.cluster.kubernetesVersion).toBe([...KNOWN_VERSIONS].sort(byNewest)[0]);
   });
 
   it('refuses a version whose standard support ends before the lab expires, with both dates and what would do', () => {
