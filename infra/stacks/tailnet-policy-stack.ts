@@ -6,11 +6,7 @@
 // infra/manifests/tailnet-policy.ts instead.
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
-import {
-  buildTailnetPolicy,
-  CI_RUNNER_TAG,
-  type TailnetPolicyOptions,
-} from '../manifests/tailnet-policy.ts';
+import { buildTailnetPolicy, CI_RUNNER_TAG, type TailnetPolicyOptions } from '../manifests/tailnet-policy.ts';
 import { TailscaleAcl } from '../tailscale/acl.ts';
 import { TailscaleDnsPreferences } from '../tailscale/dns.ts';
 import { TailscaleOauthClient } from '../tailscale/oauth-client.ts';
