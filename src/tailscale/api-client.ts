@@ -66,6 +66,24 @@ const authKeySchema = z.object({
 });
 export type AuthKey = z.infer<typeof authKeySchema>;
 
+/**
+ * A key as `GET /api/v2/tailnet/{tailnet}/keys/{id}` describes it (docs/design/workload-identity.md §1): `keyType`
+ * tells an OAuth client (`client`) from a federated identity (`federated`); the trust fields are the latter's. The
+ * secret is never part of this answer, and the schema keeps no field that could hold one.
+ */
+const tailnetKeySchema = z.object({
+  id: z.string(),
+  keyType: z.string().default('auth'),
+  description: z.string().optional(),
+  scopes: z.array(z.string()).nullish(),
+  tags: z.array(z.string()).nullish(),
+  issuer: z.string().nullish(),
+  subject: z.string().nullish(),
+  audience: z.string().nullish(),
+  customClaimRules: z.record(z.string(), z.string()).nullish(),
+});
+export type TailnetKey = z.infer<typeof tailnetKeySchema>;
+
 const tokenSchema = z.object({
   access_token: z.string().min(1),
   expires_in: z.number().positive().default(3600),
@@ -85,6 +103,8 @@ export interface TailscaleApi {
   /** Changes only the given domains; null clears a domain. Returns the whole map after the change. */
   patchSplitDns(changes: Readonly<Record<string, readonly string[] | null>>): Promise<SplitDns>;
   createAuthKey(request: AuthKeyRequest): Promise<AuthKey>;
+  /** A key's metadata, never its secret; any scope may read the key in use. */
+  getKey(keyId: string): Promise<TailnetKey>;
 }
 
 export function createTailscaleApiClient(options: TailscaleApiOptions): TailscaleApi {
@@ -168,6 +188,11 @@ class TailscaleApiClient implements TailscaleApi {
     };
     const body = await this.call('POST', `${this.tailnetPath()}/keys`, { body: payload });
     return parse(authKeySchema, body, 'POST keys');
+  }
+
+  async getKey(keyId: string): Promise<TailnetKey> {
+    const body = await this.call('GET', `${this.tailnetPath()}/keys/${encodeURIComponent(keyId)}`);
+    return parse(tailnetKeySchema, body, 'GET key');
   }
 
   private tailnetPath(): string {
