@@ -58,6 +58,21 @@ export interface CreatedKey {
   request: unknown;
 }
 
+/**
+ * A trust credential as `GET /api/v2/tailnet/{tailnet}/keys/{id}` describes it (docs/design/workload-identity.md §1):
+ * an OAuth client (`client`) or a federated identity (`federated`, with its issuer, subject, audience and claim rules).
+ */
+export interface FakeTrustCredential {
+  keyType: 'client' | 'federated';
+  description: string;
+  scopes: string[];
+  tags: string[];
+  issuer?: string;
+  subject?: string;
+  audience?: string;
+  customClaimRules?: Record<string, string>;
+}
+
 export interface FakeTailscaleApi {
   readonly url: string;
   readonly clientId: string;
@@ -74,6 +89,11 @@ export interface FakeTailscaleApi {
   failNext(count: number, fault: Fault): void;
   /** Revokes every issued token (as if they expired server-side). */
   revokeTokens(): void;
+  /**
+   * The credential in use (its id is `clientId`), as `GET keys/{clientId}` answers: by default the CI OAuth client of
+   * docs/setup.md §3. Tests replace it to describe another credential.
+   */
+  credential: FakeTrustCredential;
   close(): Promise<void>;
 }
 
@@ -99,6 +119,12 @@ export async function startFakeTailscaleApi(
   const keys: CreatedKey[] = [];
   const tokens = new Set<string>();
   const faults: Fault[] = [];
+  let credential: FakeTrustCredential = {
+    keyType: 'client',
+    description: 'tslab-ci',
+    scopes: ['devices:core', 'auth_keys', 'dns', 'devices:routes:read', 'federated_keys'],
+    tags: ['tag:tslab-ci'],
+  };
   let issued = 0;
   let nextId = 50_000;
 
@@ -173,7 +199,46 @@ export async function startFakeTailscaleApi(
       }
       return { status: 405, body: { message: `${method} not allowed` } };
     }
+    const keyRoute = /^\/api\/v2\/tailnet\/([^/]+)\/keys\/([^/]+)$/.exec(path);
+    if (keyRoute && method === 'GET') {
+      const name = decodeURIComponent(keyRoute[1]!);
+      if (name !== '-' && name !== tailnet) return { status: 404, body: { message: 'tailnet not found' } };
+      return getKey(decodeURIComponent(keyRoute[2]!));
+    }
     return { status: 404, body: { message: `no route for ${method} ${path}` } };
+  };
+
+  // Metadata only: the API shows a key's secret once, when it is created, never on a read.
+  const getKey = (id: string): Answer => {
+    if (id === clientId) {
+      const { keyType, description, scopes, tags, ...trust } = credential;
+      return {
+        status: 200,
+        body: {
+          id,
+          keyType,
+          description,
+          created: '2026-11-01T10:00:00Z',
+          invalid: false,
+          scopes,
+          tags,
+          userId: '',
+          ...(keyType === 'federated' ? { customClaimRules: {}, ...trust } : {}),
+        },
+      };
+    }
+    const created = keys.find((k) => k.id === id);
+    if (!created) return { status: 404, body: { message: 'key not found' } };
+    const request = created.request as { capabilities?: unknown; description?: unknown };
+    return {
+      status: 200,
+      body: {
+        id,
+        keyType: 'auth',
+        description: request.description ?? '',
+        capabilities: request.capabilities,
+      },
+    };
   };
 
   const splitDnsRoute = (method: string, body: string): Answer => {
@@ -278,6 +343,12 @@ export async function startFakeTailscaleApi(
       for (let i = 0; i < count; i++) faults.push(fault);
     },
     revokeTokens: () => tokens.clear(),
+    get credential() {
+      return credential;
+    },
+    set credential(value) {
+      credential = value;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
