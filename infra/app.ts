@@ -5,7 +5,11 @@ import { ClientStack } from './stacks/client-stack.ts';
 import { ClusterStack } from './stacks/cluster-stack.ts';
 import { LocalLabStack } from './stacks/local-lab-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
-import { TailnetPolicyStack, type TailnetPolicyBackend } from './stacks/tailnet-policy-stack.ts';
+import {
+  TailnetPolicyStack,
+  type TailnetPolicyBackend,
+  type TailnetPolicyStackOptions,
+} from './stacks/tailnet-policy-stack.ts';
 import { WorkloadsStack } from './stacks/workloads-stack.ts';
 import { ClientAuthKey } from './stacks/client-auth-key.ts';
 
@@ -23,7 +27,10 @@ export function addLabStacks(app: App, lab: LabConfig): void {
 export function addTailnetPolicyStack(
   app: App,
   backend: TailnetPolicyBackend,
-  options: { sharedOperatorClient?: boolean } = {},
+  options: Pick<
+    TailnetPolicyStackOptions,
+    'sharedOperatorClient' | 'githubRepository' | 'githubRepositoryId'
+  > = {},
 ): void {
   new TailnetPolicyStack(app, 'tailnet-policy', { backend, ...options });
 }

@@ -144,6 +144,14 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
       '--shared-operator-client',
       'also make the shared operator OAuth client, for labs with --operator-auth oauth (slots are then not isolated)',
     )
+    .option(
+      '--github-repository <owner/repo>',
+      "also make the CI federated identity: this repository's GitHub Actions runs join with no secret",
+    )
+    .option(
+      '--github-repository-id <id>',
+      "the repository's numeric ID, pinned too (gh api repos/OWNER/REPO --jq .id)",
+    )
     .action(
       run(async (_flags, options) => {
         const { synthPolicyCommand } = await import('./commands/synth.ts');
@@ -153,6 +161,12 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
             region: String(options['region']),
             sharedOperatorClient: options['sharedOperatorClient'] === true,
             ...(typeof options['stateBucket'] === 'string' ? { stateBucket: options['stateBucket'] } : {}),
+            ...(typeof options['githubRepository'] === 'string'
+              ? { githubRepository: options['githubRepository'] }
+              : {}),
+            ...(typeof options['githubRepositoryId'] === 'string'
+              ? { githubRepositoryId: options['githubRepositoryId'] }
+              : {}),
           },
           io,
         );

@@ -14,7 +14,7 @@ export function synthLab(lab: LabConfig, outdir: string): { lab: LabConfig } & S
 export function synthTailnetPolicy(
   outdir: string,
   state?: { bucket: string; region: string },
-  options: { sharedOperatorClient?: boolean } = {},
+  options: Parameters<typeof addTailnetPolicyStack>[2] = {},
 ): SynthResult {
   const backend = state
     ? { kind: 's3' as const, bucket: state.bucket, region: state.region, key: 'tslab/tailnet-policy.tfstate' }

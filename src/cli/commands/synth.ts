@@ -2,6 +2,12 @@ import { relative } from 'node:path';
 import { resolveLab } from '../../lab/config.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
 import { synthLab, synthTailnetPolicy } from '../../operations/synth-lab.ts';
+import { LabConfigError, renameFields } from '../../lab/errors.ts';
+
+const POLICY_FLAGS: Record<string, string> = {
+  githubRepository: '--github-repository',
+  githubRepositoryId: '--github-repository-id',
+};
 
 interface Io {
   out(line: string): void;
@@ -22,13 +28,31 @@ export async function synthCommand(flags: StringLabInput, options: { out: string
 }
 
 export async function synthPolicyCommand(
-  options: { out: string; stateBucket?: string; region: string; sharedOperatorClient?: boolean },
+  options: {
+    out: string;
+    stateBucket?: string;
+    region: string;
+    sharedOperatorClient?: boolean;
+    githubRepository?: string;
+    githubRepositoryId?: string;
+  },
   io: Io,
 ): Promise<void> {
   const state = options.stateBucket ? { bucket: options.stateBucket, region: options.region } : undefined;
-  const { stacks } = synthTailnetPolicy(`${options.out}/tailnet-policy`, state, {
-    sharedOperatorClient: options.sharedOperatorClient === true,
-  });
+  const synth = () =>
+    synthTailnetPolicy(`${options.out}/tailnet-policy`, state, {
+      sharedOperatorClient: options.sharedOperatorClient === true,
+      ...(options.githubRepository !== undefined ? { githubRepository: options.githubRepository } : {}),
+      ...(options.githubRepositoryId !== undefined ? { githubRepositoryId: options.githubRepositoryId } : {}),
+    });
+  let stacks: ReturnType<typeof synth>['stacks'];
+  try {
+    ({ stacks } = synth());
+  } catch (error) {
+    // Bad input (exit 2), named as the user typed it.
+    if (error instanceof LabConfigError) throw renameFields(error, (field) => POLICY_FLAGS[field]);
+    throw error;
+  }
   for (const stack of stacks)
     io.out(`${stack.id}: ${relative(process.cwd(), stack.workingDirectory)}/cdk.tf.json`);
 }
