@@ -1,8 +1,11 @@
-// Provisions and tears down a lab's stacks in dependency order, keeping the lab manifest up to date as it goes.
+// Provisions and tears down a lab's stacks as a dependency graph, keeping the lab manifest up to date as it goes:
+// every stack whose dependencies are applied starts at once (client ∥ cluster), and waits (the client router) are
+// nodes of the same graph. Destroy walks the graph in reverse. One failure starts nothing new; what runs finishes.
 import { InterruptedError, type Interruption } from './interruption.ts';
 import { hasLocalState, isManagedAddress, removeLocalState } from './local-state.ts';
-import { withStackStatus, type LabManifest, type ManifestStore } from './manifest.ts';
+import { withStackStatus, type LabManifest, type ManifestStore, type StackStatus } from './manifest.ts';
 import type { LabProgressEvent, StackOperation } from './progress.ts';
+import { runGraph, type GraphNode } from './stack-graph.ts';
 import { applyOrder, destroyOrder, type SynthesizedStack } from './stack-order.ts';
 import type { ChangeCounts } from './terraform-events.ts';
 import type { TerraformOutputs } from './terraform-outputs.ts';
@@ -26,70 +29,147 @@ export class StackError extends Error {
   }
 }
 
-interface Clock {
+export interface Clock {
   /** Milliseconds since the epoch; injectable so tests can pin timestamps and durations. */
   now(): number;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
 
+/** Who this run is to terraform, recorded with an interruption so a later teardown can match a left-over lock. */
+export type RunIdentity = () => { who: string; stateLockIdOf?: (stack: string) => string | undefined };
+
+/** Something the deploy waits for between stacks, e.g. the client router joining the tailnet. */
+export interface GraphWait {
+  id: string;
+  /** Stacks (or waits) that must be applied before it starts. */
+  after: readonly string[];
+  /** Stacks that start only once it is done. */
+  before: readonly string[];
+  run(): Promise<void>;
+}
+
 export interface DeployOptions {
   stacks: readonly SynthesizedStack[];
   terraform: TerraformRunner;
+  /** The runner of one stack when it differs (the workloads stack gets the router's address); default `terraform`. */
+  terraformFor?: (stackId: string) => TerraformRunner;
   store: ManifestStore;
   /** Built from the LabConfig (buildManifest); stack statuses already stored for the lab are kept. */
   manifest: LabManifest;
   onProgress?: (event: LabProgressEvent) => void;
-  /** Apply only these stacks (still in dependency order); the stacks they depend on must already be applied. */
+  /** Apply only these stacks; the stacks they depend on must already be applied. */
   only?: readonly string[];
+  waits?: readonly GraphWait[];
+  /** 1: one stack at a time in dependency order (the old schedule, kept for comparison); default: the graph. */
+  concurrency?: number;
   clock?: Clock;
-  /** Once stopped, no stack starts; the running one is recorded `interrupted`, and so is the lab. */
+  /** Once stopped, no stack starts; running ones are recorded `interrupted`, and so is the lab. */
   interruption?: Interruption;
   runIdentity?: RunIdentity;
 }
 
-/** Who this run is to terraform, recorded with an interruption so a later teardown can match a left-over lock. */
-export type RunIdentity = () => { who: string; stateLockId?: string | undefined };
-
 export interface StackRun {
   id: string;
+  /** When it started, on the deploy's clock (ms since the epoch): with durationMs, a bar of the run's timeline. */
+  startedAtMs: number;
   durationMs: number;
   changes: ChangeCounts;
+}
+
+export interface WaitRun {
+  id: string;
+  startedAtMs: number;
+  durationMs: number;
 }
 
 export interface DeployResult {
   manifest: LabManifest;
   stacks: StackRun[];
+  waits: WaitRun[];
   outputs: Record<string, TerraformOutputs>;
+  startedAtMs: number;
+}
+
+/**
+ * The manifest as several concurrent stacks change it: one in-memory copy, written in order, each write carrying
+ * every change made so far (a later write never loses an earlier stack's status).
+ */
+class ManifestBook {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private manifestNow: LabManifest | undefined,
+    private readonly store: ManifestStore,
+  ) {}
+
+  get current(): LabManifest | undefined {
+    return this.manifestNow;
+  }
+
+  set(
+    stack: string,
+    status: StackStatus,
+    at: Date,
+    durationMs?: number,
+    extra?: { stateLockId?: string },
+  ): Promise<void> {
+    if (!this.manifestNow) return Promise.resolve();
+    const next = withStackStatus(this.manifestNow, stack, status, at, durationMs);
+    if (extra?.stateLockId) next.stacks[stack] = { ...next.stacks[stack]!, stateLockId: extra.stateLockId };
+    this.manifestNow = next;
+    return this.write();
+  }
+
+  update(change: (manifest: LabManifest) => LabManifest): Promise<void> {
+    if (!this.manifestNow) return Promise.resolve();
+    this.manifestNow = change(this.manifestNow);
+    return this.write();
+  }
+
+  write(): Promise<void> {
+    const written = this.chain.then(() =>
+      this.manifestNow ? this.store.write(this.manifestNow) : undefined,
+    );
+    // A failed write does not stop the ones after it; the caller of this one sees the failure.
+    this.chain = written.catch(() => undefined);
+    return written;
+  }
 }
 
 export async function deployLab(options: DeployOptions): Promise<DeployResult> {
-  const { terraform, store, onProgress = () => {}, clock = systemClock } = options;
+  const { store, onProgress = () => {}, clock = systemClock } = options;
   const existing = await store.read(options.manifest.lab);
-  let manifest: LabManifest = {
-    ...options.manifest,
-    stacks: { ...existing?.stacks, ...options.manifest.stacks },
-  };
-  const order = selectStacks(applyOrder(options.stacks), options.only, manifest);
+  const book = new ManifestBook(
+    { ...options.manifest, stacks: { ...existing?.stacks, ...options.manifest.stacks } },
+    store,
+  );
+  const selected = selectStacks(applyOrder(options.stacks), options.only, book.current!);
+  const selectedIds = new Set(selected.map((stack) => stack.id));
   // Before any terraform runs: if provisioning dies, teardown still finds the lab by its id.
-  await store.write(manifest);
+  await book.write();
 
+  const waits = options.waits ?? [];
+  const nodes: GraphNode[] = [
+    ...selected.map((stack) => ({
+      id: stack.id,
+      after: [
+        ...stack.dependencies.filter((id) => selectedIds.has(id)),
+        ...waits.filter((wait) => wait.before.includes(stack.id)).map((wait) => wait.id),
+      ],
+    })),
+    ...waits.map((wait) => ({ id: wait.id, after: wait.after.filter((id) => selectedIds.has(id)) })),
+  ];
   const runs: StackRun[] = [];
+  const waitRuns: WaitRun[] = [];
   const outputs: Record<string, TerraformOutputs> = {};
-  for (const stack of order) {
+  const startedAtMs = clock.now();
+  let interrupted: InterruptedError | undefined;
+
+  const applyStack = async (stack: SynthesizedStack): Promise<void> => {
+    const terraform = options.terraformFor?.(stack.id) ?? options.terraform;
     const startedAt = clock.now();
-    if (options.interruption?.stop.aborted) {
-      throw await recordInterruption(
-        { ...options, interruption: options.interruption },
-        'apply',
-        undefined,
-        manifest,
-        store,
-        clock,
-      );
-    }
-    manifest = withStackStatus(manifest, stack.id, 'applying', new Date(startedAt));
-    await store.write(manifest);
+    await book.set(stack.id, 'applying', new Date(startedAt));
     onProgress({ kind: 'stack_start', stack: stack.id, operation: 'apply' });
     try {
       await terraform.init(stack.workingDirectory);
@@ -98,35 +178,54 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
       );
       outputs[stack.id] = await terraform.output(stack.workingDirectory);
       const durationMs = clock.now() - startedAt;
-      manifest = withStackStatus(manifest, stack.id, 'applied', new Date(clock.now()), durationMs);
-      await store.write(manifest);
-      runs.push({ id: stack.id, durationMs, changes });
+      await book.set(stack.id, 'applied', new Date(clock.now()), durationMs);
+      runs.push({ id: stack.id, startedAtMs: startedAt, durationMs, changes });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'apply', durationMs, changes });
     } catch (error) {
       if (isInterruption(error, options.interruption)) {
         onProgress(interruptedEvent(stack.id, 'apply', clock.now() - startedAt, options.interruption));
-        throw await recordInterruption(
-          { ...options, interruption: options.interruption },
-          'apply',
-          stack.id,
-          manifest,
-          store,
-          clock,
-        );
+        interrupted = await recordInterruption(options, 'apply', stack.id, book, clock);
+        throw interrupted;
       }
       throw await recordFailure({
         stack: stack.id,
         operation: 'apply',
         error,
         startedAt,
-        manifest,
-        store,
+        book,
         clock,
         onProgress,
       });
     }
+  };
+
+  try {
+    await runGraph(
+      nodes,
+      async (id) => {
+        if (options.interruption?.stop.aborted) {
+          interrupted ??= await recordInterruption(options, 'apply', undefined, book, clock);
+          throw interrupted;
+        }
+        const wait = waits.find((w) => w.id === id);
+        if (wait) {
+          const started = clock.now();
+          await wait.run();
+          waitRuns.push({ id, startedAtMs: started, durationMs: clock.now() - started });
+          return;
+        }
+        await applyStack(selected.find((stack) => stack.id === id)!);
+      },
+      options.concurrency !== undefined ? { concurrency: options.concurrency } : {},
+    );
+  } catch (error) {
+    // A wait stopped by the interruption (the router wait) records the lab too.
+    if (error instanceof InterruptedError && options.interruption && !interrupted) {
+      throw await recordInterruption(options, 'apply', undefined, book, clock);
+    }
+    throw error;
   }
-  return { manifest, stacks: runs, outputs };
+  return { manifest: book.current!, stacks: runs, waits: waitRuns, outputs, startedAtMs };
 }
 
 export interface DestroyOptions {
@@ -145,6 +244,8 @@ export interface DestroyOptions {
    * destroy is tried once more; false leaves the StateLockedError as it is.
    */
   onStateLocked?: (stackId: string, workingDirectory: string, error: StateLockedError) => Promise<boolean>;
+  /** 1: one stack at a time in reverse dependency order; default: the reverse graph. */
+  concurrency?: number;
   clock?: Clock;
   interruption?: Interruption;
   runIdentity?: RunIdentity;
@@ -153,6 +254,7 @@ export interface DestroyOptions {
 export interface DestroyedStack {
   id: string;
   outcome: 'destroyed' | 'skipped';
+  startedAtMs: number;
   durationMs: number;
   resourcesDestroyed: number;
 }
@@ -162,46 +264,47 @@ export interface DestroyResult {
   stacks: DestroyedStack[];
   /** True when there was neither a manifest nor any state: the lab was already gone. */
   nothingToDo: boolean;
+  startedAtMs: number;
 }
 
 /**
- * Destroys stacks in reverse dependency order and stops at the first failure (earlier stacks hold what later ones
- * use), leaving the manifest so a retry can finish the job. Once all are gone, it deletes the local state files and
- * the manifest. Running it again is a no-op success.
+ * Destroys stacks in reverse dependency order, concurrently where nothing depends on them any more, and starts
+ * nothing new after a failure (earlier stacks hold what later ones use), leaving the manifest so a retry can finish
+ * the job. Once all are gone, it deletes the local state files and the manifest. Running it again is a no-op success.
  */
 export async function destroyLab(options: DestroyOptions): Promise<DestroyResult> {
   const { terraform, store, lab, onProgress = () => {}, clock = systemClock } = options;
-  let manifest = await store.read(lab);
-  const hadManifest = manifest !== undefined;
+  const stored = await store.read(lab);
+  const book = new ManifestBook(stored, store);
   const results: DestroyedStack[] = [];
+  const startedAtMs = clock.now();
+  let interrupted: InterruptedError | undefined;
+  const ordered = destroyOrder(options.stacks);
+  // Reverse edges: a stack goes once every stack that reads from it is gone.
+  const nodes: GraphNode[] = ordered.map((stack) => ({
+    id: stack.id,
+    after: ordered.filter((other) => other.dependencies.includes(stack.id)).map((other) => other.id),
+  }));
 
-  for (const stack of destroyOrder(options.stacks)) {
+  const destroyStack = async (stack: SynthesizedStack): Promise<void> => {
     const startedAt = clock.now();
     if (options.interruption?.stop.aborted) {
-      throw await recordInterruption(
-        { ...options, interruption: options.interruption },
-        'destroy',
-        undefined,
-        manifest,
-        store,
-        clock,
-      );
+      interrupted ??= await recordInterruption(options, 'destroy', undefined, book, clock);
+      throw interrupted;
     }
     try {
       if (!(await hasState(stack, terraform))) {
         results.push({
           id: stack.id,
           outcome: 'skipped',
+          startedAtMs: startedAt,
           durationMs: clock.now() - startedAt,
           resourcesDestroyed: 0,
         });
         onProgress({ kind: 'stack_skipped', stack: stack.id, operation: 'destroy', reason: 'no state' });
-        continue;
+        return;
       }
-      if (manifest) {
-        manifest = withStackStatus(manifest, stack.id, 'destroying', new Date(startedAt));
-        await store.write(manifest);
-      }
+      await book.set(stack.id, 'destroying', new Date(startedAt));
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
       const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
       await terraform.init(stack.workingDirectory);
@@ -221,42 +324,50 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
         throw error;
       });
       const durationMs = clock.now() - startedAt;
-      if (manifest) {
-        manifest = withStackStatus(manifest, stack.id, 'destroyed', new Date(clock.now()), durationMs);
-        await store.write(manifest);
-      }
-      results.push({ id: stack.id, outcome: 'destroyed', durationMs, resourcesDestroyed: changes.remove });
+      await book.set(stack.id, 'destroyed', new Date(clock.now()), durationMs);
+      results.push({
+        id: stack.id,
+        outcome: 'destroyed',
+        startedAtMs: startedAt,
+        durationMs,
+        resourcesDestroyed: changes.remove,
+      });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'destroy', durationMs, changes });
     } catch (error) {
+      if (error === interrupted) throw error;
       if (isInterruption(error, options.interruption)) {
         onProgress(interruptedEvent(stack.id, 'destroy', clock.now() - startedAt, options.interruption));
-        throw await recordInterruption(
-          { ...options, interruption: options.interruption },
-          'destroy',
-          stack.id,
-          manifest,
-          store,
-          clock,
-        );
+        interrupted = await recordInterruption(options, 'destroy', stack.id, book, clock);
+        throw interrupted;
       }
       throw await recordFailure({
         stack: stack.id,
         operation: 'destroy',
         error,
         startedAt,
-        manifest,
-        store,
+        book,
         clock,
         onProgress,
       });
     }
-  }
+  };
+
+  await runGraph(
+    nodes,
+    (id) => destroyStack(ordered.find((stack) => stack.id === id)!),
+    options.concurrency !== undefined ? { concurrency: options.concurrency } : {},
+  );
 
   for (const stack of options.stacks) {
     if (stack.backend.kind === 'local') await removeLocalState(stack.backend.path);
   }
   await store.delete(lab);
-  return { lab, stacks: results, nothingToDo: !hadManifest && results.every((r) => r.outcome === 'skipped') };
+  return {
+    lab,
+    stacks: results,
+    nothingToDo: stored === undefined && results.every((r) => r.outcome === 'skipped'),
+    startedAtMs,
+  };
 }
 
 /** Local state is read from disk (no init needed); a remote backend is asked through terraform itself. */
@@ -296,22 +407,17 @@ interface FailureContext {
   operation: StackOperation;
   error: unknown;
   startedAt: number;
-  manifest: LabManifest | undefined;
-  store: ManifestStore;
+  book: ManifestBook;
   clock: Clock;
   onProgress: (event: LabProgressEvent) => void;
 }
 
 /** Marks the stack failed in the manifest (best effort: the terraform error matters more) and wraps the error. */
 async function recordFailure(context: FailureContext): Promise<StackError> {
-  const { stack, operation, error, startedAt, manifest, store, clock, onProgress } = context;
+  const { stack, operation, error, startedAt, book, clock, onProgress } = context;
   const durationMs = clock.now() - startedAt;
   const failure = new StackError(stack, operation, error);
-  if (manifest) {
-    await store
-      .write(withStackStatus(manifest, stack, 'failed', new Date(clock.now()), durationMs))
-      .catch(() => undefined);
-  }
+  await book.set(stack, 'failed', new Date(clock.now()), durationMs).catch(() => undefined);
   onProgress({ kind: 'stack_failed', stack, operation, durationMs, message: failure.message });
   return failure;
 }
@@ -325,7 +431,7 @@ export async function markLabInterrupted(
   clock: Clock = systemClock,
 ): Promise<InterruptedError> {
   const manifest = await store.read(lab).catch(() => undefined);
-  return recordInterruption({ interruption }, operation, undefined, manifest, store, clock);
+  return recordInterruption({ interruption }, operation, undefined, new ManifestBook(manifest, store), clock);
 }
 
 function isInterruption(
@@ -335,8 +441,8 @@ function isInterruption(
   return error instanceof InterruptedError || interruption?.stop.aborted === true;
 }
 
-function stopSignal(interruption: Interruption): InterruptedError {
-  const reason = interruption.stop.reason as unknown;
+function stopSignal(interruption: Interruption | undefined): InterruptedError {
+  const reason = interruption?.stop.reason as unknown;
   return reason instanceof InterruptedError ? reason : new InterruptedError('SIGINT');
 }
 
@@ -356,36 +462,41 @@ function interruptedEvent(
 }
 
 /**
- * Records the stack (if one was running) and the lab as interrupted, so the next teardown, the sweeper and a person
- * reading the manifest know what happened. Best effort within the runner's last seconds: the error matters more.
+ * Records the stack (if one was running: with the id of terraform's lock on it, when seen) and the lab as
+ * interrupted, so the next teardown, the sweeper and a person reading the manifest know what happened. Best effort
+ * within the runner's last seconds: the error matters more.
  */
 async function recordInterruption(
-  { interruption, runIdentity }: { interruption: Interruption; runIdentity?: RunIdentity | undefined },
+  {
+    interruption,
+    runIdentity,
+  }: { interruption?: Interruption | undefined; runIdentity?: RunIdentity | undefined },
   operation: StackOperation,
   stack: string | undefined,
-  manifest: LabManifest | undefined,
-  store: ManifestStore,
+  book: ManifestBook,
   clock: Clock,
 ): Promise<InterruptedError> {
   const stopped = stopSignal(interruption);
-  if (manifest) {
-    const at = new Date(clock.now());
-    const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
-    const identity = runIdentity?.();
-    await store
-      .write({
+  const at = new Date(clock.now());
+  const identity = runIdentity?.();
+  const stateLockId = stack ? identity?.stateLockIdOf?.(stack) : undefined;
+  await book
+    .update((manifest) => {
+      const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
+      if (stack && stateLockId) marked.stacks[stack] = { ...marked.stacks[stack]!, stateLockId };
+      return {
         ...marked,
         interrupted: {
           at: at.toISOString(),
           signal: stopped.signal,
           operation,
-          ...(stack ? { stack } : {}),
+          // The first stack stopped names the interruption; each stack keeps its own status and lock id.
+          ...(manifest.interrupted?.stack ? { stack: manifest.interrupted.stack } : stack ? { stack } : {}),
           ...(identity ? { who: identity.who } : {}),
-          ...(stack && identity?.stateLockId ? { stateLockId: identity.stateLockId } : {}),
         },
-      })
-      .catch(() => undefined);
-  }
+      };
+    })
+    .catch(() => undefined);
   return new InterruptedError(
     stopped.signal,
     stack ? `during the ${operation} of stack '${stack}'` : `before the next stack's ${operation}`,

@@ -18,6 +18,8 @@ export interface StackRecord {
   status: StackStatus;
   updatedAt: string;
   durationMs?: number;
+  /** An interrupted stack: the id of terraform's state lock on it when the run saw one (what a teardown matches). */
+  stateLockId?: string;
 }
 
 /** The last run of the lab was stopped by a signal (cancelled job, Ctrl-C): a teardown or the sweeper removes it. */
@@ -28,9 +30,8 @@ export interface InterruptionRecord {
   operation: string;
   /** The stack terraform was running, if any. */
   stack?: string;
-  /** Terraform's name for the stopped run (`user@host`) and its state lock's id when seen: what a teardown matches. */
+  /** Terraform's name for the stopped run (`user@host`): what a teardown matches a left-over lock's holder with. */
   who?: string;
-  stateLockId?: string;
 }
 
 export interface LabManifest {
@@ -79,6 +80,7 @@ const manifestSchema = z.object({
       status: z.enum(STACK_STATUSES),
       updatedAt: z.string(),
       durationMs: z.number().exactOptional(),
+      stateLockId: z.string().exactOptional(),
     }),
   ),
   interrupted: z
@@ -88,7 +90,6 @@ const manifestSchema = z.object({
       operation: z.string(),
       stack: z.string().exactOptional(),
       who: z.string().exactOptional(),
-      stateLockId: z.string().exactOptional(),
     })
     .exactOptional(),
 });

@@ -32,8 +32,14 @@ export interface RunLockHolder {
   /** Refreshed every HEARTBEAT_MS while the holder works. */
   heartbeatAt?: string;
   run?: WorkflowRun;
-  /** The stack terraform is running, and its state lock's id once seen. */
-  stack?: { id: string; since: string; stateLockId?: string };
+  /** The stacks terraform is running (several at once on the graph), each with its state lock's id once seen. */
+  stacks?: RunningStack[];
+}
+
+export interface RunningStack {
+  id: string;
+  since: string;
+  stateLockId?: string;
 }
 
 export interface RunLocks {
@@ -80,8 +86,8 @@ const holderSchema = z.object({
   run: z
     .object({ repository: z.string(), id: z.string(), attempt: z.number(), job: z.string() })
     .exactOptional(),
-  stack: z
-    .object({ id: z.string(), since: z.string(), stateLockId: z.string().exactOptional() })
+  stacks: z
+    .array(z.object({ id: z.string(), since: z.string(), stateLockId: z.string().exactOptional() }))
     .exactOptional(),
 });
 
@@ -115,8 +121,10 @@ export interface RunLease {
   readonly holder: Readonly<RunLockHolder>;
   /** The run that held the lock before and was proven gone (its terraform locks may be removed: takeover.ts). */
   readonly takenOver?: { holder: RunLockHolder; why: string };
-  /** Records the stack terraform runs now (or none), written at once. */
-  noteStack(stack: { id: string; stateLockId?: string } | undefined): Promise<void>;
+  /** Records a stack terraform now runs (and its state lock's id once seen), written at once. */
+  noteStack(stack: { id: string; stateLockId?: string }): Promise<void>;
+  /** The stack's run is over: no longer recorded. */
+  noteStackDone(id: string): Promise<void>;
 }
 
 /** Runs `body` holding the lab's run lock; waits for a busy lab up to `waitMs`, then names the holder. */
@@ -164,16 +172,22 @@ export async function withRunLock<T>(
   }
 
   let lost = false;
-  const beat = async () => {
-    if (lost) return;
-    me.heartbeatAt = now();
-    const ours = await locks.refresh(lab, me).catch(() => true);
-    if (!ours) {
-      lost = true;
-      options.log?.(
-        `the run lock of lab '${lab}' was taken over by another run; terraform's own lock still guards the state`,
-      );
-    }
+  // One write at a time: concurrent stacks note themselves at once, and a conditional write racing our own would
+  // look like a takeover.
+  let writes: Promise<void> = Promise.resolve();
+  const beat = (): Promise<void> => {
+    writes = writes.then(async () => {
+      if (lost) return;
+      me.heartbeatAt = now();
+      const ours = await locks.refresh(lab, me).catch(() => true);
+      if (!ours) {
+        lost = true;
+        options.log?.(
+          `the run lock of lab '${lab}' was taken over by another run; terraform's own lock still guards the state`,
+        );
+      }
+    });
+    return writes;
   };
   const timer = setInterval(() => void beat(), options.heartbeatMs ?? HEARTBEAT_MS);
   timer.unref();
@@ -181,13 +195,17 @@ export async function withRunLock<T>(
     holder: me,
     ...(acquired.takenOver ? { takenOver: acquired.takenOver } : {}),
     async noteStack(stack) {
-      if (stack)
-        me.stack = {
-          id: stack.id,
-          since: me.stack?.id === stack.id ? me.stack.since : now(),
-          ...(stack.stateLockId ? { stateLockId: stack.stateLockId } : {}),
-        };
-      else delete me.stack;
+      const others = (me.stacks ?? []).filter((s) => s.id !== stack.id);
+      const since = me.stacks?.find((s) => s.id === stack.id)?.since ?? now();
+      me.stacks = [
+        ...others,
+        { id: stack.id, since, ...(stack.stateLockId ? { stateLockId: stack.stateLockId } : {}) },
+      ];
+      await beat();
+    },
+    async noteStackDone(id) {
+      me.stacks = (me.stacks ?? []).filter((s) => s.id !== id);
+      if (!me.stacks.length) delete me.stacks;
       await beat();
     },
   };
@@ -195,6 +213,7 @@ export async function withRunLock<T>(
     return await body(lease);
   } finally {
     clearInterval(timer);
+    await writes;
     await locks.release(lab, me.token);
   }
 }

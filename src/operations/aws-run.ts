@@ -28,6 +28,8 @@ export interface AwsRunDeps {
   locks?: RunLocks;
   /** How long a run waits for another run of the same lab (default 10 minutes). */
   lockWaitMs?: number;
+  /** 1 applies and destroys one stack at a time (the old schedule, for comparison); default: the graph. */
+  concurrency?: number;
   /** SIGINT/SIGTERM of the caller (docs/design/interruptions.md §1). */
   interruption?: Interruption;
   takeover?: TakeoverEvidence;

@@ -6,7 +6,7 @@ import {
   operatorCredentialIssue,
   terraformEnvironment,
   type LabCredentials,
-  type OauthClient,
+  type TailscaleCredential,
 } from './credentials.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { withDefaults } from './default-dependencies.ts';
@@ -62,8 +62,8 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
 }
 
 /** The adapters check credentials before any cloud call; this only guards a caller that did not. */
-function credential(credentials: LabCredentials, kind: keyof LabCredentials): OauthClient {
+function credential(credentials: LabCredentials, kind: keyof LabCredentials): TailscaleCredential {
   const found = credentials[kind];
-  if (!found) throw new Error(`the ${kind} OAuth client is required on the aws target`);
+  if (!found) throw new Error(`the ${kind} credential is required on the aws target`);
   return found;
 }

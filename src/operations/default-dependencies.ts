@@ -3,18 +3,43 @@
 import { createAwsClients } from '../aws/clients.ts';
 import { connectToCluster } from '../aws/eks-access.ts';
 import { createLabCluster } from '../kubernetes/lab-cluster.ts';
-import { createTailscaleApiClient } from '../tailscale/api-client.ts';
+import {
+  createTailscaleApiClient,
+  type TailscaleApi,
+  type TailscaleApiOptions,
+} from '../tailscale/api-client.ts';
+import { identityTokenFromEnvironment, type IdentityTokenSource } from '../tailscale/identity-token.ts';
+import { isFederated, type TailscaleCredential } from './credentials.ts';
 import type { LabDependencies } from './dependencies.ts';
+
+export type TailscaleApiSettings = Omit<TailscaleApiOptions, 'clientId' | 'clientSecret' | 'federated'> & {
+  /** A federated identity's OIDC token; by default TAILSCALE_IDENTITY_TOKEN or the job's GitHub token. */
+  identityToken?: IdentityTokenSource;
+};
+
+/** The API client for the CI credential, whichever kind it is. */
+export function tailscaleApiFor(
+  credential: TailscaleCredential,
+  { identityToken, ...settings }: TailscaleApiSettings = {},
+): TailscaleApi {
+  return createTailscaleApiClient({
+    ...settings,
+    clientId: credential.id,
+    ...(isFederated(credential)
+      ? {
+          federated: {
+            audience: credential.audience,
+            identityToken: identityToken ?? identityTokenFromEnvironment(),
+          },
+        }
+      : { clientSecret: credential.secret }),
+  });
+}
 
 export function withDefaults(overrides: Partial<LabDependencies> = {}): LabDependencies {
   return {
     awsClients: createAwsClients,
-    tailscaleApi: (credential, tailnet) =>
-      createTailscaleApiClient({
-        clientId: credential.id,
-        clientSecret: credential.secret,
-        ...(tailnet ? { tailnet } : {}),
-      }),
+    tailscaleApi: (credential, tailnet) => tailscaleApiFor(credential, tailnet ? { tailnet } : {}),
     connectCluster: async (lab, aws) =>
       createLabCluster(
         await connectToCluster({

@@ -5,11 +5,12 @@ import type { TerraformRunner } from '../engine/terraform.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { TailscaleApi } from '../tailscale/api-client.ts';
-import type { OauthClient } from './credentials.ts';
+import type { TailscaleCredential } from './credentials.ts';
 
 export interface LabDependencies {
   awsClients: (region: string, stateRegion: string) => AwsClients;
-  tailscaleApi: (credential: OauthClient, tailnet?: string) => TailscaleApi;
+  /** The CI credential's API client: an OAuth client, or a federated identity exchanging its OIDC token. */
+  tailscaleApi: (credential: TailscaleCredential, tailnet?: string) => TailscaleApi;
   /** The engine for every stack; by default the lab's terraform or tofu binary with the operation's environment. */
   terraform?: TerraformRunner;
   /** The lab's cluster API; by default through EKS with the runner's credentials (over the tailnet). */

@@ -1,6 +1,7 @@
 // tslab doctor: everything a lab on AWS needs, checked before anything is created. Each check stands alone (one
 // failing does not hide the others) and a failure says what is missing and the command or page that fixes it.
-// Nothing here writes, except the optional auth-key probe (a 5-minute, single-use, unused key). The checks live per
+// Nothing here writes, except the optional auth-key probe (5-minute, single-use, unused keys). What the credentials at
+// hand cannot tell (the tailnet policy, without policy_file:read) is reported as not checked, never as passed. The checks live per
 // system in doctor/; the CLI renders the results.
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -9,7 +10,7 @@ import { createTailscaleApiClient, type TailscaleApi } from '../tailscale/api-cl
 import { awsCredentials, stateBucket } from './doctor/aws.ts';
 import { engine } from './doctor/engine.ts';
 import type { DoctorResult } from './doctor/result.ts';
-import { operatorCredentials, tailscale } from './doctor/tailscale.ts';
+import { tailscale } from './doctor/tailscale.ts';
 
 export type { DoctorResult } from './doctor/result.ts';
 
@@ -20,6 +21,8 @@ export interface DoctorDeps {
   s3: S3Client;
   /** Undefined when no Tailscale OAuth credentials were found. */
   tailscale: TailscaleApi | undefined;
+  /** The CI credential's client ID, which is also its key's ID: the doctor reads that key's scopes, tags and trust. */
+  tailscaleClientId?: string;
   env: NodeJS.ProcessEnv;
   /** Also mint a short-lived key tagged with the client tag (off by default: it creates an object in the tailnet). */
   probeAuthKey?: boolean;
@@ -35,7 +38,6 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorResult[]> {
   for (const r of await stateBucket(deps)) results.push(r);
   for (const r of await tailscale(deps)) results.push(r);
   add('engine', await engine(deps));
-  add('operator-credentials', operatorCredentials(deps.env));
   return results;
 }
 
@@ -47,6 +49,7 @@ export function doctorDepsFromEnv(lab: LabConfig, env: NodeJS.ProcessEnv = proce
     lab,
     sts: new STSClient({ region: lab.region }),
     s3: new S3Client({ region: lab.state.kind === 's3' ? lab.state.region : lab.region }),
+    ...(id ? { tailscaleClientId: id } : {}),
     tailscale:
       id && secret
         ? createTailscaleApiClient({

@@ -78,6 +78,8 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
   const incomplete = async (error: unknown) =>
     new TeardownIncompleteError(lab, error, await leftBehind(lab, deps, session.store));
 
+  // Read before any stack's status changes: an interrupted stack's record (and its lock id) is what it matches.
+  const deadAtStart = deadRuns(lease, session.store, lab.id);
   let destroy: DestroyResult;
   let devices: RemovedDevice[];
   try {
@@ -88,9 +90,10 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
       lab: lab.id,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.interruption ? { interruption: deps.interruption } : {}),
+      ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
       runIdentity: leaseIdentity(lease),
       onStateLocked: async (stackId, dir, locked) => {
-        const dead = await deadRuns(lease, session.store, lab.id);
+        const dead = await deadAtStart;
         const verdicts = dead.map((run) => ({ run, verdict: deadRunOwnsLock(run, stackId, locked.lock) }));
         const owner = verdicts.find((v) => v.verdict.owns);
         if (!owner || !session.terraform.forceUnlock) {
@@ -242,22 +245,26 @@ async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestSto
 async function deadRuns(lease: LabLease, store: ManifestStore, lab: string): Promise<DeadRun[]> {
   const runs: DeadRun[] = [];
   const gone = lease.takenOver?.holder;
-  if (gone) {
+  for (const stack of gone?.stacks ?? []) {
     runs.push({
-      who: `${gone.user ?? ''}@${gone.host}`,
-      stack: gone.stack?.id,
-      stateLockId: gone.stack?.stateLockId,
-      source: `the ${gone.operation} run taken over (${lease.takenOver?.why ?? ''})`,
+      who: `${gone?.user ?? ''}@${gone?.host ?? ''}`,
+      stack: stack.id,
+      stateLockId: stack.stateLockId,
+      source: `the ${gone?.operation ?? ''} run taken over (${lease.takenOver?.why ?? ''})`,
     });
   }
-  const interrupted = (await store.read(lab).catch(() => undefined))?.interrupted;
+  const manifest = await store.read(lab).catch(() => undefined);
+  const interrupted = manifest?.interrupted;
   if (interrupted?.who) {
-    runs.push({
-      who: interrupted.who,
-      stack: interrupted.stack,
-      stateLockId: interrupted.stateLockId,
-      source: `the ${interrupted.operation} interrupted by ${interrupted.signal} at ${interrupted.at}`,
-    });
+    for (const [stack, record] of Object.entries(manifest?.stacks ?? {})) {
+      if (record.status !== 'interrupted') continue;
+      runs.push({
+        who: interrupted.who,
+        stack,
+        stateLockId: record.stateLockId,
+        source: `the ${interrupted.operation} interrupted by ${interrupted.signal} at ${interrupted.at}`,
+      });
+    }
   }
   return runs;
 }

@@ -80,7 +80,7 @@ export function withLabRunLock<T>(
 export function leaseIdentity(lease: RunLease): RunIdentity {
   return () => ({
     who: `${lease.holder.user ?? ''}@${lease.holder.host}`,
-    stateLockId: lease.holder.stack?.stateLockId,
+    stateLockIdOf: (stack) => lease.holder.stacks?.find((s) => s.id === stack)?.stateLockId,
   });
 }
 
@@ -89,20 +89,22 @@ const STATE_LOCK_WATCH_MS = 30_000;
 const STATE_LOCK_POLL_MS = 1_000;
 
 function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined, pollMs: number): LabLease {
-  let watching: string | undefined;
+  // Stacks whose lock is still being looked for; several run at once on the graph.
+  const watching = new Set<string>();
   const watchStateLock = async (stack: string) => {
     if (lab.state.kind !== 's3' || !s3) return;
-    watching = stack;
+    watching.add(stack);
     const lockKey = `${lab.state.keyPrefix}/${stack}.tfstate.tflock`;
     const deadline = Date.now() + STATE_LOCK_WATCH_MS;
-    while (watching === stack && Date.now() < deadline) {
+    while (watching.has(stack) && Date.now() < deadline) {
       const lock = await readStateLock(s3, lab.state.bucket, lockKey);
       if (lock && lock.Who === `${lease.holder.user}@${lease.holder.host}`) {
-        if (watching === stack) await lease.noteStack({ id: stack, stateLockId: lock.ID });
+        if (watching.delete(stack)) await lease.noteStack({ id: stack, stateLockId: lock.ID });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs).unref());
     }
+    watching.delete(stack);
   };
   return {
     get holder(): Readonly<RunLockHolder> {
@@ -110,6 +112,7 @@ function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined
     },
     ...(lease.takenOver ? { takenOver: lease.takenOver } : {}),
     noteStack: (stack) => lease.noteStack(stack),
+    noteStackDone: (id) => lease.noteStackDone(id),
     track(onProgress) {
       return (event) => {
         if (event.kind === 'stack_start') {
@@ -117,12 +120,13 @@ function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined
             .noteStack({ id: event.stack })
             .then(() => watchStateLock(event.stack))
             .catch(() => undefined);
-        } else if (
-          event.kind === 'stack_done' ||
-          event.kind === 'stack_failed' ||
-          event.kind === 'stack_skipped'
-        ) {
-          if (watching === event.stack) watching = undefined;
+        } else if (event.kind === 'stack_done') {
+          // Terraform released its lock with a clean exit: nothing of this stack for a later run to match.
+          watching.delete(event.stack);
+          void lease.noteStackDone(event.stack).catch(() => undefined);
+        } else if (event.kind === 'stack_failed' || event.kind === 'stack_skipped') {
+          // A stopped stack stays recorded: its lock may outlive this run (docs/design/interruptions.md §2).
+          watching.delete(event.stack);
         }
         onProgress?.(event);
       };

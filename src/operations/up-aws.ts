@@ -2,26 +2,32 @@
 // routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
 import { settleAvailabilityZones } from '../aws/availability-zones.ts';
 import { settleKubernetesVersion } from '../aws/eks-versions.ts';
-import { InterruptedError, stoppableSleep } from '../engine/interruption.ts';
-import { deployLab, markLabInterrupted, type StackRun } from '../engine/lifecycle.ts';
+import { stoppableSleep } from '../engine/interruption.ts';
+import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../engine/lifecycle.ts';
+import type { TerraformRunner } from '../engine/terraform.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import { findRouteConflicts } from '../lab/address-plan.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { estimateHourlyCost, type CostEstimate } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
-import { CLIENT_OUTPUTS, INFRA_STACKS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { CLIENT_OUTPUTS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
 import { labStoreFor, terraformFor } from './lab-store.ts';
 import { lockOptions, type AwsRunDeps } from './aws-run.ts';
 import { leaseIdentity, withLabRunLock, type LabLease } from './lab-run-lock.ts';
 import type { ProvisionOutputs } from './lab-target.ts';
 import { synthLab } from './synth-lab.ts';
-import { waitForClientRouter } from './wait-for-router.ts';
+import { waitForClientRouter, type RouterReady } from './wait-for-router.ts';
+
+/** The graph node provision waits on between the client stack and the workloads. */
+export const ROUTER_WAIT = 'client router';
 
 export interface ProvisionResult {
   lab: LabConfig;
   outputs: ProvisionOutputs;
   stacks: StackRun[];
+  waits: WaitRun[];
+  startedAtMs: number;
   routerWaitMs: number;
   cost: CostEstimate;
 }
@@ -52,59 +58,65 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
     synthLab,
   );
 
-  const common = {
-    stacks: session.stacks,
-    terraform: session.terraform,
-    store: session.store,
-    manifest: buildManifest(session.lab),
-    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-    ...(deps.interruption ? { interruption: deps.interruption } : {}),
-    runIdentity: leaseIdentity(lease),
+  // The client router's wait starts as soon as the client stack is applied, in the shadow of the cluster's apply; the
+  // workloads start once both the cluster and the router are ready (docs/design/engine.md §1).
+  let router: RouterReady | undefined;
+  const routerWait: GraphWait = {
+    id: ROUTER_WAIT,
+    after: ['client'],
+    before: ['workloads'],
+    async run() {
+      deps.log?.(
+        `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
+      );
+      router = await waitForClientRouter(deps.tailscale, lab, {
+        timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
+        intervalMs: 10_000,
+        sleep: (ms) =>
+          stoppableSleep(ms, deps.interruption, 'while waiting for the client router', deps.sleep),
+        ...(deps.log ? { log: deps.log } : {}),
+      });
+      if (!router.tailnetIp)
+        throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
+    },
   };
-  const infra = await deployLab({ ...common, only: INFRA_STACKS });
-  deps.log?.(
-    `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
-  );
-  const router = await waitForClientRouter(deps.tailscale, lab, {
-    timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
-    intervalMs: 10_000,
-    sleep: (ms) => stoppableSleep(ms, deps.interruption, 'while waiting for the client router', deps.sleep),
-    ...(deps.log ? { log: deps.log } : {}),
-  }).catch(async (error: unknown) => {
-    if (error instanceof InterruptedError && deps.interruption) {
-      throw await markLabInterrupted(session.store, lab.id, deps.interruption, 'apply');
-    }
-    throw error;
-  });
-  if (!router.tailnetIp) throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
   // The egress Service targets the client device provision just saw online, not a same-named stale one.
-  const workloadsTerraform =
+  const workloadsTerraform = (): TerraformRunner =>
     deps.terraform ??
     terraformFor(session.lab, {
-      env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router.tailnetIp },
+      env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router?.tailnetIp ?? '' },
       ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
       ...(deps.interruption ? { interruption: deps.interruption } : {}),
     });
-  const workloads = await deployLab({
-    ...common,
-    terraform: workloadsTerraform,
-    manifest: infra.manifest,
-    only: ['workloads'],
+  const deployed = await deployLab({
+    stacks: session.stacks,
+    terraform: session.terraform,
+    terraformFor: (stackId) => (stackId === 'workloads' ? workloadsTerraform() : session.terraform),
+    store: session.store,
+    manifest: buildManifest(session.lab),
+    waits: [routerWait],
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    runIdentity: leaseIdentity(lease),
   });
+  const ready = router!;
 
   return {
     lab: session.lab,
     outputs: {
       labId: lab.id,
       clusterName: lab.cluster.name,
-      clientInstanceId: String(infra.outputs['client']?.value(CLIENT_OUTPUTS.instanceId) ?? ''),
-      clientTailnetName: router.device.name,
-      clientTailnetIp: router.tailnetIp ?? '',
+      clientInstanceId: String(deployed.outputs['client']?.value(CLIENT_OUTPUTS.instanceId) ?? ''),
+      clientTailnetName: ready.device.name,
+      clientTailnetIp: ready.tailnetIp ?? '',
       nginxFqdn: lab.workloads.nginxFqdn,
       egressService: `${lab.workloads.namespace}/${lab.workloads.egressServiceName}`,
     },
-    stacks: [...infra.stacks, ...workloads.stacks],
-    routerWaitMs: router.waitedMs,
+    stacks: deployed.stacks,
+    waits: deployed.waits,
+    startedAtMs: deployed.startedAtMs,
+    routerWaitMs: ready.waitedMs,
     cost: estimateHourlyCost(lab),
   };
 }

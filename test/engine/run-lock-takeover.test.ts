@@ -186,10 +186,19 @@ describe('run locks in a directory', () => {
     const locks = new LocalRunLocks(root);
     await withRunLock(locks, 'demo', 'provision', { waitMs: 0, heartbeatMs: 20 }, async (lease) => {
       const first = JSON.parse(readFileSync(join(root, 'demo', 'run.lock'), 'utf8')) as RunLockHolder;
-      await lease.noteStack({ id: 'network' });
+      await lease.noteStack({ id: 'cluster' });
+      await lease.noteStack({ id: 'client', stateLockId: 'lock-1' });
       await new Promise((resolve) => setTimeout(resolve, 80));
       const later = JSON.parse(readFileSync(join(root, 'demo', 'run.lock'), 'utf8')) as RunLockHolder;
-      expect(later.stack?.id).toBe('network');
+      // Both stacks the graph runs at once, each with what is known of its lock.
+      expect(later.stacks?.map((s) => [s.id, s.stateLockId])).toEqual([
+        ['cluster', undefined],
+        ['client', 'lock-1'],
+      ]);
+      expect(Date.parse(later.heartbeatAt!)).toBeGreaterThan(Date.parse(first.heartbeatAt!));
+      await lease.noteStackDone('cluster');
+      const after = JSON.parse(readFileSync(join(root, 'demo', 'run.lock'), 'utf8')) as RunLockHolder;
+      expect(after.stacks?.map((s) => s.id)).toEqual(['client']);
       expect(Date.parse(later.heartbeatAt!)).toBeGreaterThan(Date.parse(first.heartbeatAt!));
     });
   });

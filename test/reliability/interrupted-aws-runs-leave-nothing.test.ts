@@ -274,25 +274,24 @@ describe('an interrupted or lost provision on AWS is removed by the next teardow
       // Stopped: the lab says so, with the stack and (when terraform had its lock) the lock's id.
       expect(outcome).toBeInstanceOf(InterruptedError);
       expect(manifest?.interrupted).toMatchObject({ signal: 'SIGINT', operation: 'apply' });
-      if (c.stack) {
-        expect(manifest?.interrupted?.stack).toBe(c.stack);
-        expect(manifest?.stacks[c.stack]?.status).toBe('interrupted');
-      }
+      // Stacks run concurrently: the one the case stops is recorded interrupted (the first stopped names the lab's).
+      if (c.stack) expect(manifest?.stacks[c.stack]?.status).toBe('interrupted');
       if (c.stack && terraform.locksTaken.some((l) => l.stack === c.stack)) {
-        expect(manifest?.interrupted).toMatchObject({
-          who: `${USER}@${PROVISION_HOST}`,
-          stateLockId: terraform.locksTaken.find((l) => l.stack === c.stack)?.id,
-        });
+        expect(manifest?.interrupted).toMatchObject({ who: `${USER}@${PROVISION_HOST}` });
+        expect(manifest?.stacks[c.stack]?.stateLockId).toBe(
+          terraform.locksTaken.find((l) => l.stack === c.stack)?.id,
+        );
       }
     }
-    if (c.leaves.stateLock) expect(terraform.deaths).toBe(1);
+    // Cluster and client apply at once: a hurry kills every terraform then running, each leaving its lock.
+    if (c.leaves.stateLock) expect(terraform.deaths).toBeGreaterThanOrEqual(1);
 
     const down = await teardownElsewhere(w, lab.id, from);
     if (manualStep(down.error)) figures.add('manual steps needed');
     expect(down.error, String(down.error)).toBeUndefined();
     figures.add('terraform locks force-unlocked', forceUnlocks(down.terraform));
     figures.add('run locks taken over', w.log.filter((line) => line.startsWith('took over lab')).length);
-    if (c.leaves.stateLock) expect(forceUnlocks(down.terraform)).toBe(1);
+    if (c.leaves.stateLock) expect(forceUnlocks(down.terraform)).toBe(terraform.deaths);
     const left = w.leftOf(lab.id);
     if (JSON.stringify(left) !== JSON.stringify(NOTHING)) figures.add('labs left with anything');
     expect(left).toEqual(NOTHING);

@@ -1,11 +1,14 @@
-// The doctor's Tailscale checks: the CI OAuth client's token and scopes, an optional auth-key probe, and the
-// operator's own client in the environment.
-import type { LabConfig } from '../../lab/config.ts';
+// The doctor's Tailscale checks: the CI credential's token, its scopes by use and as its own key says, an optional
+// auth-key probe, and the operator's own client in the environment (operator-auth oauth only).
+import { CI_OAUTH_SCOPES } from '../../../infra/stacks/tailnet-policy-stack.ts';
 import { errorMessage } from '../../lab/errors.ts';
 import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../../lab/stack-contract.ts';
 import { TailscaleApiError, type TailscaleApi } from '../../tailscale/api-client.ts';
+import type { TailnetKey } from '../../tailscale/api-client.ts';
 import type { DoctorDeps } from '../doctor.ts';
-import { fail, pass, SETUP, type DoctorResult, type Outcome } from './result.ts';
+import { ciCredential } from './ci-credential.ts';
+import { operatorPolicy } from './operator.ts';
+import { fail, notChecked, pass, SETUP, type DoctorResult, type Outcome } from './result.ts';
 
 export async function tailscale(deps: DoctorDeps): Promise<DoctorResult[]> {
   const api = deps.tailscale;
@@ -16,10 +19,11 @@ export async function tailscale(deps: DoctorDeps): Promise<DoctorResult[]> {
         ok: false,
         detail: `${TAILSCALE_CREDENTIAL_ENV.join(' and ')} are not set`,
         fix:
-          'Export the CI OAuth client (tag:tslab-ci; scopes devices:core, auth_keys, dns, devices:routes:read): ' +
+          `Export the CI OAuth client (tag:tslab-ci; scopes ${CI_OAUTH_SCOPES.join(', ')}): ` +
           '`terraform output -raw ci_oauth_client_id` / `ci_oauth_client_secret` in the tailnet-policy stack ' +
           `(${SETUP}, "Tailscale").`,
       },
+      ...operatorPath(deps, undefined, false),
     ];
   }
   const results: DoctorResult[] = [];
@@ -41,6 +45,7 @@ export async function tailscale(deps: DoctorDeps): Promise<DoctorResult[]> {
               're-create it with the tailnet-policy stack.',
           ),
         },
+        ...operatorPath(deps, undefined, false),
       ];
     }
     results.push({
@@ -57,13 +62,49 @@ export async function tailscale(deps: DoctorDeps): Promise<DoctorResult[]> {
   } catch (error) {
     results.push({ check: 'tailscale-dns', ...scopeFailure(error, 'dns', "write each lab's split DNS") });
   }
-  if (deps.probeAuthKey)
-    results.push({ check: 'tailscale-auth-key', ...(await authKeyProbe(api, deps.lab)) });
+  let key: TailnetKey | undefined;
+  if (deps.tailscaleClientId) {
+    const report = await ciCredential(api, deps.tailscaleClientId);
+    key = report.key;
+    results.push(...report.results);
+  } else {
+    results.push({
+      check: 'tailscale-ci-credential',
+      ...notChecked('not checked: the CI credential’s client ID is not known'),
+    });
+  }
+  const federatedOperator = deps.lab.tailnet.operatorAuth === 'federated';
+  if (deps.probeAuthKey) {
+    results.push({
+      check: 'tailscale-auth-key',
+      ...(await authKeyProbe(api, deps.lab.tailnet.clientTag, "mint the lab client's auth key")),
+    });
+    // The lab's stacks tag its operator's identity and device with this tag: CI must own it.
+    if (federatedOperator) {
+      results.push({
+        check: 'tailscale-operator-tag',
+        ...(await authKeyProbe(api, deps.lab.tailnet.operatorTag, "tag the lab operator's identity")),
+      });
+    }
+  }
+  const operatorTagProbed = results.some((r) => r.check === 'tailscale-operator-tag' && r.ok);
+  results.push(...operatorPath(deps, key, operatorTagProbed));
   return results;
 }
 
-async function authKeyProbe(api: TailscaleApi, lab: LabConfig): Promise<Outcome> {
-  const tag = lab.tailnet.clientTag;
+/** operator-auth oauth: the shared client in the environment; federated: the policy the lab's identity needs. */
+function operatorPath(
+  deps: DoctorDeps,
+  key: TailnetKey | undefined,
+  operatorTagProbed: boolean,
+): DoctorResult[] {
+  if (deps.lab.tailnet.operatorAuth === 'federated') {
+    return [{ check: 'operator-policy', ...operatorPolicy(deps.lab, key, operatorTagProbed) }];
+  }
+  return [{ check: 'operator-credentials', ...operatorCredentials(deps.env) }];
+}
+
+async function authKeyProbe(api: TailscaleApi, tag: string, purpose: string): Promise<Outcome> {
   try {
     const key = await api.createAuthKey({
       reusable: false,
@@ -83,12 +124,16 @@ async function authKeyProbe(api: TailscaleApi, lab: LabConfig): Promise<Outcome>
           `client itself carries tag:tslab-ci (${SETUP}, "Tailnet policy").`,
       );
     }
-    return scopeFailure(error, 'auth_keys', "mint the lab client's auth key");
+    return scopeFailure(error, 'auth_keys', purpose);
   }
 }
 
 function isTokenFailure(error: unknown): boolean {
-  return error instanceof TailscaleApiError && error.path === '/api/v2/oauth/token';
+  // The OAuth client's grant, or a federated identity's exchange of its OIDC token.
+  return (
+    error instanceof TailscaleApiError &&
+    (error.path === '/api/v2/oauth/token' || error.path === '/api/v2/oauth/token-exchange')
+  );
 }
 
 function scopeFailure(error: unknown, scope: string, purpose: string): Outcome {
