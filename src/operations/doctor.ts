@@ -1,8 +1,8 @@
 // tslab doctor: everything a lab on AWS needs, checked before anything is created. Each check stands alone (one
 // failing does not hide the others) and a failure says what is missing and the command or page that fixes it.
 // Nothing here writes, except the optional auth-key probe (5-minute, single-use, unused keys). What the credentials at
-// hand cannot tell (the tailnet policy, without policy_file:read) is reported as not checked, never as passed. The checks live per
-// system in doctor/; the CLI renders the results.
+// hand cannot tell (the tailnet policy, without policy_file:read) is reported as not checked, never as passed. The
+// checks live per system in doctor/; the CLI renders the results.
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { LabConfig } from '../lab/config.ts';
