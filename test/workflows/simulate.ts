@@ -16,6 +16,8 @@ export interface RunScenario {
   trigger?: string;
   inputs?: Record<string, Value>;
   vars?: Record<string, string>;
+  /** Secrets the run has (an unset secret reads as ''). */
+  secrets?: Record<string, string>;
   /** The job context (job.workflow_repository, job.workflow_sha, ...). */
   job?: Record<string, string>;
   /**
@@ -73,6 +75,8 @@ export function contextLookup(
         return path(scenario.github ?? {}, rest);
       case 'vars':
         return path(scenario.vars ?? {}, rest);
+      case 'secrets':
+        return path(scenario.secrets ?? {}, rest) ?? '';
       case 'job':
         return path(scenario.job ?? {}, rest);
       case 'env': {
