@@ -1,7 +1,7 @@
 // Every action input is read here, into one typed settings object per action. Secrets are masked before anything
 // else touches them, and bad input is reported by input name before any cloud call.
 import * as core from '@actions/core';
-import { LabConfigError, type ConfigIssue } from '../lab/errors.ts';
+import { LabConfigError } from '../lab/errors.ts';
 import {
   fromStrings,
   kebabCase,
@@ -12,10 +12,12 @@ import {
 import {
   operatorCredentialIssue,
   requiredCredentials,
-  type CredentialKind,
+  tailscaleCredentialFrom,
   type LabCredentials,
   type LabVerb,
+  type TailscaleCredentialNames,
 } from '../operations/credentials.ts';
+import { IDENTITY_TOKEN_ENV } from '../tailscale/identity-token.ts';
 import { requireAwsRegions } from '../lab/regions.ts';
 import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
 import { repositoryFromEnv } from '../github/pull-requests.ts';
@@ -174,10 +176,20 @@ function readSweepGitHub(): SweepLabsOptions['github'] {
   return { token, repository };
 }
 
-const PAIRS: Record<CredentialKind, readonly [string, string]> = {
-  tailscale: ['tailscale-oauth-client-id', 'tailscale-oauth-client-secret'],
-  operator: ['operator-oauth-client-id', 'operator-oauth-client-secret'],
+/** The CI credential: an OAuth client (id + secret) or a federated identity (id + audience, no secret). */
+const TAILSCALE_INPUTS: TailscaleCredentialNames = {
+  id: 'tailscale-oauth-client-id',
+  secret: 'tailscale-oauth-client-secret',
+  audience: 'tailscale-audience',
 };
+const OPERATOR_INPUTS = ['operator-oauth-client-id', 'operator-oauth-client-secret'] as const;
+
+/** Reads an input and masks it before anything else can see it. */
+function readMasked(name: string): string {
+  const value = core.getInput(name);
+  if (value) core.setSecret(value);
+  return value;
+}
 
 /**
  * Reads and masks every secret input first, whatever is required, so none can reach a log line later. Missing
@@ -185,28 +197,35 @@ const PAIRS: Record<CredentialKind, readonly [string, string]> = {
  */
 function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): LabCredentials {
   const target = core.getInput('target') || 'aws';
-  const read = (Object.entries(PAIRS) as [CredentialKind, readonly [string, string]][]).map(
-    ([kind, [idName, secretName]]) => {
-      const secret = core.getInput(secretName);
-      if (secret) core.setSecret(secret);
-      const id = core.getInput(idName);
-      // Client ids are not secret to Tailscale, but they name the credential: keep them out of logs too.
-      if (id) core.setSecret(id);
-      return { kind, idName, secretName, id, secret };
-    },
-  );
+  // Client ids and the audience are not secret to Tailscale, but they name the credential: out of logs too.
+  const ci = {
+    secret: readMasked(TAILSCALE_INPUTS.secret),
+    id: readMasked(TAILSCALE_INPUTS.id),
+    audience: core.getInput('tailscale-audience'),
+  };
+  if (ci.audience) core.setSecret(ci.audience);
+  const [operatorIdName, operatorSecretName] = OPERATOR_INPUTS;
+  const operatorSecret = readMasked(operatorSecretName);
+  const operatorId = readMasked(operatorIdName);
+  // A JWT given to the job directly (instead of the runner's OIDC service) is a bearer secret too.
+  const identityToken = process.env[IDENTITY_TOKEN_ENV]?.trim();
+  if (identityToken) core.setSecret(identityToken);
+
   const required = requiredCredentials(target, verb, dryRun());
   const credentials: LabCredentials = {};
-  const issues: ConfigIssue[] = [];
-  for (const { kind, idName, secretName, id, secret } of read) {
-    if (id && secret) credentials[kind] = { id, secret };
-    else if (required.includes(kind)) {
-      for (const [name, value] of [
-        [idName, id],
-        [secretName, secret],
-      ] as const) {
-        if (!value) issues.push({ field: name, value: '', rule: `is required for the ${target} target` });
-      }
+  const { credential, issues } = tailscaleCredentialFrom(
+    ci,
+    TAILSCALE_INPUTS,
+    required.includes('tailscale') ? { rule: `is required for the ${target} target` } : undefined,
+  );
+  if (credential) credentials.tailscale = credential;
+  if (operatorId && operatorSecret) credentials.operator = { id: operatorId, secret: operatorSecret };
+  else if (required.includes('operator')) {
+    for (const [name, value] of [
+      [operatorIdName, operatorId],
+      [operatorSecretName, operatorSecret],
+    ] as const) {
+      if (!value) issues.push({ field: name, value: '', rule: `is required for the ${target} target` });
     }
   }
   if (issues.length) throw new LabConfigError(issues);

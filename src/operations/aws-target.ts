@@ -10,7 +10,7 @@ import {
 } from './credentials.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import { withDefaults } from './default-dependencies.ts';
-import type { LabTarget, OperationIo } from './lab-target.ts';
+import { timelineOf, type LabTarget, type OperationIo } from './lab-target.ts';
 import { stateRegion, type OpenLabOptions } from './open-lab.ts';
 import { upAwsLab } from './up-aws.ts';
 import { downAwsLab } from './down-aws.ts';
@@ -38,7 +38,13 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
       const issue = operatorCredentialIssue(lab.tailnet.operatorAuth, options.credentials);
       if (issue) throw new LabConfigError([issue]);
       const result = await upAwsLab(lab, runDeps(io));
-      return { lab: result.lab, outputs: result.outputs, stacks: result.stacks, cost: result.cost };
+      return {
+        lab: result.lab,
+        outputs: result.outputs,
+        stacks: result.stacks,
+        cost: result.cost,
+        timeline: timelineOf(result.startedAtMs, result.stacks, result.waits),
+      };
     },
     validate(validateOptions = {}) {
       return validateAwsLab(lab, { aws: aws(), tailscale: tailscale(), connectCluster }, validateOptions);
@@ -56,6 +62,7 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
         ],
         warnings: report.warnings,
         remaining: report.remaining,
+        timeline: timelineOf(report.destroy.startedAtMs, report.destroy.stacks),
       };
     },
   };

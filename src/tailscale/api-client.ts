@@ -1,4 +1,5 @@
-// A small typed client of Tailscale API v2 (docs/design/tailscale-api.md), authenticated with an OAuth client.
+// A small typed client of Tailscale API v2 (docs/design/tailscale-api.md), authenticated with an OAuth client or a
+// federated identity (an OIDC token exchanged for an access token, docs/design/workload-identity.md §1).
 // Every call goes through one retrying request path; errors name the call and the API's message, never a credential.
 import { z } from 'zod';
 import { errorMessage } from '../lab/errors.ts';
@@ -19,16 +20,22 @@ import {
   type DeviceRoutes,
   type SplitDns,
 } from './device.ts';
+import type { IdentityTokenSource } from './identity-token.ts';
 
 export { findDevicesByHostname, ipv4Of } from './device.ts';
 export type { ClientConnectivity, Device, DeviceRoutes, SplitDns } from './device.ts';
 export { TailscaleApiError } from './api-error.ts';
+export type { IdentityTokenSource } from './identity-token.ts';
 
 export const DEFAULT_TAILSCALE_API_URL = 'https://api.tailscale.com';
 
 export interface TailscaleApiOptions {
+  /** The OAuth client's or the federated identity's client ID. */
   clientId: string;
-  clientSecret: string;
+  /** An OAuth client's secret: the client-credentials grant. Exactly one of this and `federated`. */
+  clientSecret?: string | undefined;
+  /** A federated identity: the audience its OIDC token carries, and where that token comes from. */
+  federated?: { audience: string; identityToken: IdentityTokenSource } | undefined;
   /** The tailnet name; "-" (the default) means the OAuth client's own tailnet. */
   tailnet?: string;
   /** Narrows the token; by default it carries every scope of the OAuth client. */
@@ -111,6 +118,9 @@ export function createTailscaleApiClient(options: TailscaleApiOptions): Tailscal
   return new TailscaleApiClient(options);
 }
 
+/** Where a federated identity trades its OIDC token for an access token (docs/design/workload-identity.md §1). */
+export const TOKEN_EXCHANGE_PATH = '/api/v2/oauth/token-exchange';
+
 /** Refresh this long before the token's stated expiry, so a request never leaves with a token about to lapse. */
 const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
@@ -126,8 +136,15 @@ class TailscaleApiClient implements TailscaleApi {
   private readonly now: () => number;
   private cachedToken: { value: string; refreshAt: number } | undefined;
   private pendingToken: Promise<string> | undefined;
+  /** The last OIDC token presented, kept only to blank it out of error messages. */
+  private lastIdentityToken: string | undefined;
 
   constructor(private readonly options: TailscaleApiOptions) {
+    if (!options.clientSecret === !options.federated) {
+      throw new Error(
+        `Tailscale API client ${options.clientId}: needs either an OAuth client secret or a federated identity`,
+      );
+    }
     this.tailnet = options.tailnet ?? '-';
     this.baseUrl = (options.baseUrl ?? DEFAULT_TAILSCALE_API_URL).replace(/\/+$/, '');
     this.now = options.now ?? Date.now;
@@ -265,7 +282,11 @@ class TailscaleApiClient implements TailscaleApi {
     message: string,
     retryAfterMs?: number,
   ): TailscaleApiError {
-    const apiMessage = redact(message, [this.options.clientSecret, this.cachedToken?.value]);
+    const apiMessage = redact(message, [
+      this.options.clientSecret,
+      this.cachedToken?.value,
+      this.lastIdentityToken,
+    ]);
     return new TailscaleApiError({
       method,
       path,
@@ -285,19 +306,60 @@ class TailscaleApiClient implements TailscaleApi {
   }
 
   private async requestToken(): Promise<string> {
-    const form: Record<string, string> = {
-      grant_type: 'client_credentials',
-      client_id: this.options.clientId,
-      client_secret: this.options.clientSecret,
-    };
-    if (this.options.scopes?.length) form.scope = this.options.scopes.join(' ');
     const issuedAt = this.now();
-    const body = await this.attempt('POST', '/api/v2/oauth/token', { form, authenticated: false });
-    const token = parse(tokenSchema, body, 'POST oauth token');
+    const token = this.options.federated
+      ? await this.exchangeIdentityToken(this.options.federated)
+      : parse(
+          tokenSchema,
+          await this.attempt('POST', '/api/v2/oauth/token', {
+            form: {
+              grant_type: 'client_credentials',
+              client_id: this.options.clientId,
+              client_secret: this.options.clientSecret ?? '',
+              ...(this.options.scopes?.length ? { scope: this.options.scopes.join(' ') } : {}),
+            },
+            authenticated: false,
+          }),
+          'POST oauth token',
+        );
     const lifetimeMs = token.expires_in * 1000;
     const refreshAt = issuedAt + Math.max(lifetimeMs / 2, lifetimeMs - TOKEN_EXPIRY_MARGIN_MS);
     this.cachedToken = { value: token.access_token, refreshAt };
     return token.access_token;
+  }
+
+  /**
+   * A fresh OIDC token for every exchange (GitHub's lasts minutes); a failure names the federated identity, never the
+   * token. The scopes are the identity's own: the exchange takes only `client_id` and `jwt`.
+   */
+  private async exchangeIdentityToken(federated: {
+    audience: string;
+    identityToken: IdentityTokenSource;
+  }): Promise<z.infer<typeof tokenSchema>> {
+    const who = `federated identity ${this.options.clientId}`;
+    let jwt: string;
+    try {
+      jwt = await federated.identityToken(federated.audience);
+    } catch (error) {
+      throw new Error(`Tailscale ${who}: ${errorMessage(error)}`, { cause: error });
+    }
+    this.lastIdentityToken = jwt;
+    try {
+      const body = await this.attempt('POST', TOKEN_EXCHANGE_PATH, {
+        form: { client_id: this.options.clientId, jwt },
+        authenticated: false,
+      });
+      return parse(tokenSchema, body, 'POST oauth token-exchange');
+    } catch (error) {
+      if (!(error instanceof TailscaleApiError)) throw error;
+      throw new TailscaleApiError({
+        method: error.method,
+        path: error.path,
+        status: error.status,
+        apiMessage: `${error.apiMessage} (${who})`,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      });
+    }
   }
 }
 

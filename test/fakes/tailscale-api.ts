@@ -73,6 +73,15 @@ export interface FakeTrustCredential {
   customClaimRules?: Record<string, string>;
 }
 
+/**
+ * A federated identity the token exchange accepts (docs/design/workload-identity.md §1): its client ID and the one
+ * OIDC token (JWT) it trusts. The fake does not verify a signature; a test's OIDC fake hands out this exact token.
+ */
+export interface FakeFederatedIdentity {
+  clientId: string;
+  jwt: string;
+}
+
 export interface FakeTailscaleApi {
   readonly url: string;
   readonly clientId: string;
@@ -81,8 +90,12 @@ export interface FakeTailscaleApi {
   readonly requests: LoggedRequest[];
   readonly splitDns: Record<string, string[]>;
   readonly keys: CreatedKey[];
-  /** How many access tokens the OAuth endpoint has handed out. */
+  /** How many access tokens the OAuth and token-exchange endpoints have handed out. */
   tokensIssued(): number;
+  /** How many of those the token exchange handed out. */
+  exchangesIssued(): number;
+  /** The federated identity `POST /api/v2/oauth/token-exchange` accepts; none (every exchange refused) by default. */
+  federatedIdentity: FakeFederatedIdentity | undefined;
   addDevice(device: Partial<FakeDevice> & Pick<FakeDevice, 'hostname'>): FakeDevice;
   device(id: string): FakeDevice | undefined;
   /** The next `count` requests, whatever their path, answer with `fault`. */
@@ -102,6 +115,7 @@ export interface FakeTailscaleApiOptions {
   clientSecret?: string;
   tailnet?: string;
   tokenLifetimeSeconds?: number;
+  federatedIdentity?: FakeFederatedIdentity;
 }
 
 /** Fields the API leaves out unless the request asks for ?fields=all. */
@@ -126,7 +140,17 @@ export async function startFakeTailscaleApi(
     tags: ['tag:tslab-ci'],
   };
   let issued = 0;
+  let exchanged = 0;
+  let federatedIdentity = options.federatedIdentity;
   let nextId = 50_000;
+
+  const issueToken = (): Answer => {
+    issued++;
+    const token = `tskey-api-fake${issued}-${Math.random().toString(36).slice(2)}`;
+    tokens.add(token);
+    const lifetime = options.tokenLifetimeSeconds ?? 3600;
+    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: lifetime } };
+  };
 
   const handle = (request: IncomingMessage, body: string): Answer => {
     const url = new URL(request.url ?? '/', 'http://fake');
@@ -146,11 +170,27 @@ export async function startFakeTailscaleApi(
       if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
         return { status: 401, body: { message: 'invalid client credentials' } };
       }
-      issued++;
-      const token = `tskey-api-fake${issued}-${Math.random().toString(36).slice(2)}`;
-      tokens.add(token);
-      const lifetime = options.tokenLifetimeSeconds ?? 3600;
-      return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: lifetime } };
+      return issueToken();
+    }
+
+    // The exchange takes exactly two form fields, client_id and jwt (docs/design/workload-identity.md §1).
+    if (method === 'POST' && path === '/api/v2/oauth/token-exchange') {
+      if (!request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) {
+        return { status: 400, body: { message: 'expected a form-encoded body' } };
+      }
+      const form = new URLSearchParams(body);
+      if (!form.get('client_id') || !form.get('jwt')) {
+        return { status: 400, body: { message: 'client_id and jwt are required' } };
+      }
+      if (
+        !federatedIdentity ||
+        form.get('client_id') !== federatedIdentity.clientId ||
+        form.get('jwt') !== federatedIdentity.jwt
+      ) {
+        return { status: 401, body: { message: 'invalid identity token or client id' } };
+      }
+      exchanged++;
+      return issueToken();
     }
 
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -307,6 +347,13 @@ export async function startFakeTailscaleApi(
     splitDns,
     keys,
     tokensIssued: () => issued,
+    exchangesIssued: () => exchanged,
+    get federatedIdentity() {
+      return federatedIdentity;
+    },
+    set federatedIdentity(value) {
+      federatedIdentity = value;
+    },
     addDevice(seed) {
       const id = seed.id ?? String(nextId++);
       const device: FakeDevice = {
