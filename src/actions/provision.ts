@@ -8,7 +8,7 @@ import { openLab } from '../operations/open-lab.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabCredentials } from '../operations/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
-import { logLine, runAction, stackProgress } from './run-action.ts';
+import { logLine, runAction, stackProgress, timelineChart } from './run-action.ts';
 
 export const OUTDIR = '.tslab/synth';
 
@@ -86,7 +86,10 @@ function setOutputs(outputs: ProvisionOutputs, lab: LabConfig): void {
   );
 }
 
-async function writeSummary({ lab, outputs, stacks, cost }: UpResult, totalMs: number): Promise<void> {
+async function writeSummary(
+  { lab, outputs, stacks, cost, timeline }: UpResult,
+  totalMs: number,
+): Promise<void> {
   await core.summary
     .addHeading(`tslab lab ${lab.id} is up (${lab.target})`, 2)
     .addTable([
@@ -120,5 +123,6 @@ async function writeSummary({ lab, outputs, stacks, cost }: UpResult, totalMs: n
         : 'Local lab: no cloud cost.',
       true,
     )
+    .addRaw(`\n\n\`\`\`mermaid\n${timelineChart(`provision of ${lab.id}`, timeline)}\n\`\`\`\n`, true)
     .write();
 }

@@ -2,6 +2,8 @@
 import * as core from '@actions/core';
 import { InterruptedError, trapStopSignals, type Interruption } from '../engine/interruption.ts';
 import { GroupedProgress } from '../engine/progress.ts';
+import { renderGantt } from '../engine/gantt.ts';
+import type { Timeline } from '../operations/lab-target.ts';
 import { expiredSessionAdvice, isExpiredSession } from '../aws/expired-session.ts';
 import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
 import { kebabName } from '../lab/string-inputs.ts';
@@ -29,6 +31,11 @@ export async function runAction(name: string, body: (run: ActionRun) => Promise<
   } finally {
     trap.dispose();
   }
+}
+
+/** The run's timeline as a Mermaid gantt chart, for a job summary: where the minutes went. */
+export function timelineChart(title: string, timeline: Timeline): string {
+  return renderGantt(title, timeline.startedAtMs, timeline.bars);
 }
 
 /** Progress lines go to the log as they come, so a 15-minute apply is never a silent wait. */

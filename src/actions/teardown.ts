@@ -7,7 +7,7 @@ import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import { openLab } from '../operations/open-lab.ts';
 import { readTeardownInputs, type SweepInputs } from './inputs.ts';
-import { logLine, runAction, stackProgress } from './run-action.ts';
+import { logLine, runAction, stackProgress, timelineChart } from './run-action.ts';
 
 const OUTDIR = '.tslab/synth';
 
@@ -43,10 +43,16 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
       .finally(() => progress.close());
     core.setOutput('removed', JSON.stringify(result.removed));
     for (const warning of result.warnings) core.warning(warning);
-    await core.summary
+    const summary = core.summary
       .addHeading(`tslab lab ${lab.id} torn down${lab.target === 'local' ? ' (local)' : ''}`, 2)
-      .addList(result.removed.length ? result.removed : ['nothing to remove: the lab was already gone'])
-      .write();
+      .addList(result.removed.length ? result.removed : ['nothing to remove: the lab was already gone']);
+    if (result.timeline.bars.length) {
+      summary.addRaw(
+        `\n\n\`\`\`mermaid\n${timelineChart(`teardown of ${lab.id}`, result.timeline)}\n\`\`\`\n`,
+        true,
+      );
+    }
+    await summary.write();
     if (result.remaining.length)
       throw new Error(`resources still tagged for lab ${lab.id}: ${result.remaining.join(', ')}`);
   });

@@ -8,6 +8,7 @@ import type { TakeoverEvidence } from '../engine/takeover.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { CostEstimate } from '../lab/cost.ts';
+import type { TimelineBar } from '../engine/gantt.ts';
 
 /** Where an operation reports as it goes: stack progress, and plain lines (waits, cleanups). */
 export interface OperationIo {
@@ -37,6 +38,35 @@ export interface UpResult {
   stacks: StackRun[];
   /** What the lab costs an hour; none on the local target. */
   cost?: CostEstimate;
+  timeline: Timeline;
+}
+
+/** When each stack and wait of the run started and how long it took: what the summaries draw. */
+export interface Timeline {
+  startedAtMs: number;
+  bars: TimelineBar[];
+}
+
+/** The timeline of an apply or a destroy, from what the engine measured. */
+export function timelineOf(
+  startedAtMs: number,
+  stacks: readonly { id: string; startedAtMs: number; durationMs: number; outcome?: string }[],
+  waits: readonly { id: string; startedAtMs: number; durationMs: number }[] = [],
+): Timeline {
+  return {
+    startedAtMs,
+    bars: [
+      ...stacks
+        .filter((s) => s.outcome !== 'skipped')
+        .map((s) => ({ label: s.id, startedAtMs: s.startedAtMs, durationMs: s.durationMs })),
+      ...waits.map((w) => ({
+        label: w.id,
+        startedAtMs: w.startedAtMs,
+        durationMs: w.durationMs,
+        section: 'waits',
+      })),
+    ],
+  };
 }
 
 export interface DownResult {
@@ -45,6 +75,7 @@ export interface DownResult {
   warnings: string[];
   /** What is still there after the run (tagged ARNs): the run failed to finish when this is not empty. */
   remaining: string[];
+  timeline: Timeline;
 }
 
 export interface LabTarget {

@@ -1,6 +1,6 @@
 // The local target: the namespace lab on this machine, through the same engine and checks.
 import type { LabConfig } from '../lab/config.ts';
-import type { LabTarget } from './lab-target.ts';
+import { timelineOf, type LabTarget } from './lab-target.ts';
 import { downLocalLab, validateLocalLab } from './local-lab.ts';
 import { upLocalLab } from './local-up.ts';
 import type { OpenLabOptions } from './open-lab.ts';
@@ -23,6 +23,7 @@ export function localTarget(lab: LabConfig, options: OpenLabOptions): LabTarget 
           egressService: `${lab.workloads.namespace}/${lab.workloads.egressServiceName}`,
         },
         stacks: result.stacks,
+        timeline: timelineOf(result.startedAtMs, result.stacks, result.waits),
       };
     },
     validate(validateOptions = {}) {
@@ -37,6 +38,7 @@ export function localTarget(lab: LabConfig, options: OpenLabOptions): LabTarget 
         ],
         warnings: [],
         remaining: [],
+        timeline: timelineOf(result.startedAtMs, result.stacks),
       };
     },
   };

@@ -6,6 +6,7 @@ import { buildReport, renderMermaid, renderSummaryMarkdown } from '../../src/che
 import { CHECKS } from '../../src/checks/definitions.ts';
 import type { CheckResult } from '../../src/checks/types.ts';
 import { resolveLab } from '../../src/lab/config.ts';
+import { renderGantt } from '../../src/engine/gantt.ts';
 import { mermaidBlocks, mermaidParser, type MermaidParse } from './support/mermaid.ts';
 
 let parse: MermaidParse;
@@ -57,5 +58,23 @@ describe('Mermaid diagrams', () => {
     for (const [i, block] of blocks.entries()) {
       await expect(parse(block), `README mermaid block ${i + 1}`).resolves.toBeTruthy();
     }
+  });
+});
+
+describe('the run timeline', () => {
+  it('parses as a Mermaid gantt chart: stacks and waits, overlapping, a failed one marked, odd characters cleaned', async () => {
+    const start = Date.parse('2026-12-02T10:00:00Z');
+    const chart = renderGantt('provision of pr-42: #1', start, [
+      { label: 'network', startedAtMs: start, durationMs: 95_000 },
+      { label: 'cluster', startedAtMs: start + 95_000, durationMs: 540_000 },
+      { label: 'client', startedAtMs: start + 95_000, durationMs: 40_000 },
+      { label: 'client router', startedAtMs: start + 135_000, durationMs: 200_000, section: 'waits' },
+      { label: 'workloads', startedAtMs: start + 635_000, durationMs: 0, failed: true },
+    ]);
+    await expect(parse(chart)).resolves.not.toThrow();
+    expect(chart).toContain('  cluster (9m00s) :95000, 635000');
+    expect(chart).toContain('  section waits\n  client router (3m20s) :135000, 335000');
+    expect(chart).toContain('  workloads (0s) :crit, 635000, 635001');
+    expect(chart).toMatch(/title provision of pr-42 +1\n/);
   });
 });
