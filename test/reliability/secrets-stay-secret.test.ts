@@ -13,6 +13,7 @@ import { runValidate } from '../../src/actions/validate.ts';
 import type { ValidationReport } from '../../src/checks/types.ts';
 import { renderPrComment } from '../../src/github/pr-comment.ts';
 import { resolveLab } from '../../src/lab/config.ts';
+import { tailscaleApiFor } from '../../src/operations/default-dependencies.ts';
 import type { LabDependencies } from '../../src/operations/dependencies.ts';
 import { synthLab, synthTailnetPolicy } from '../../src/operations/synth-lab.ts';
 import { runActionInProcess, type InProcessRun } from './support/action-run.ts';
@@ -20,6 +21,7 @@ import { BUCKET, REGION } from './support/cloud-model.ts';
 import { Figures } from './support/figures.ts';
 import type { LabWorld } from './support/lab-world.ts';
 import { startActionWorld } from './support/action-world.ts';
+import { startFakeGithubOidc } from '../fakes/github-oidc.ts';
 
 const SECRETS = {
   'tailscale-oauth-client-id': 'kLEAKCI9001',
@@ -196,6 +198,71 @@ describe('secrets stay secret', () => {
     }
     figures.add('surfaces checked', 3);
     await runActionInProcess(() => runTeardown(markingDependencies()), { ...labInputs, lab: 'pr-43' });
+  });
+
+  it("with a federated CI credential the job's OIDC token (a JWT) is masked and never seen", async () => {
+    const github = await startFakeGithubOidc();
+    const federated = { id: 'kLEAKFED9004', audience: 'api.tailscale.com/LEAKaud9004' };
+    const jwt = github.jwtFor(federated.audience);
+    world.api.federatedIdentity = { clientId: federated.id, jwt };
+    const inputs = {
+      lab: 'pr-44',
+      region: REGION,
+      'state-bucket': BUCKET,
+      'tailscale-oauth-client-id': federated.id,
+      'tailscale-audience': federated.audience,
+    };
+    // The real credential-to-client wiring (the default token source), pointed at the world's API.
+    const dependencies = (): Partial<LabDependencies> => ({
+      ...markingDependencies(),
+      tailscaleApi: (credential, tailnet) => {
+        process.stdout.write(`${FIRST_USE} Tailscale API client\n`);
+        return tailscaleApiFor(credential, { baseUrl: world.api.url, ...(tailnet ? { tailnet } : {}) });
+      },
+    });
+    const seen = new Map<string, string>();
+    const watch = (action: string, run: InProcessRun) => {
+      seen.set(`${action} log`, shownLines(run));
+      seen.set(`${action} outputs`, JSON.stringify(run.outputs));
+      seen.set(`${action} job summary`, run.summary);
+      // Masked before anything could print it: its ::add-mask:: comes before any line that carries it.
+      const lines = run.stdout.split('\n');
+      const mask = lines.indexOf(`::add-mask::${jwt}`);
+      expect(mask, `${action}: ::add-mask:: of the JWT`).toBeGreaterThanOrEqual(0);
+      expect(lines.findIndex((line) => line.includes(jwt))).toBe(mask);
+    };
+    try {
+      const env = { env: github.env() };
+      const provision = await runActionInProcess(() => runProvision(dependencies()), inputs, env);
+      expect(provision.stdout).not.toContain('::error::');
+      watch('provision', provision);
+      const validate = await runActionInProcess(
+        () => runValidate(dependencies()),
+        { ...inputs, 'timeout-seconds': '1' },
+        {
+          ...env,
+          inspect: (run) => {
+            seen.set('validation report', readFileSync(run.outputs['report-path']!, 'utf8'));
+          },
+        },
+      );
+      watch('validate', validate);
+      const teardown = await runActionInProcess(() => runTeardown(dependencies()), inputs, env);
+      expect(teardown.stdout).not.toContain('::error::');
+      watch('teardown', teardown);
+      seen.set('lab records in the state bucket', JSON.stringify([...world.model.objects]));
+
+      // The JWT really was exchanged, and what it bought is as secret as it.
+      const exchanged = world.api.requests.filter((r) => r.path === '/api/v2/oauth/token-exchange');
+      expect(exchanged.length).toBeGreaterThan(0);
+      expect(exchanged.every((r) => new URLSearchParams(r.body).get('jwt') === jwt)).toBe(true);
+      const found = [...seen].filter(([, text]) => text.includes(jwt)).map(([surface]) => surface);
+      expect(found).toEqual([]);
+      figures.add('surfaces checked for the OIDC token', seen.size);
+    } finally {
+      world.api.federatedIdentity = undefined;
+      await github.close();
+    }
   });
 });
 
