@@ -24,10 +24,28 @@ export function timeNode(args: string[], runs: number, env: NodeJS.ProcessEnv = 
   return samples;
 }
 
-export function report(name: string, value: number, unit: string, budget: number): boolean {
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  budget: number | null;
+}
+
+/** Every figure reported in this process, for bench-results.json. */
+export const RESULTS: BenchResult[] = [];
+
+/** Prints a figure against its budget; `key` names it in bench-results.json (default: the printed name). */
+export function report(name: string, value: number, unit: string, budget: number, key?: string): boolean {
   const ok = value <= budget;
+  RESULTS.push({ name: key ?? name, value: Number(value.toFixed(3)), unit, budget });
   console.log(
     `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(44)} ${value.toFixed(unit === 'ms' ? 0 : 1).padStart(8)} ${unit}  (budget ${budget} ${unit})`,
   );
   return ok;
+}
+
+/** A figure with no budget of its own (a baseline the budgets of others are computed from). */
+export function note(name: string, value: number, unit: string, key: string): void {
+  RESULTS.push({ name: key, value: Number(value.toFixed(3)), unit, budget: null });
+  console.log(`     ${name.padEnd(44)} ${value.toFixed(1).padStart(8)} ${unit}`);
 }

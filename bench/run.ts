@@ -15,7 +15,10 @@ import { sweep } from '../src/sweeper/sweep.ts';
 import { buildManifest } from '../src/engine/manifest.ts';
 import { localPreflight } from '../src/local/preflight.ts';
 import { healthyProbe } from '../test/fakes/fake-probe.ts';
-import { median, report, timeNode } from './measure.ts';
+import { statSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, note, report, RESULTS, timeNode } from './measure.ts';
+import { timelineModel } from './timeline-model.ts';
 
 const results: boolean[] = [];
 const only = process.argv.slice(2);
@@ -39,7 +42,25 @@ if (want('cold-start')) {
     }
     // No inputs: the action loads, validates, fails fast — load time is what is measured.
     const ms = median(timeNode([bundle], 7, { INPUT_TARGET: 'local' }).map((s) => s.ms));
-    results.push(report(`${name} bundle cold start (bare node ${bare.toFixed(0)} ms)`, ms, 'ms', 400));
+    results.push(
+      report(
+        `${name} bundle cold start (bare node ${bare.toFixed(0)} ms)`,
+        ms,
+        'ms',
+        400,
+        `coldstart.${name}.ms`,
+      ),
+    );
+    // The whole dist/ directory: what a job downloads with a released action (on-demand chunks included).
+    const dir = `actions/${name}/dist`;
+    const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
+    results.push(report(`${name} bundle size (dist/)`, bytes / 1e6, 'MB', 5, `bundle.${name}.bytes`));
+    RESULTS[RESULTS.length - 1] = {
+      name: `bundle.${name}.bytes`,
+      value: bytes,
+      unit: 'bytes',
+      budget: 5_000_000,
+    };
   }
 }
 
@@ -143,4 +164,69 @@ if (want('local-lab')) {
   }
 }
 
+if (want('timeline')) {
+  // Both schedules through the real engine in one process, so the ratio holds on a noisy machine.
+  const { sequential, graph } = await timelineModel();
+  note(
+    'provision, one stack at a time (model)',
+    sequential.provisionMinutes,
+    'min',
+    'provision.model.sequential.minutes',
+  );
+  results.push(
+    report(
+      'provision, stacks as a graph (model)',
+      graph.provisionMinutes,
+      'min',
+      0.75 * sequential.provisionMinutes,
+      'provision.model.minutes',
+    ),
+  );
+  note(
+    'teardown, one stack at a time (model)',
+    sequential.teardownMinutes,
+    'min',
+    'teardown.model.sequential.minutes',
+  );
+  results.push(
+    report(
+      'teardown, stacks as a graph (model)',
+      graph.teardownMinutes,
+      'min',
+      0.85 * sequential.teardownMinutes,
+      'teardown.model.minutes',
+    ),
+  );
+  results.push(
+    report(
+      'provision graph / sequential',
+      graph.provisionMinutes / sequential.provisionMinutes,
+      'x',
+      0.75,
+      'provision.model.ratio',
+    ),
+  );
+  results.push(
+    report(
+      'teardown graph / sequential',
+      graph.teardownMinutes / sequential.teardownMinutes,
+      'x',
+      0.85,
+      'teardown.model.ratio',
+    ),
+  );
+}
+
+if (want('overhead')) {
+  // What a job without a released bundle spends before its first terraform command: building the one action it runs
+  // (npm ci is left out: it depends on the network and the npm cache, not on tslab).
+  const started = performance.now();
+  const build = spawnSync(process.execPath, ['scripts/build-actions.js', 'teardown'], { encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (build.status !== 0) console.log(build.stderr.slice(-2000));
+  results.push(report('runner overhead: build one action', seconds, 's', 90, 'runner.overhead.seconds'));
+}
+
+writeFileSync('bench-results.json', `${JSON.stringify(RESULTS, null, 2)}\n`);
+console.log(`${RESULTS.length} figures written to bench-results.json`);
 process.exitCode = results.every(Boolean) ? 0 : 1;
