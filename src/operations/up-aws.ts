@@ -59,7 +59,7 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
   );
 
   // The client router's wait starts as soon as the client stack is applied, in the shadow of the cluster's apply; the
-  // workloads start once both the cluster and the router are ready (docs/design/engine.md §1).
+  // workloads start once both the cluster and the router are ready (docs/design/engine.md §4).
   let router: RouterReady | undefined;
   const routerWait: GraphWait = {
     id: ROUTER_WAIT,
