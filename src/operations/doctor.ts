@@ -6,7 +6,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { LabConfig } from '../lab/config.ts';
-import { createTailscaleApiClient, type TailscaleApi } from '../tailscale/api-client.ts';
+import type { TailscaleApi } from '../tailscale/api-client.ts';
+import { tailscaleCredentialFrom } from './credentials.ts';
+import { tailscaleApiFor } from './default-dependencies.ts';
 import { awsCredentials, stateBucket } from './doctor/aws.ts';
 import { engine } from './doctor/engine.ts';
 import type { DoctorResult } from './doctor/result.ts';
@@ -44,22 +46,28 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorResult[]> {
 /** The real clients, from the lab and the environment (the CLI's wiring). */
 export function doctorDepsFromEnv(lab: LabConfig, env: NodeJS.ProcessEnv = process.env): DoctorDeps {
   const id = env['TAILSCALE_OAUTH_CLIENT_ID'];
-  const secret = env['TAILSCALE_OAUTH_CLIENT_SECRET'];
+  // An OAuth client (secret) or a federated identity (audience): the doctor checks whichever the runs will use.
+  const { credential } = tailscaleCredentialFrom(
+    { id, secret: env['TAILSCALE_OAUTH_CLIENT_SECRET'], audience: env['TAILSCALE_AUDIENCE'] },
+    {
+      id: 'TAILSCALE_OAUTH_CLIENT_ID',
+      secret: 'TAILSCALE_OAUTH_CLIENT_SECRET',
+      audience: 'TAILSCALE_AUDIENCE',
+    },
+    undefined,
+  );
   return {
     lab,
     sts: new STSClient({ region: lab.region }),
     s3: new S3Client({ region: lab.state.kind === 's3' ? lab.state.region : lab.region }),
     ...(id ? { tailscaleClientId: id } : {}),
-    tailscale:
-      id && secret
-        ? createTailscaleApiClient({
-            clientId: id,
-            clientSecret: secret,
-            tailnet: lab.tailnet.name,
-            // A doctor should answer quickly; a flaky API shows as a failed check, not a long wait.
-            retry: { maxAttempts: 2 },
-          })
-        : undefined,
+    tailscale: credential
+      ? tailscaleApiFor(credential, {
+          tailnet: lab.tailnet.name,
+          // A doctor should answer quickly; a flaky API shows as a failed check, not a long wait.
+          retry: { maxAttempts: 2 },
+        })
+      : undefined,
     env,
   };
 }
