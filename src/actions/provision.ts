@@ -8,7 +8,7 @@ import { openLab } from '../operations/open-lab.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabCredentials } from '../operations/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
-import { logLine, runAction, stackProgress, timelineChart } from './run-action.ts';
+import { runAction, stackProgress, timelineChart } from './run-action.ts';
 
 export const OUTDIR = '.tslab/synth';
 
@@ -29,7 +29,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const progress = stackProgress();
     const started = Date.now();
     const result = await target
-      .up({ onProgress: progress.handle, log: logLine, interruption })
+      .up({ onProgress: progress.handle, log: progress.log, interruption })
       .finally(() => progress.close());
     setOutputs(result.outputs, result.lab);
     await writeSummary(result, Date.now() - started);

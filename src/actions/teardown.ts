@@ -33,7 +33,7 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     const result = await target
       .down({
         onProgress: progress.handle,
-        log: logLine,
+        log: progress.log,
         interruption,
         takeover: {
           finishedJobs: inputs.finishedJobs,

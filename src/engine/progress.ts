@@ -135,8 +135,8 @@ interface StackLines {
  * own group in the order the stacks started, printed whole if that stack is done and streaming live from there if it
  * is still running. So every group holds exactly one stack's lines, complete and in order, and only the oldest running
  * stack's progress shows live; the others' shows once the stacks before them end. A skipped stack's line is not a
- * group and waits its turn the same way. Lines that belong to no stack (the operation's own log lines) are not
- * routed through here and land wherever they are printed, inside the open group if there is one.
+ * group and waits its turn the same way, and so do lines that belong to no stack (`log`: the operation's own lines,
+ * such as the router wait's, which runs beside the cluster's apply).
  */
 export class GroupedProgress {
   private readonly reporter: ProgressReporter;
@@ -165,6 +165,12 @@ export class GroupedProgress {
     }
     if (line !== undefined) entry.lines.push(line);
     if (event.kind === 'stack_done' || event.kind === 'stack_failed') entry.finished = true;
+    this.drain();
+  };
+
+  /** A line of the operation's own, outside any group: printed now, or after the group open now. Bound. */
+  readonly log = (text: string): void => {
+    this.queue.push({ stack: '', lines: [text], finished: true });
     this.drain();
   };
 

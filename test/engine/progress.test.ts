@@ -160,6 +160,22 @@ describe('grouped per stack (the action log)', () => {
     changes: { add: 1, change: 0, remove: 0 },
   });
 
+  it("keeps the operation's own lines out of a stack's group: now if none is open, else after it closes", () => {
+    const { log, progress } = groupedLog();
+    progress.log('recorded the lab');
+    progress.handle(start('cluster'));
+    progress.log('waiting for the client router');
+    progress.handle(step('cluster', 1));
+    expect(log).toEqual([
+      'recorded the lab',
+      '::group::cluster apply',
+      'cluster: applying',
+      'cluster: 1/9 resources, 0.0 s — r.cluster1 created',
+    ]);
+    progress.handle(done('cluster'));
+    expect(log.slice(-2)).toEqual(['::endgroup::', 'waiting for the client router']);
+  });
+
   it('wraps each stack of a sequential run in its own group, live', () => {
     const { log, progress } = groupedLog();
     progress.handle(start('network'));
