@@ -1,9 +1,13 @@
 // Reaching the lab's EKS API server from tslab itself: DescribeCluster gives the endpoint and CA, and an in-memory
-// KubeConfig authenticates with EKS bearer tokens. No kubeconfig file and no aws CLI are involved.
+// kubeconfig authenticates with EKS bearer tokens. No kubeconfig file and no aws CLI are involved.
+//
+// The kubeconfig is tslab's own EksKubeConfig, shaped as client-node's (the Cluster, Context and User types and
+// applyToHTTPSOptions), not client-node's KubeConfig class: that class's module imports every generated API and model,
+// about 19 MB in each action bundle (README "Benchmarks").
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { RequestOptions } from 'node:https';
+import { Agent, type RequestOptions } from 'node:https';
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig, type User } from '@kubernetes/client-node';
+import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { errorMessage } from '../lab/errors.ts';
 import { EKS_TOKEN_LIFETIME_MS, eksBearerToken, type AwsCredentialSource } from './eks-token.ts';
 
@@ -25,7 +29,7 @@ export const EKS_AUTH_PROVIDER = 'tslab-eks-token';
  */
 export const EKS_TOKEN_REFRESH_MS = EKS_TOKEN_LIFETIME_MS - 5 * 60_000;
 
-export async function connectToCluster(options: ConnectToClusterOptions): Promise<KubeConfig> {
+export async function connectToCluster(options: ConnectToClusterOptions): Promise<EksKubeConfig> {
   const { clusterName, region } = options;
   let described;
   try {
@@ -46,16 +50,50 @@ export async function connectToCluster(options: ConnectToClusterOptions): Promis
   }
 
   const contextName = `${clusterName}@${region}`;
-  const user: User = { name: contextName, authProvider: { name: EKS_AUTH_PROVIDER, config: {} } };
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: contextName, server: endpoint, caData, skipTLSVerify: false }],
-    users: [user],
-    contexts: [{ name: contextName, cluster: contextName, user: contextName }],
-    currentContext: contextName,
-  });
-  kubeConfig.addAuthenticator(new EksTokenAuthenticator(options));
-  return kubeConfig;
+  return new EksKubeConfig(
+    { name: contextName, server: endpoint, caData, skipTLSVerify: false },
+    { name: contextName, authProvider: { name: EKS_AUTH_PROVIDER, config: {} } },
+    new EksTokenAuthenticator(options),
+  );
+}
+
+/** One cluster, one user, one current context: what DescribeCluster tells, authenticated by EKS tokens. */
+export class EksKubeConfig {
+  private readonly context: Context;
+  /** One connection pool per cluster, trusting only the cluster's CA (as client-node's KubeConfig caches its agent). */
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly user: User,
+    private readonly authenticator: EksTokenAuthenticator,
+  ) {
+    this.context = { name: cluster.name, cluster: cluster.name, user: user.name };
+    this.agent = new Agent({ ca: this.ca(), keepAlive: true });
+  }
+
+  getCurrentContext(): string {
+    return this.context.name;
+  }
+
+  getCurrentCluster(): Cluster {
+    return this.cluster;
+  }
+
+  getCurrentUser(): User {
+    return this.user;
+  }
+
+  /** TLS trust in the cluster CA and a bearer token, on the options of one request. */
+  async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {
+    opts.ca = this.ca();
+    opts.agent = this.agent;
+    await this.authenticator.applyAuthentication(this.user, opts);
+  }
+
+  private ca(): Buffer {
+    return Buffer.from(this.cluster.caData ?? '', 'base64');
+  }
 }
 
 /** Puts `Authorization: Bearer k8s-aws-v1.…` on every request, reusing a token until it nears its end. */
@@ -63,10 +101,6 @@ class EksTokenAuthenticator {
   private cached: { token: string; mintedAt: number } | undefined;
 
   constructor(private readonly options: ConnectToClusterOptions) {}
-
-  isAuthProvider(user: User): boolean {
-    return (user.authProvider as { name?: unknown } | undefined)?.name === EKS_AUTH_PROVIDER;
-  }
 
   async applyAuthentication(_user: User, opts: RequestOptions): Promise<void> {
     const now = (this.options.now ?? (() => new Date()))();

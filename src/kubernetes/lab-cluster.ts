@@ -1,13 +1,14 @@
 // What tslab needs from the lab's Kubernetes API, and nothing more: the operator's custom objects, Services, and a
 // short-lived probe Job. Checks and teardown depend on the LabCluster interface; createLabCluster implements it over
-// @kubernetes/client-node, and test/fakes/lab-cluster.ts in memory.
-import {
-  ApiException,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+// the Kubernetes REST API with @kubernetes/client-node's types and kubeconfig contract, and test/fakes/lab-cluster.ts
+// in memory.
+//
+// No generated API class (CoreV1Api, …) is used: importing one, or KubeConfig, pulls in every generated API and
+// model (their ObjectSerializer imports all of them), about 19 MB in each action bundle (README "Benchmarks"). The
+// few calls tslab makes are plain JSON requests; the bodies are the client-node model types as the API sends them.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { V1Job, V1PodList, V1Service, V1ServiceList } from '@kubernetes/client-node';
 import { errorMessage } from '../lab/errors.ts';
 import { sleep as realSleep } from '../util/retry.ts';
 import {
@@ -74,49 +75,59 @@ export class KubernetesApiError extends Error {
   }
 }
 
-export function createLabCluster(kubeConfig: KubeConfig, options: LabClusterOptions = {}): LabCluster {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+/**
+ * What createLabCluster needs of a kubeconfig: the API server and the request options that authenticate to it (TLS
+ * trust, credentials). client-node's KubeConfig has both; so has the EKS connection (src/aws/eks-access.ts).
+ */
+export interface ClusterAccess {
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+}
+
+export function createLabCluster(kubeConfig: ClusterAccess, options: LabClusterOptions = {}): LabCluster {
+  const api = kubernetesApi(kubeConfig);
   const wait = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
-  const crd = (kind: TailscaleKind, name: string) => ({
-    group: TAILSCALE_GROUP,
-    version: TAILSCALE_VERSION,
-    plural: TAILSCALE_PLURALS[kind],
-    name,
-  });
+  const crd = (kind: TailscaleKind, name: string) =>
+    `/apis/${TAILSCALE_GROUP}/${TAILSCALE_VERSION}/${TAILSCALE_PLURALS[kind]}/${encodeURIComponent(name)}`;
+  const services = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/services`;
+  const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+  const job = (namespace: string, name: string) => `${jobs(namespace)}/${encodeURIComponent(name)}`;
+  const readJob = (namespace: string, name: string) =>
+    api<V1Job>(`read Job ${namespace}/${name}`, 'GET', job(namespace, name));
 
   const deleteJob = (namespace: string, name: string) =>
     gone(
-      kube(`delete Job ${namespace}/${name}`, () =>
-        batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
-      ),
+      api(`delete Job ${namespace}/${name}`, 'DELETE', job(namespace, name), {
+        query: { propagationPolicy: 'Background' },
+      }),
     );
 
   async function waitForJob(spec: ProbeJobSpec & { pollMs?: number }, name: string): Promise<JobRun> {
     const { namespace } = spec;
     const deadline = now() + spec.timeoutMs;
-    let phase = jobPhase(
-      await kube(`read Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name })),
-    );
+    let phase = jobPhase(await readJob(namespace, name));
     while (phase === 'running' && now() < deadline) {
       await wait(spec.pollMs ?? 2000);
-      phase = jobPhase(
-        await kube(`read Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name })),
-      );
+      phase = jobPhase(await readJob(namespace, name));
     }
-    const pods = await kube(`list pods of Job ${namespace}/${name}`, () =>
-      core.listNamespacedPod({ namespace, labelSelector: `${JOB_NAME_LABEL}=${name}` }),
+    const pods = await api<V1PodList>(
+      `list pods of Job ${namespace}/${name}`,
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      { query: { labelSelector: `${JOB_NAME_LABEL}=${name}` } },
     );
     const pod = pods.items[0];
     const podName = pod?.metadata?.name;
     let logs = '';
     if (podName) {
       // A pod that never started (image pull, scheduling) has no logs; its state goes into `detail` instead.
-      logs = await core
-        .readNamespacedPodLog({ namespace, name: podName, container: PROBE_CONTAINER })
-        .catch(() => '');
+      logs = await api<string>(
+        `read the log of pod ${namespace}/${podName}`,
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/log`,
+        { query: { container: PROBE_CONTAINER }, text: true },
+      ).catch(() => '');
     }
     return {
       namespace,
@@ -130,37 +141,50 @@ export function createLabCluster(kubeConfig: KubeConfig, options: LabClusterOpti
 
   return {
     async getCustomObject(kind, name) {
-      const raw: unknown = await found(
-        kube(`get ${kind} ${name}`, () => custom.getClusterCustomObject(crd(kind, name))),
-      );
+      const raw: unknown = await found(api<unknown>(`get ${kind} ${name}`, 'GET', crd(kind, name)));
       return raw === undefined ? undefined : toTailscaleObject(kind, raw);
     },
-    deleteCustomObject: (kind, name) =>
-      gone(kube(`delete ${kind} ${name}`, () => custom.deleteClusterCustomObject(crd(kind, name)))),
+    deleteCustomObject: (kind, name) => gone(api(`delete ${kind} ${name}`, 'DELETE', crd(kind, name))),
     async getService(namespace, name) {
       const service = await found(
-        kube(`get Service ${namespace}/${name}`, () => core.readNamespacedService({ namespace, name })),
+        api<V1Service>(
+          `get Service ${namespace}/${name}`,
+          'GET',
+          `${services(namespace)}/${encodeURIComponent(name)}`,
+        ),
       );
       return service && toLabService(service);
     },
     async listServices(namespace, labelSelector) {
-      const list = await kube(`list Services in ${namespace}`, () =>
-        core.listNamespacedService({ namespace, ...(labelSelector ? { labelSelector } : {}) }),
+      const list = await api<V1ServiceList>(
+        `list Services in ${namespace}`,
+        'GET',
+        services(namespace),
+        labelSelector ? { query: { labelSelector } } : {},
       );
       return list.items.map(toLabService);
     },
     async listLoadBalancerServices() {
-      const list = await kube('list Services in all namespaces', () => core.listServiceForAllNamespaces());
+      const list = await api<V1ServiceList>('list Services in all namespaces', 'GET', '/api/v1/services');
       return list.items.map(toLabService).filter((service) => service.type === 'LoadBalancer');
     },
     deleteService: (namespace, name) =>
       gone(
-        kube(`delete Service ${namespace}/${name}`, () => core.deleteNamespacedService({ namespace, name })),
+        api(
+          `delete Service ${namespace}/${name}`,
+          'DELETE',
+          `${services(namespace)}/${encodeURIComponent(name)}`,
+        ),
       ),
     async runJob(spec) {
       const { namespace } = spec;
-      const created = await kube(`create Job ${spec.namePrefix}-* in ${namespace}`, () =>
-        batch.createNamespacedJob({ namespace, body: probeJobManifest(spec) }),
+      const created = await api<V1Job>(
+        `create Job ${spec.namePrefix}-* in ${namespace}`,
+        'POST',
+        jobs(namespace),
+        {
+          body: probeJobManifest(spec),
+        },
       );
       const name = created.metadata?.name;
       if (!name) throw new Error(`Kubernetes created a Job in ${namespace} without telling its name`);
@@ -177,21 +201,86 @@ export function createLabCluster(kubeConfig: KubeConfig, options: LabClusterOpti
   };
 }
 
-/** Runs one API call and turns its failure into a KubernetesApiError that says what was attempted. */
-async function kube<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ApiException) {
+interface ApiRequest {
+  query?: Record<string, string>;
+  body?: unknown;
+  /** The answer is text (a pod's log), not JSON. */
+  text?: boolean;
+}
+
+/**
+ * One Kubernetes API call, authenticated as the kubeconfig says (TLS trust, bearer token), its failure a
+ * KubernetesApiError that says what was attempted, with the HTTP status and the API's message.
+ */
+function kubernetesApi(access: ClusterAccess) {
+  return async function api<T = unknown>(
+    what: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    request: ApiRequest = {},
+  ): Promise<T> {
+    const server = access.getCurrentCluster()?.server;
+    if (!server)
+      throw new KubernetesApiError(`Could not ${what}: the kubeconfig names no cluster`, undefined);
+    const url = new URL(server.replace(/\/+$/, '') + path);
+    for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const opts: RequestOptions = {
+      method,
+      headers: {
+        Accept: request.text ? '*/*' : 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+    };
+    let response: { status: number; text: string };
+    try {
+      await access.applyToHTTPSOptions(opts);
+      response = await send(url, opts, body);
+    } catch (error) {
+      // The reason of a failed connection (TLS, ECONNREFUSED) may sit in the error's cause.
+      const cause =
+        error instanceof Error && error.cause !== undefined ? `: ${errorMessage(error.cause)}` : '';
+      throw new KubernetesApiError(`Could not ${what}: ${errorMessage(error)}${cause}`, undefined);
+    }
+    if (response.status < 200 || response.status > 299) {
       throw new KubernetesApiError(
-        `Could not ${what}: HTTP ${error.code}: ${statusMessage(error.body)}`,
-        error.code,
+        `Could not ${what}: HTTP ${response.status}: ${statusMessage(response.text)}`,
+        response.status,
       );
     }
-    // fetch says only "fetch failed"; the reason (TLS, ECONNREFUSED) is in its cause.
-    const cause = error instanceof Error && error.cause !== undefined ? `: ${errorMessage(error.cause)}` : '';
-    throw new KubernetesApiError(`Could not ${what}: ${errorMessage(error)}${cause}`, undefined);
-  }
+    if (request.text) return response.text as T;
+    try {
+      return JSON.parse(response.text) as T;
+    } catch {
+      throw new KubernetesApiError(
+        `Could not ${what}: the API answered HTTP ${response.status} with a body that is not JSON`,
+        response.status,
+      );
+    }
+  };
+}
+
+function send(
+  url: URL,
+  opts: RequestOptions,
+  body: string | undefined,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'http:' ? httpRequest : httpsRequest)(
+      url,
+      opts,
+      (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 async function found<T>(call: Promise<T>): Promise<T | undefined> {
