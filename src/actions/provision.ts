@@ -5,6 +5,7 @@ import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import type { ProvisionOutputs, UpResult } from '../operations/lab-target.ts';
 import { openLab } from '../operations/open-lab.ts';
+import { PROVISIONERS } from '../operations/provisioners.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabCredentials } from '../operations/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
@@ -22,6 +23,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: OUTDIR,
+      provisioners: PROVISIONERS,
       ...(inputs.pluginCacheDir ? { pluginCacheDir: inputs.pluginCacheDir } : {}),
       ...(dependencies ? { dependencies } : {}),
     });

@@ -12,7 +12,6 @@ import { LabConfigError } from '../lab/errors.ts';
 import { withDefaults } from './default-dependencies.ts';
 import { timelineOf, type LabTarget, type OperationIo } from './lab-target.ts';
 import { stateRegion, type OpenLabOptions } from './open-lab.ts';
-import { upAwsLab } from './up-aws.ts';
 import { downAwsLab } from './down-aws.ts';
 import { validateAwsLab } from './validate-aws.ts';
 
@@ -37,7 +36,8 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
     async up(io = {}) {
       const issue = operatorCredentialIssue(lab.tailnet.operatorAuth, options.credentials);
       if (issue) throw new LabConfigError([issue]);
-      const result = await upAwsLab(lab, runDeps(io));
+      if (!options.provisioners) throw new Error('this entry point does not provision labs');
+      const result = await options.provisioners.aws(lab, runDeps(io));
       return {
         lab: result.lab,
         outputs: result.outputs,

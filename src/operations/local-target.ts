@@ -2,13 +2,13 @@
 import type { LabConfig } from '../lab/config.ts';
 import { timelineOf, type LabTarget } from './lab-target.ts';
 import { downLocalLab, validateLocalLab } from './local-lab.ts';
-import { upLocalLab } from './local-up.ts';
 import type { OpenLabOptions } from './open-lab.ts';
 
 export function localTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
   return {
     async up(io = {}) {
-      const result = await upLocalLab(lab, { outdir: options.outdir, ...io });
+      if (!options.provisioners) throw new Error('this entry point does not provision labs');
+      const result = await options.provisioners.local(lab, { outdir: options.outdir, ...io });
       const addresses = result.outputs['local']?.value('tailnet_addresses') as
         Record<string, string> | undefined;
       return {

@@ -10,6 +10,10 @@ import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
 import { labStoreFor } from './lab-store.ts';
 import type { LabTarget } from './lab-target.ts';
+import type { AwsRunDeps } from './aws-run.ts';
+import type { ProvisionResult } from './up-aws.ts';
+import type { LocalRunOptions } from './local-lab.ts';
+import type { DeployResult } from '../engine/lifecycle.ts';
 
 export interface OpenLabOptions {
   credentials: LabCredentials;
@@ -21,6 +25,14 @@ export interface OpenLabOptions {
   /** Fakes for tests; the real clients otherwise. */
   dependencies?: Partial<LabDependencies>;
   now?: Date;
+  /** How a lab comes up (src/operations/provisioners.ts); without it the target can validate and tear down only. */
+  provisioners?: Provisioners;
+}
+
+/** The up of each target, injected so entry points that never provision do not bundle synth. */
+export interface Provisioners {
+  aws: (lab: LabConfig, deps: AwsRunDeps) => Promise<ProvisionResult>;
+  local: (lab: LabConfig, options: LocalRunOptions) => Promise<DeployResult>;
 }
 
 export interface OpenedLab {

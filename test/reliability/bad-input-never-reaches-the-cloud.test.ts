@@ -1,6 +1,7 @@
 // Promise 3: bad input never reaches the cloud. fast-check generates invalid lab configs and invalid action inputs
 // (names, CIDRs overlapping each other or the tailnet's ranges, sizes, TTLs, regions, missing secrets); each must fail
 // with a message naming the field, before any AWS SDK call, any Tailscale request or any terraform run.
+import { PROVISIONERS } from '../../src/operations/provisioners.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kebabCase } from '../../src/lab/string-inputs.ts';
@@ -141,6 +142,7 @@ async function up(input: Record<string, unknown>): Promise<unknown> {
       operator: { id: SECRETS['operator-oauth-client-id'], secret: SECRETS['operator-oauth-client-secret'] },
     },
     localStateDir: '/tmp/tslab-bad-input-state',
+    provisioners: PROVISIONERS,
     outdir: '/tmp/tslab-bad-input-synth',
     dependencies,
   });

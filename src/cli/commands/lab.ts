@@ -45,6 +45,10 @@ export async function labCommand(
     credentials,
     localStateDir: resolve('.tslab/state'),
     outdir: OUTDIR,
+    // Only the verbs that bring a lab up load synth (cdktf, the providers).
+    ...(verb === 'up' || verb === 'lab'
+      ? { provisioners: (await import('../../operations/provisioners.ts')).PROVISIONERS }
+      : {}),
     ...(dependencies ? { dependencies } : {}),
   });
   const trap = trapStopSignals((line) => io.err(`tslab: ${line}`));
