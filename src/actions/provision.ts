@@ -5,7 +5,6 @@ import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../operations/dependencies.ts';
 import type { ProvisionOutputs, UpResult } from '../operations/lab-target.ts';
 import { openLab } from '../operations/open-lab.ts';
-import { PROVISIONERS } from '../operations/provisioners.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabCredentials } from '../operations/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
@@ -23,7 +22,8 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: OUTDIR,
-      provisioners: PROVISIONERS,
+      // Loaded on demand: synth (cdktf, the providers) is a chunk of its own, minified, off the cold start.
+      provisioners: (await import('../operations/provisioners.ts')).PROVISIONERS,
       ...(inputs.pluginCacheDir ? { pluginCacheDir: inputs.pluginCacheDir } : {}),
       ...(dependencies ? { dependencies } : {}),
     });
