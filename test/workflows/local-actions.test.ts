@@ -58,11 +58,17 @@ describe('local actions', () => {
         .slice(checkout + 1, index)
         .filter((s) => s.uses?.startsWith('actions/setup-node@') || s.run?.includes('npm '));
       const conditions = new Set(preparation.map((s) => s.if));
-      // A reusable workflow may run a release commit (job.workflow_sha), which carries actions/*/dist.
+      // A reusable workflow may run a release commit (job.workflow_sha), which carries actions/*/dist; elsewhere a
+      // job that downloads the run's build of its action builds only when that download failed.
       const callable = RELEASED_CHECKOUT.some((file) => where.startsWith(`${file} `));
-      expect([...conditions]).toEqual(
-        callable ? [`hashFiles('actions/${name}/dist/index.js') == ''`] : [undefined],
-      );
+      const download = steps
+        .slice(checkout + 1, index)
+        .find((s) => s.uses?.startsWith('actions/download-artifact@'));
+      expect([...conditions]).toEqual([
+        callable
+          ? `hashFiles('actions/${name}/dist/index.js') == ''`
+          : download && `steps.${download.id}.outcome != 'success'`,
+      ]);
       expect(preparation.length).toBe(3);
     },
   );

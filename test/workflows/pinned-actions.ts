@@ -5,6 +5,9 @@
 // - inputs: each action's action.yml (tailscale/github-action, hashicorp/setup-terraform, opentofu/setup-opentofu
 //   read in their repositories; checkout, setup-node and configure-aws-credentials as actionlint 1.7.7's
 //   action dataset lists them), narrowed to inputs present across the versions read.
+// - actions/cache (restore, save), upload-artifact, download-artifact: the newest release tag of each repository's
+//   current major, its commit and its inputs read in the repository's own snapshot (git rev-parse <tag>^{commit},
+//   git show <tag>:…/action.yml).
 
 export interface PinnedAction {
   sha: string;
@@ -116,6 +119,49 @@ export const PINNED_ACTIONS: Readonly<Record<string, PinnedAction>> = {
       'tofu_version_file',
       'tofu_wrapper',
       'github_token',
+    ],
+  },
+  // The provider plugin cache: restore before the first terraform command, save only a filled cache that missed
+  // (actions/cache's own post step saves only after success, and would save an empty directory).
+  'actions/cache/restore': {
+    sha: '27d5ce7f107fe9357f9df03efb73ab90386fccae',
+    version: 'v5.0.5',
+    inputs: ['enableCrossOsArchive', 'fail-on-cache-miss', 'key', 'lookup-only', 'path', 'restore-keys'],
+  },
+  'actions/cache/save': {
+    sha: '27d5ce7f107fe9357f9df03efb73ab90386fccae',
+    version: 'v5.0.5',
+    inputs: ['enableCrossOsArchive', 'key', 'path', 'upload-chunk-size'],
+  },
+  // The bundles built once per run, shared between its jobs.
+  'actions/upload-artifact': {
+    sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f',
+    version: 'v7.0.0',
+    inputs: [
+      'archive',
+      'compression-level',
+      'if-no-files-found',
+      'include-hidden-files',
+      'name',
+      'overwrite',
+      'path',
+      'retention-days',
+    ],
+  },
+  'actions/download-artifact': {
+    sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+    version: 'v8.0.1',
+    inputs: [
+      'artifact-ids',
+      'digest-mismatch',
+      'github-token',
+      'merge-multiple',
+      'name',
+      'path',
+      'pattern',
+      'repository',
+      'run-id',
+      'skip-decompress',
     ],
   },
 };

@@ -95,6 +95,7 @@ describe('pr-environment.yml', () => {
       expect(gate.outputs).toEqual({ trusted: 'true' });
       expect(results).toEqual({
         gate: 'success',
+        build: 'success',
         provision: 'success',
         'provision-report': 'skipped',
         validate: 'success',
@@ -108,6 +109,7 @@ describe('pr-environment.yml', () => {
     const { results } = play(event('closed', BASE));
     expect(results).toEqual({
       gate: 'success',
+      build: 'skipped',
       provision: 'skipped',
       'provision-report': 'skipped',
       validate: 'skipped',
@@ -196,6 +198,7 @@ describe('pr-environment.yml', () => {
       expect(gate.stdout).toMatch(/^::notice title=tslab lab skipped::.*no (repository )?secrets/m);
       expect(results).toEqual({
         gate: 'success',
+        build: 'skipped',
         provision: 'skipped',
         'provision-report': 'skipped',
         validate: 'skipped',

@@ -80,7 +80,11 @@ describe('lab-reusable.yml', () => {
   );
 
   it('names runners on the tailnet so teardown can never take one for a lab device', () => {
-    for (const [id, job] of Object.entries(reusable.jobs)) {
+    const joining = Object.entries(reusable.jobs).filter(([, job]) =>
+      job.steps?.some((s) => s.uses?.startsWith('tailscale/github-action@')),
+    );
+    expect(joining.map(([id]) => id)).toEqual(['provision', 'validate', 'teardown']);
+    for (const [id, job] of joining) {
       const join = job.steps?.find((s) => s.uses?.startsWith('tailscale/github-action@'));
       const hostname = interpolate(reusable, String(join?.with?.['hostname']), {
         inputs: { lab: 'pr-42' },

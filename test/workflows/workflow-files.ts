@@ -29,6 +29,7 @@ export interface Job {
   environment?: string | { name: string; url?: string };
   concurrency?: { group: string; 'cancel-in-progress'?: boolean | string } | string;
   outputs?: Record<string, string>;
+  env?: Record<string, unknown>;
   steps?: Step[];
 }
 
