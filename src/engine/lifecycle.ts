@@ -172,7 +172,7 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
     await book.set(stack.id, 'applying', new Date(startedAt));
     onProgress({ kind: 'stack_start', stack: stack.id, operation: 'apply' });
     try {
-      await terraform.init(stack.workingDirectory);
+      await initOneAtATime(() => terraform.init(stack.workingDirectory));
       const changes = await terraform.apply(stack.workingDirectory, (event) =>
         onProgress({ kind: 'terraform', stack: stack.id, event }),
       );
@@ -307,7 +307,7 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       await book.set(stack.id, 'destroying', new Date(startedAt));
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
       const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
-      await terraform.init(stack.workingDirectory);
+      await initOneAtATime(() => terraform.init(stack.workingDirectory));
       const destroy = () =>
         terraform.destroy(
           stack.workingDirectory,
@@ -370,10 +370,21 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
   };
 }
 
+/**
+ * `terraform init` of concurrent stacks one at a time: they share the provider plugin cache, which terraform does not
+ * promise to be safe for concurrent writes. With the providers cached an init takes seconds.
+ */
+let initQueue: Promise<unknown> = Promise.resolve();
+function initOneAtATime(init: () => Promise<void>): Promise<void> {
+  const next = initQueue.then(init);
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
 /** Local state is read from disk (no init needed); a remote backend is asked through terraform itself. */
 async function hasState(stack: SynthesizedStack, terraform: TerraformRunner): Promise<boolean> {
   if (stack.backend.kind === 'local') return hasLocalState(stack.backend.path);
-  await terraform.init(stack.workingDirectory);
+  await initOneAtATime(() => terraform.init(stack.workingDirectory));
   return (await terraform.stateList(stack.workingDirectory)).some(isManagedAddress);
 }
 
