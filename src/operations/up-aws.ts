@@ -1,5 +1,6 @@
-// `up` on AWS: network, cluster and client; then wait until the client router is on the tailnet with its
-// routes approved (the runner reaches the private EKS endpoint through it); then the workloads.
+// `up` on AWS, as one graph: network; then cluster and client at once, the wait for the client router (on the
+// tailnet with its routes approved: the runner reaches the private EKS endpoint through it) starting as soon as the
+// client stack is applied; then the workloads, once the cluster and the router are both ready.
 import { settleAvailabilityZones } from '../aws/availability-zones.ts';
 import { settleKubernetesVersion } from '../aws/eks-versions.ts';
 import { stoppableSleep } from '../engine/interruption.ts';
