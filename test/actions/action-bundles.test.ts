@@ -94,7 +94,7 @@ describe('action bundles', () => {
       expect(provision.summary).toContain(`tslab lab ${lab} is up (local)`);
       // Where the minutes went: the measured stack as a bar of a Mermaid gantt chart.
       expect(provision.summary).toMatch(
-        /```mermaid\ngantt\n {2}title provision of \w+\n[^]*\n {2}section stacks\n {2}local \(\d+s\) :0, \d+\n```/,
+        /```mermaid\ngantt\n {2}title provision of \w+\n[^]*\n {2}section stacks\n {2}local \(\d+s\) :\d+, \d+\n```/,
       );
       expect(provision.stdout).toMatch(/local: \d+\/9 resources/);
       // The stack's progress sits in its own log group, closed before the action ends.
@@ -116,7 +116,7 @@ describe('action bundles', () => {
       expect(teardown.exitCode).toBe(0);
       expect(JSON.parse(teardown.outputs['removed']!)).toContain('stack local');
       expect(teardown.summary).toMatch(
-        /```mermaid\ngantt\n {2}title teardown of \w+\n[^]*local \(\d+s\) :0, \d+/,
+        /```mermaid\ngantt\n {2}title teardown of \w+\n[^]*local \(\d+s\) :\d+, \d+/,
       );
       expect(teardown.stdout).toMatch(/^::group::local destroy\n[^]*^::endgroup::$/m);
       expect(existsSync(join(runnerTemp, 'tslab-state', lab))).toBe(false);
