@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local lab uses (network namespaces, a WireGuard mesh, DNS, HTTP, NAT, captures).
+# Installs the Debian packages the local lab uses (network namespaces, a WireGuard mesh, DNS, HTTP, NAT, captures,
+# throughput).
 # Idempotent: installs only what is missing. Needs root on Debian/Ubuntu.
 set -euo pipefail
-packages=(iproute2 iptables wireguard-go wireguard-tools dnsmasq-base nginx-light tcpdump curl dnsutils procps psmisc)
+packages=(iproute2 iptables wireguard-go wireguard-tools dnsmasq-base nginx-light tcpdump curl dnsutils procps psmisc iperf3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
