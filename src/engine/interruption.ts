@@ -22,12 +22,6 @@ export interface Interruption {
   readonly hurry: AbortSignal;
 }
 
-/** For code that never gets interrupted (tests, library callers that handle signals themselves). */
-export const NEVER_INTERRUPTED: Interruption = {
-  stop: new AbortController().signal,
-  hurry: new AbortController().signal,
-};
-
 /** Throws the interruption's InterruptedError once `stop` has fired. */
 export function throwIfStopped(interruption: Interruption | undefined, where?: string): void {
   if (!interruption?.stop.aborted) return;

@@ -107,17 +107,9 @@ class ManifestBook {
     return this.manifestNow;
   }
 
-  set(
-    stack: string,
-    status: StackStatus,
-    at: Date,
-    durationMs?: number,
-    extra?: { stateLockId?: string },
-  ): Promise<void> {
+  set(stack: string, status: StackStatus, at: Date, durationMs?: number): Promise<void> {
     if (!this.manifestNow) return Promise.resolve();
-    const next = withStackStatus(this.manifestNow, stack, status, at, durationMs);
-    if (extra?.stateLockId) next.stacks[stack] = { ...next.stacks[stack]!, stateLockId: extra.stateLockId };
-    this.manifestNow = next;
+    this.manifestNow = withStackStatus(this.manifestNow, stack, status, at, durationMs);
     return this.write();
   }
 
@@ -431,18 +423,6 @@ async function recordFailure(context: FailureContext): Promise<StackError> {
   await book.set(stack, 'failed', new Date(clock.now()), durationMs).catch(() => undefined);
   onProgress({ kind: 'stack_failed', stack, operation, durationMs, message: failure.message });
   return failure;
-}
-
-/** For a stop between the engine's runs (a wait of the operation's own): the lab is recorded as interrupted. */
-export async function markLabInterrupted(
-  store: ManifestStore,
-  lab: string,
-  interruption: Interruption,
-  operation: StackOperation,
-  clock: Clock = systemClock,
-): Promise<InterruptedError> {
-  const manifest = await store.read(lab).catch(() => undefined);
-  return recordInterruption({ interruption }, operation, undefined, new ManifestBook(manifest, store), clock);
 }
 
 function isInterruption(

@@ -3,8 +3,6 @@
 
 /** Per-lab stacks on AWS, in the order their apply-time dependencies force. */
 export const AWS_STACKS = ['network', 'cluster', 'client', 'workloads'] as const;
-/** Applied before the wait for the client router; the workloads need the cluster API through it. */
-export const INFRA_STACKS = ['network', 'cluster', 'client'] as const;
 export const LOCAL_STACKS = ['local'] as const;
 
 export const CLIENT_OUTPUTS = { instanceId: 'instance_id', privateIp: 'private_ip' } as const;

@@ -1,7 +1,9 @@
 // `down` on AWS (teardown), from the lab id alone: custom resources first (the operator then removes its own tailnet
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
+import type { AwsClients } from '../aws/clients.ts';
 import { labResourceArns } from '../aws/lab-resources.ts';
+import type { TailscaleApi } from '../tailscale/api-client.ts';
 import { stoppableSleep } from '../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../engine/lifecycle.ts';
 import type { DestroyFlags } from '../engine/terraform.ts';
@@ -76,7 +78,7 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
       ...(deps.log ? { log: deps.log } : {}),
     });
   const incomplete = async (error: unknown) =>
-    new TeardownIncompleteError(lab, error, await leftBehind(lab, deps, session.store));
+    new TeardownIncompleteError(lab, error, await leftBehind(lab, deps.aws, deps.tailscale, session.store));
 
   // Read before any stack's status changes: an interrupted stack's record (and its lock id) is what it matches.
   const deadAtStart = deadRuns(lease, session.store, lab.id);
@@ -220,8 +222,16 @@ export function destroyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return filled;
 }
 
-/** Best effort: each list is read independently, and one that cannot be read is reported as unknown. */
-async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestStore): Promise<LeftBehind> {
+/**
+ * What a lab still holds, read-only and best effort: each list is read independently, and one that cannot be read is
+ * reported as unknown. Teardown and the sweeper both say this when they cannot finish.
+ */
+export async function leftBehind(
+  lab: LabConfig,
+  aws: AwsClients,
+  tailscale: TailscaleApi,
+  store: ManifestStore,
+): Promise<LeftBehind> {
   const attempt = <T>(read: () => Promise<T>): Promise<T | undefined> => read().catch(() => undefined);
   const manifest = await attempt(() => store.read(lab.id));
   return {
@@ -229,12 +239,12 @@ async function leftBehind(lab: LabConfig, deps: TeardownDeps, store: ManifestSto
       .filter(([, record]) => record.status !== 'destroyed')
       .map(([id, record]) => `${id} (${record.status})`),
     leftovers: await attempt(async () =>
-      (await removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name, { dryRun: true })).map(
+      (await removeAwsLeftovers(aws, lab.id, lab.cluster.name, { dryRun: true })).map(
         (l) => `${l.kind} ${l.id}`,
       ),
     ),
-    tailnetDevices: await attempt(() => remainingLabDevices(deps.tailscale, lab.id)),
-    tagged: await attempt(() => labResourceArns(deps.aws.tagging, lab.id)),
+    tailnetDevices: await attempt(() => remainingLabDevices(tailscale, lab.id)),
+    tagged: await attempt(() => labResourceArns(aws.tagging, lab.id)),
   };
 }
 

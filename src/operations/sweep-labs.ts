@@ -10,16 +10,14 @@ import type { TailscaleApi } from '../tailscale/api-client.ts';
 import { expiredLabs } from '../sweeper/expired-labs.ts';
 import { closedPullRequestLabs, type PullRequestSource } from '../sweeper/closed-pr-labs.ts';
 import type { SweepReport } from '../sweeper/report.ts';
-import { labResourceArns, scanTaggedLabs } from '../aws/lab-resources.ts';
+import { scanTaggedLabs } from '../aws/lab-resources.ts';
 import { sweep, type LabToSweep } from '../sweeper/sweep.ts';
-import { removeAwsLeftovers } from '../teardown/aws-leftovers.ts';
-import { TeardownIncompleteError, type LeftBehind } from '../teardown/incomplete.ts';
-import { remainingLabDevices } from '../teardown/tailnet-devices.ts';
+import { TeardownIncompleteError } from '../teardown/incomplete.ts';
 import { terraformEnvironment, type LabCredentials } from './credentials.ts';
 import { withDefaults } from './default-dependencies.ts';
 import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
-import { downAwsLab, type TeardownDeps } from './down-aws.ts';
+import { downAwsLab, leftBehind, type TeardownDeps } from './down-aws.ts';
 
 export type { SweepReport } from '../sweeper/report.ts';
 
@@ -177,40 +175,17 @@ async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: 
   } catch (error) {
     // Failures before the teardown could take stock (a busy lock, a state it cannot read) still say what is left.
     if (error instanceof TeardownIncompleteError) throw error;
-    throw new TeardownIncompleteError(lab, error, await whatIsLeft(lab, aws, tailscale, deps.store));
+    throw new TeardownIncompleteError(lab, error, await leftBehind(lab, aws, tailscale, deps.store));
   }
   if (report.remaining.length) {
     // The teardown ran to its end, but AWS still lists resources with the lab's tag: not removed.
     throw new TeardownIncompleteError(
       lab,
       new Error(`${report.remaining.length} resource(s) still tagged for the lab after its teardown`),
-      await whatIsLeft(lab, aws, tailscale, deps.store),
+      await leftBehind(lab, aws, tailscale, deps.store),
     );
   }
   return (
     report.warnings.join('; ') || `${report.devices.length} device(s), ${report.leftovers.length} leftover(s)`
   );
-}
-
-/** Best effort, read-only: each list the sweep could not read is left undefined ("unknown") rather than failing. */
-async function whatIsLeft(
-  lab: LabConfig,
-  aws: AwsClients,
-  tailscale: TailscaleApi,
-  store: ManifestStore,
-): Promise<LeftBehind> {
-  const attempt = <T>(read: () => Promise<T>): Promise<T | undefined> => read().catch(() => undefined);
-  const manifest = await attempt(() => store.read(lab.id));
-  return {
-    stacks: Object.entries(manifest?.stacks ?? {})
-      .filter(([, record]) => record.status !== 'destroyed')
-      .map(([id, record]) => `${id} (${record.status})`),
-    leftovers: await attempt(async () =>
-      (await removeAwsLeftovers(aws, lab.id, lab.cluster.name, { dryRun: true })).map(
-        (l) => `${l.kind} ${l.id}`,
-      ),
-    ),
-    tailnetDevices: await attempt(() => remainingLabDevices(tailscale, lab.id)),
-    tagged: await attempt(() => labResourceArns(aws.tagging, lab.id)),
-  };
 }
