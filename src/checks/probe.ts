@@ -23,8 +23,30 @@ export interface RouterRoutes {
 export interface PathInfo {
   /** How the client reaches the subnet router: a direct UDP path, or relayed (DERP or a peer relay). */
   mode: 'direct' | 'derp' | 'peer-relay' | 'unknown';
+  /** The DERP region's code (e.g. "fra") when the path is relayed through DERP. */
+  derpRegion?: string;
   latencyMs?: number;
   detail: string;
+}
+
+/** The two data paths the lab measures: client → Connector → cluster, and cluster → egress proxy → client. */
+export type DataPlaneScenario = 'subnet-router' | 'egress';
+
+export interface ThroughputServerOptions {
+  port: number;
+  /** The server exits on its own after this long, even if stop() is never reached. */
+  maxSeconds: number;
+}
+
+/** An iperf3 server started for one measurement, at the far end of a scenario. */
+export interface ThroughputServer {
+  /** What the measuring end connects to: an address, or a name it resolves. */
+  host: string;
+  port: number;
+  /** Where it runs, for the report (e.g. "pod tslab-iperf3-ab12 at 10.0.17.5"). */
+  where: string;
+  /** Stops the server and removes whatever was created for it; safe to call more than once. */
+  stop(): Promise<void>;
 }
 
 export interface EgressStatus {
@@ -59,6 +81,18 @@ export interface LabProbe {
   pathToRouter(): Promise<PathInfo>;
   egressStatus(): Promise<EgressStatus>;
   exposure(): Promise<ExposureFacts>;
+  /**
+   * Starts iperf3's server at the far end of a scenario: in the cluster for subnet-router (the client reaches it at
+   * a pod address, through the Connector), on the client for egress (a pod reaches it through the egress Service,
+   * at lab.workloads.egressFqdn). The measuring end runs iperf3 through runOnClient / runInCluster.
+   */
+  startThroughputServer?(scenario: DataPlaneScenario, options: ThroughputServerOptions): Promise<ThroughputServer>;
+  /** Path between the client and the egress proxy's tailnet device (the egress scenario's tunnel). */
+  pathToEgressProxy?(): Promise<PathInfo>;
+  /** MTU of the client's tailnet interface: both scenarios' tunnels end there. */
+  tunnelMtu?(): Promise<number>;
+  /** What the data-plane figures are measurements of, shown beside them (e.g. userspace WireGuard locally). */
+  readonly measurementLabel?: string;
   /** Captures each hop while `during` runs; only the local lab can do this. */
   capturePath?(scenario: 'subnet-router' | 'egress', during: () => Promise<void>): Promise<HopCapture[]>;
 }
