@@ -1,6 +1,8 @@
 // The lab's checks, one per claim of the lab (docs/design/lab.md §2). Each returns evidence or throws CheckFailure
 // with evidence.
 import { contains, parseCidr } from '../lab/cidr.ts';
+import { THROUGHPUT_SECONDS, LATENCY_PROBES, LATENCY_PROBE_TIMEOUT_S } from '../lab/measurement.ts';
+import { measureScenario } from './data-plane.ts';
 import { curlScript, parseCurlOutput } from './http-response.ts';
 import { CheckFailure, type CheckContext, type CheckDefinition, type Evidence } from './types.ts';
 
@@ -243,6 +245,35 @@ const noPublicEndpoints: CheckDefinition = {
   },
 };
 
+/**
+ * Room for a measurement: the round trips and both iperf3 runs at their bounds, plus the far end's server (a pod to
+ * schedule on AWS) and the measuring end's own start (another pod for egress).
+ */
+const MEASUREMENT_TIMEOUT_MS =
+  (LATENCY_PROBES * LATENCY_PROBE_TIMEOUT_S + 2 * (THROUGHPUT_SECONDS + 15) + 180) * 1000;
+
+const subnetThroughput: CheckDefinition = {
+  id: 'subnet-router.throughput',
+  scenario: 'subnet-router',
+  title: 'Throughput both ways, latency, path and MTU from the client through the Connector to a pod',
+  dependsOn: ['subnet-router.http'],
+  measures: { timeoutMs: MEASUREMENT_TIMEOUT_MS },
+  async run({ lab, probe, thresholds }) {
+    return { ...(await measureScenario(lab, probe, 'subnet-router', thresholds)) };
+  },
+};
+
+const egressThroughput: CheckDefinition = {
+  id: 'egress.throughput',
+  scenario: 'egress',
+  title: 'Throughput both ways, latency, path and MTU from a pod through the egress proxy to the client',
+  dependsOn: ['egress.http'],
+  measures: { timeoutMs: MEASUREMENT_TIMEOUT_MS },
+  async run({ lab, probe, thresholds }) {
+    return { ...(await measureScenario(lab, probe, 'egress', thresholds)) };
+  },
+};
+
 export const CHECKS: readonly CheckDefinition[] = [
   connectorReady,
   routesApproved,
@@ -255,6 +286,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   egressHttp,
   egressSourceIp,
   noPublicEndpoints,
+  subnetThroughput,
+  egressThroughput,
 ];
 
 export type { CheckContext };

@@ -86,7 +86,10 @@ export interface LabProbe {
    * a pod address, through the Connector), on the client for egress (a pod reaches it through the egress Service,
    * at lab.workloads.egressFqdn). The measuring end runs iperf3 through runOnClient / runInCluster.
    */
-  startThroughputServer?(scenario: DataPlaneScenario, options: ThroughputServerOptions): Promise<ThroughputServer>;
+  startThroughputServer?(
+    scenario: DataPlaneScenario,
+    options: ThroughputServerOptions,
+  ): Promise<ThroughputServer>;
   /** Path between the client and the egress proxy's tailnet device (the egress scenario's tunnel). */
   pathToEgressProxy?(): Promise<PathInfo>;
   /** MTU of the client's tailnet interface: both scenarios' tunnels end there. */

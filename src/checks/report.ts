@@ -1,5 +1,6 @@
 // The validation report (JSON) and its human forms: a Markdown job summary with a Mermaid diagram of both paths.
 import type { LabConfig } from '../lab/config.ts';
+import { measurementsOf, renderMeasurementMarkdown, renderMeasurementText } from './measurement-report.ts';
 import type { HopCapture } from './probe.ts';
 import type { CheckResult, ValidationReport } from './types.ts';
 
@@ -23,6 +24,7 @@ export function buildReport(
         "and tests the packet paths and tslab's own pipeline; it is not Tailscale (no coordination server, DERP or MagicDNS).",
     );
   }
+  const measurements = measurementsOf(checks);
   return {
     lab: lab.id,
     platform,
@@ -32,6 +34,7 @@ export function buildReport(
     checks,
     notes,
     ...(packetPaths ? { packetPaths } : {}),
+    ...(measurements.length ? { measurements } : {}),
   };
 }
 
@@ -54,6 +57,8 @@ export function renderSummaryMarkdown(report: ValidationReport, lab: LabConfig):
     '',
     ...report.notes.map((n) => `> ${n}`),
   ];
+  const measured = renderMeasurementMarkdown(report.measurements ?? []);
+  if (measured.length) lines.push('', ...measured);
   for (const path of report.packetPaths ?? []) {
     lines.push('', `### Packet path: ${path.scenario}`, '', ...renderHops(path.hops));
   }
@@ -67,6 +72,7 @@ export function renderText(report: ValidationReport): string {
         c.error ?? summarizeEvidence(c)
       }`,
   );
+  lines.push(...renderMeasurementText(report.measurements ?? []));
   lines.push(`${report.passed ? 'PASSED' : 'FAILED'}: ${countBy(report.checks)}`);
   for (const path of report.packetPaths ?? [])
     lines.push(`packet path (${path.scenario}):`, ...renderHops(path.hops));

@@ -1,5 +1,6 @@
 // Runs checks concurrently: each with its own deadline, settling checks retried with capped exponential backoff.
 import type { LabConfig } from '../lab/config.ts';
+import type { MeasurementThresholds } from './data-plane.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabProbe } from './probe.ts';
 import { CheckFailure, type CheckDefinition, type CheckResult, type Evidence } from './types.ts';
@@ -13,6 +14,7 @@ export interface RunChecksOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   onResult?: (result: CheckResult) => void;
+  thresholds?: MeasurementThresholds;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -42,7 +44,17 @@ export async function runChecks(
         }
         upstream.set(dependency, result.evidence);
       }
-      const result = await attemptUntilDeadline(check, { lab, probe, upstream }, options);
+      const context = {
+        lab,
+        probe,
+        upstream,
+        ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      };
+      const result = await attemptUntilDeadline(
+        check,
+        context,
+        check.measures ? { ...options, timeoutMs: check.measures.timeoutMs } : options,
+      );
       options.onResult?.(result);
       return result;
     })();
@@ -50,7 +62,12 @@ export async function runChecks(
     return promise;
   };
 
-  return Promise.all(checks.map(start));
+  // Functional checks at once; measurements after all of them, one at a time.
+  const functional = await Promise.all(checks.filter((c) => !c.measures).map(start));
+  const measured: CheckResult[] = [];
+  for (const check of checks.filter((c) => c.measures)) measured.push(await start(check));
+  const byResult = new Map([...functional, ...measured].map((r) => [r.id, r]));
+  return checks.map((c) => byResult.get(c.id)!);
 }
 
 function skipped(check: CheckDefinition, why: string): CheckResult {

@@ -1,4 +1,5 @@
 import type { LabConfig } from '../lab/config.ts';
+import type { MeasurementThresholds, ScenarioMeasurement } from './data-plane.ts';
 import type { HopCapture, LabProbe } from './probe.ts';
 
 export type Scenario = 'subnet-router' | 'egress' | 'exposure';
@@ -12,6 +13,8 @@ export interface CheckContext {
   probe: LabProbe;
   /** Results of the checks this one depends on, by id (only passed ones are present). */
   upstream: ReadonlyMap<string, Evidence>;
+  /** The user's data-plane thresholds; absent ones are report only. */
+  thresholds?: MeasurementThresholds;
 }
 
 export interface CheckDefinition {
@@ -22,6 +25,11 @@ export interface CheckDefinition {
   dependsOn?: string[];
   /** Route approval, DNS and proxies take time to settle: a failing attempt is retried until the deadline. */
   settles?: boolean;
+  /**
+   * A measurement: runs after every other check has ended, one at a time (so it neither disturbs nor is disturbed
+   * by anything), once, within its own deadline.
+   */
+  measures?: { timeoutMs: number };
   run(context: CheckContext): Promise<Evidence>;
 }
 
@@ -45,6 +53,8 @@ export interface ValidationReport {
   checks: CheckResult[];
   notes: string[];
   packetPaths?: { scenario: 'subnet-router' | 'egress'; hops: HopCapture[] }[];
+  /** Throughput, latency, path and MTU of each scenario that was measured (its throughput check's evidence). */
+  measurements?: ScenarioMeasurement[];
 }
 
 /** Thrown by a check to fail with evidence attached. */

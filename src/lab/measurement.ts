@@ -1,4 +1,4 @@
-// The bounds of the data-plane measurement (issue: throughput, latency and path of both scenarios). One place, read
+// The bounds of the data-plane measurement (docs/design/lab.md §5). One place, read
 // by the checks, the probes and the infrastructure that opens the port (tailnet grants, the egress Service).
 
 /** iperf3's own default port: the only port the measurement opens, between the lab's own ends. */

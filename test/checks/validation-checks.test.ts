@@ -38,8 +38,20 @@ describe('validation checks', () => {
       'egress.http',
       'egress.source-ip',
       'exposure.no-public-endpoints',
+      'subnet-router.throughput',
+      'egress.throughput',
     ]);
     expect(report.passed).toBe(true);
+    // The figures of both scenarios, both directions, in the JSON report and the summary's table and chart.
+    expect(report.measurements?.map((m) => [m.scenario, m.directions.length, m.path.mode])).toEqual([
+      ['subnet-router', 2, 'direct'],
+      ['egress', 2, 'derp'],
+    ]);
+    const summary = renderSummaryMarkdown(report, lab);
+    expect(summary).toContain('| subnet-router | client→cluster | 40704 Mbit/s | 0 |');
+    expect(summary).toContain('| egress | cluster→client |');
+    expect(summary).toContain('derp (DERP fra)');
+    expect(summary).toMatch(/```mermaid\nxychart-beta\n/);
     expect(byId(report, 'subnet-router.dns-resolves').evidence).toMatchObject({
       resolved: lab.workloads.nginxClusterIp,
     });

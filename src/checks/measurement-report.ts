@@ -1,0 +1,117 @@
+// The data-plane figures in the report's human forms: a table (Markdown for the job summary, plain text for the
+// CLI) and a Mermaid bar chart of both scenarios and both directions.
+import type { ScenarioMeasurement } from './data-plane.ts';
+import type { CheckResult } from './types.ts';
+
+const THROUGHPUT_CHECKS = new Set(['subnet-router.throughput', 'egress.throughput']);
+
+/** The measurements the throughput checks took, passed or failed on a threshold (their evidence has the figures). */
+export function measurementsOf(checks: readonly CheckResult[]): ScenarioMeasurement[] {
+  return checks
+    .filter((c) => THROUGHPUT_CHECKS.has(c.id) && Array.isArray(c.evidence['directions']))
+    .map((c) => {
+      const { scenario, label, server, directions, latency, path, mtu } =
+        c.evidence as unknown as ScenarioMeasurement;
+      return { scenario, label, server, directions, latency, path, mtu };
+    });
+}
+
+function mbps(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+function pathText(m: ScenarioMeasurement): string {
+  return m.path.derpRegion ? `${m.path.mode} (DERP ${m.path.derpRegion})` : m.path.mode;
+}
+
+function latencyText(m: ScenarioMeasurement): string {
+  if (!m.latency) return 'no answer';
+  const { p50Ms, p90Ms, p99Ms, answered, probes } = m.latency;
+  return `${p50Ms} / ${p90Ms} / ${p99Ms} ms (${answered}/${probes})`;
+}
+
+interface Row {
+  scenario: string;
+  direction: string;
+  throughput: string;
+  retransmits: string;
+  latency: string;
+  path: string;
+  mtu: string;
+}
+
+function rows(measurements: readonly ScenarioMeasurement[]): Row[] {
+  return measurements.flatMap((m) =>
+    m.directions.map((d) => ({
+      scenario: m.scenario,
+      direction: d.direction,
+      throughput: `${mbps(d.mbps)} Mbit/s`,
+      retransmits: d.retransmits === null ? 'n/a' : String(d.retransmits),
+      latency: latencyText(m),
+      path: pathText(m),
+      mtu: m.mtu === null ? 'n/a' : String(m.mtu),
+    })),
+  );
+}
+
+/** A Mermaid xychart of every direction's throughput; the y axis starts at zero so bars compare honestly. */
+export function renderThroughputChart(measurements: readonly ScenarioMeasurement[]): string {
+  const bars = measurements.flatMap((m) =>
+    m.directions.map((d) => ({ label: `${m.scenario} ${d.direction}`, d })),
+  );
+  const top = Math.max(1, ...bars.map((b) => b.d.mbps));
+  return [
+    'xychart-beta',
+    '  title "Throughput (Mbit/s)"',
+    `  x-axis [${bars.map((b) => `"${b.label}"`).join(', ')}]`,
+    `  y-axis "Mbit/s" 0 --> ${Math.ceil(top * 1.1)}`,
+    `  bar [${bars.map((b) => Number(b.d.mbps.toFixed(1))).join(', ')}]`,
+  ].join('\n');
+}
+
+export function renderMeasurementMarkdown(measurements: readonly ScenarioMeasurement[]): string[] {
+  if (!measurements.length) return [];
+  return [
+    '### Data plane',
+    '',
+    '| scenario | direction | throughput | retransmits | latency p50 / p90 / p99 | path | MTU |',
+    '|---|---|---|---|---|---|---|',
+    ...rows(measurements).map(
+      (r) =>
+        `| ${r.scenario} | ${r.direction} | ${r.throughput} | ${r.retransmits} | ${r.latency} | ${r.path} | ${r.mtu} |`,
+    ),
+    '',
+    '```mermaid',
+    renderThroughputChart(measurements),
+    '```',
+    '',
+    ...[...new Set(measurements.map((m) => m.label))].map((label) => `> Measured: ${label}.`),
+  ];
+}
+
+export function renderMeasurementText(measurements: readonly ScenarioMeasurement[]): string[] {
+  if (!measurements.length) return [];
+  const table = rows(measurements);
+  const header: Row = {
+    scenario: 'scenario',
+    direction: 'direction',
+    throughput: 'throughput',
+    retransmits: 'retrans',
+    latency: 'latency p50/p90/p99',
+    path: 'path',
+    mtu: 'MTU',
+  };
+  const keys = Object.keys(header) as (keyof Row)[];
+  const width = (key: keyof Row) => Math.max(...[header, ...table].map((r) => r[key].length));
+  const line = (r: Row) =>
+    keys
+      .map((k) => r[k].padEnd(width(k)))
+      .join('  ')
+      .trimEnd();
+  return [
+    'data plane:',
+    line(header),
+    ...table.map(line),
+    ...[...new Set(measurements.map((m) => m.label))].map((label) => `measured: ${label}`),
+  ];
+}
