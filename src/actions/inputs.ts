@@ -1,6 +1,8 @@
 // Every action input is read here, into one typed settings object per action. Secrets are masked before anything
 // else touches them, and bad input is reported by input name before any cloud call.
 import * as core from '@actions/core';
+import type { MeasurementThresholds } from '../checks/data-plane.ts';
+import { parseThresholds } from '../checks/thresholds.ts';
 import { LabConfigError } from '../lab/errors.ts';
 import {
   fromStrings,
@@ -42,6 +44,8 @@ export interface ProvisionInputs extends LabActionInputs {
 
 export interface ValidateInputs extends LabActionInputs {
   timeoutMs?: number;
+  /** Data-plane thresholds; empty means the figures are only reported. */
+  thresholds: MeasurementThresholds;
   only?: string[];
   reportPath?: string;
   /** Set when comment-on-pr is true: the token the sticky comment and the deployment are written with. */
@@ -88,6 +92,10 @@ export function readValidateInputs(): ValidateInputs {
     ]);
   }
   const checks = core.getInput('checks');
+  const thresholds = parseThresholds({
+    minThroughputMbps: core.getInput('min-throughput-mbps'),
+    maxLatencyMs: core.getInput('max-latency-ms'),
+  });
   const reportPath = core.getInput('report-path');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
   // Empty when provision did not get to open one (or ran outside a pull request).
@@ -99,6 +107,7 @@ export function readValidateInputs(): ValidateInputs {
   }
   return {
     ...labInputs(credentials),
+    thresholds,
     ...(deploymentText ? { deploymentId: Number(deploymentText) } : {}),
     ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
     ...(checks ? { only: checks.split(/[,\s]+/).filter(Boolean) } : {}),

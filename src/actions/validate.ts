@@ -27,6 +27,7 @@ export async function runValidate(dependencies?: Partial<LabDependencies>): Prom
     const report = await target.validate({
       ...(inputs.timeoutMs ? { timeoutMs: inputs.timeoutMs } : {}),
       ...(inputs.only ? { only: inputs.only } : {}),
+      thresholds: inputs.thresholds,
     });
 
     const reportPath =

@@ -182,6 +182,14 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
     addLabOptions(program.command(name).description(description), name === 'lab' ? 'local' : 'aws')
       .option('--report <file>', 'write the JSON validation report here')
       .option('--check-timeout <seconds>', 'deadline of each check (default 15 locally, 300 on AWS)')
+      .option(
+        '--min-throughput-mbps <mbps>',
+        'fail a throughput check when a direction carries less (unset: report only)',
+      )
+      .option(
+        '--max-latency-ms <ms>',
+        'fail a throughput check when the p90 round trip is longer (unset: report only)',
+      )
       .option('--keep', 'lab: keep the lab after validation')
       .option(
         '--finished-jobs <ids>',

@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ProgressReporter } from '../../engine/progress.ts';
 import { renderText } from '../../checks/report.ts';
+import { parseThresholds } from '../../checks/thresholds.ts';
+import type { ValidateOptions } from '../../checks/validate-lab.ts';
 import type { ValidationReport } from '../../checks/types.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { labResourceName } from '../../lab/names.ts';
@@ -40,6 +42,10 @@ export async function labCommand(
   requireTargetSettings(input);
   const credentials = credentialsFromEnv(input['target'] ?? 'aws', verb === 'lab' ? 'up' : verb);
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
+  const thresholds = parseThresholds(
+    { minThroughputMbps: text(options['minThroughputMbps']), maxLatencyMs: text(options['maxLatencyMs']) },
+    (kebab) => `--${kebab}`,
+  );
   const finishedJobs = jobIds(options['finishedJobs']);
   const { lab, target } = await openLab(input, {
     credentials,
@@ -62,7 +68,10 @@ export async function labCommand(
       ...(token ? { runEnded: runEndedVia(getOctokit(token)) } : {}),
     },
   };
-  const runner = printing(lab.id, target, operationIo, io, timeoutMs);
+  const runner = printing(lab.id, target, operationIo, io, {
+    ...(timeoutMs ? { timeoutMs } : {}),
+    thresholds,
+  });
   try {
     await runVerb(verb, runner, lab, options, io);
   } finally {
@@ -128,7 +137,7 @@ function printing(
   target: LabTarget,
   operationIo: OperationIo,
   io: Io,
-  timeoutMs: number | undefined,
+  validateOptions: ValidateOptions,
 ) {
   return {
     async up(): Promise<void> {
@@ -143,7 +152,7 @@ function printing(
         if (cost) io.out(`estimated cost: $${cost.hourlyUsd.toFixed(3)}/h`);
       }
     },
-    validate: () => target.validate(timeoutMs ? { timeoutMs } : {}),
+    validate: () => target.validate(validateOptions),
     async down(): Promise<void> {
       const started = performance.now();
       const { removed, warnings } = await target.down(operationIo);
@@ -174,6 +183,10 @@ async function finishValidation(
     io.out(`report written to ${reportFile}`);
   }
   if (!report.passed) throw new OperationFailed(`validation of lab '${report.lab}' failed`);
+}
+
+function text(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function checkTimeoutMs(value: string | boolean | undefined): number | undefined {
