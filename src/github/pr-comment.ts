@@ -1,5 +1,6 @@
 // The one sticky comment a pull request's lab keeps: found again by a hidden marker among the bot's comments, then
 // updated in place (or created once). It shows the lab's state, the validation table and links; never a secret.
+import { renderMeasurementMarkdown } from '../checks/measurement-report.ts';
 import type { CheckResult, ValidationReport } from '../checks/types.ts';
 import { eachPage, PAGE_SIZE, type GitHubApi, type IssueComment, type RepoRef } from './github-api.ts';
 
@@ -86,6 +87,7 @@ function validationTable(report: ValidationReport): string[] {
     '| | check | time | error |',
     '|---|---|---|---|',
     ...report.checks.map(row),
+    ...(report.measurements?.length ? ['', ...renderMeasurementMarkdown(report.measurements)] : []),
   ];
 }
 

@@ -117,6 +117,28 @@ describe('rendered PR comment', () => {
     expect(text).toContain('updated 2026-11-27T10:05:00Z');
   });
 
+  it('shows the data-plane figures, table and chart, when the report has them', () => {
+    const report = {
+      ...sampleReport([check('subnet-router.throughput', 'pass')]),
+      measurements: [
+        {
+          scenario: 'subnet-router' as const,
+          label: 'EC2 client and EKS pods over Tailscale',
+          server: 'pod at 10.0.17.5',
+          directions: [{ direction: 'client→cluster' as const, mbps: 812.4, retransmits: 3, seconds: 3 }],
+          latency: { probes: 20, answered: 20, p50Ms: 1.1, p90Ms: 1.4, p99Ms: 2 },
+          path: { mode: 'direct' as const, derpRegion: null, detail: '' },
+          mtu: 1280,
+        },
+      ],
+    };
+    const text = renderPrComment({ prNumber: 42, lab: 'pr-42', state: 'validated', runUrl, report, now });
+    expect(text).toContain(
+      '| subnet-router | client→cluster | 812 Mbit/s | 3 | 1.1 / 1.4 / 2 ms (20/20) | direct | 1280 |',
+    );
+    expect(text).toContain('xychart-beta');
+  });
+
   it('keeps a table cell in one cell: pipes escaped, newlines flattened', () => {
     const report = sampleReport([check('x', 'fail', 'a | b\nc')]);
     const text = renderPrComment({
