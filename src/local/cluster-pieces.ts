@@ -1,6 +1,7 @@
 // The cluster side of the local lab: the VPC router, the EKS node with kube-proxy's Service DNAT, and the
 // plain pods (kube-dns, nginx, netshoot), each in its own network namespace.
 import type { LabConfig } from '../lab/config.ts';
+import { THROUGHPUT_PORT } from '../lab/measurement.ts';
 import { kubeDnsConfig } from './app-configs.ts';
 import { listening, startNginx, STARTUP_TIMEOUT_S } from './daemons.ts';
 import { POD_GATEWAY_IP, statePaths, type LocalPlan, type PodRole } from './plan.ts';
@@ -65,6 +66,8 @@ export function nodePiece(plan: LocalPlan): TopologyPiece {
       dnat(plan.services.kubeDns, 'udp', 53, plan.podIps.kubedns),
       dnat(plan.services.kubeDns, 'tcp', 53, plan.podIps.kubedns),
       dnat(plan.services.egress, 'tcp', 80, plan.podIps.egress),
+      // The egress Service also carries the throughput measurement's port, and no other.
+      dnat(plan.services.egress, 'tcp', THROUGHPUT_PORT, plan.podIps.egress),
     ],
     destroy: destroyNamespace(node),
   };

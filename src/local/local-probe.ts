@@ -4,12 +4,15 @@ import { readFile, stat } from 'node:fs/promises';
 import type {
   CommandResult,
   ConnectorStatus,
+  DataPlaneScenario,
   EgressStatus,
   ExposureFacts,
   HopCapture,
   LabProbe,
   PathInfo,
   RouterRoutes,
+  ThroughputServer,
+  ThroughputServerOptions,
 } from '../checks/probe.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { parseSplitDns } from './app-configs.ts';
@@ -26,6 +29,7 @@ import {
   type LocalPlan,
   type Peer,
 } from './plan.ts';
+import { startThroughputServerIn, throughputTarget } from './throughput-server.ts';
 import { parseAllowedIps, parseEndpoints, parseLatestHandshakes } from './wg-show.ts';
 
 const SCRIPT_TIMEOUT_MS = 60_000;
@@ -35,6 +39,8 @@ const LAB_TRAFFIC = 'ip and not igmp';
 
 export class LocalLabProbe implements LabProbe {
   readonly platform = 'local' as const;
+  readonly measurementLabel =
+    "this machine's userspace WireGuard (wireguard-go) between network namespaces, not a cloud network";
   private readonly lab: LabConfig;
   private readonly plan: LocalPlan;
 
@@ -98,26 +104,24 @@ export class LocalLabProbe implements LabProbe {
     return runIn(this.plan.namespaces.netshoot, ['bash', '-c', script], { timeoutMs: SCRIPT_TIMEOUT_MS });
   }
 
-  async pathToRouter(): Promise<PathInfo> {
-    const { router, client } = this.plan.tailnet.peers;
-    const routerKey = await this.publicKey('router');
-    const handshake =
-      parseLatestHandshakes(await this.wgShow(client, 'latest-handshakes')).get(routerKey) ?? 0;
-    const endpoint = parseEndpoints(await this.wgShow(client, 'endpoints')).get(routerKey);
-    if (handshake === 0) {
-      return {
-        mode: 'unknown',
-        detail: `no WireGuard handshake with the router yet (endpoint ${endpoint ?? 'none'})`,
-      };
-    }
-    const age = Math.max(0, Math.round(Date.now() / 1000 - handshake));
-    const latencyMs = await this.tcpRtt(client.namespace, router.tailnetIp);
-    // The local mesh has no relays: a handshake means packets went straight over the VPC underlay.
-    return {
-      mode: 'direct',
-      ...(latencyMs === undefined ? {} : { latencyMs }),
-      detail: `handshake ${age}s ago with ${endpoint ?? 'unknown endpoint'}; round trip by TCP SYN/RST to ${router.tailnetIp}`,
-    };
+  pathToRouter(): Promise<PathInfo> {
+    return this.pathFromClient('router');
+  }
+
+  pathToEgressProxy(): Promise<PathInfo> {
+    return this.pathFromClient('egress');
+  }
+
+  startThroughputServer(
+    scenario: DataPlaneScenario,
+    options: ThroughputServerOptions,
+  ): Promise<ThroughputServer> {
+    return startThroughputServerIn(throughputTarget(this.lab, this.plan, scenario), options);
+  }
+
+  async tunnelMtu(): Promise<number> {
+    const { client } = this.plan.tailnet.peers;
+    return parseLinkMtu(await mustRunIn(client.namespace, ['ip', '-j', 'link', 'show', 'dev', client.iface]));
   }
 
   async egressStatus(): Promise<EgressStatus> {
@@ -225,6 +229,30 @@ export class LocalLabProbe implements LabProbe {
     ];
   }
 
+  /** The client's WireGuard view of a peer (handshake, endpoint) and a round trip through the tunnel to it. */
+  private async pathFromClient(peer: 'router' | 'egress'): Promise<PathInfo> {
+    const { client } = this.plan.tailnet.peers;
+    const far = this.plan.tailnet.peers[peer];
+    const key = await this.publicKey(peer);
+    const handshake = parseLatestHandshakes(await this.wgShow(client, 'latest-handshakes')).get(key) ?? 0;
+    const endpoint = parseEndpoints(await this.wgShow(client, 'endpoints')).get(key);
+    const name = peer === 'router' ? 'the router' : 'the egress proxy';
+    if (handshake === 0) {
+      return {
+        mode: 'unknown',
+        detail: `no WireGuard handshake with ${name} yet (endpoint ${endpoint ?? 'none'})`,
+      };
+    }
+    const age = Math.max(0, Math.round(Date.now() / 1000 - handshake));
+    const latencyMs = await this.tcpRtt(client.namespace, far.tailnetIp);
+    // The local mesh has no relays: a handshake means packets went straight over the VPC underlay.
+    return {
+      mode: 'direct',
+      ...(latencyMs === undefined ? {} : { latencyMs }),
+      detail: `handshake ${age}s ago with ${endpoint ?? 'unknown endpoint'}; round trip by TCP SYN/RST to ${far.tailnetIp}`,
+    };
+  }
+
   private underlayFilter(): string {
     return PEERS.map((peer) => `udp port ${this.plan.tailnet.peers[peer].listenPort}`).join(' or ');
   }
@@ -313,6 +341,20 @@ export function forwardedRoutes(rules: string, iface: string): string[] {
       const destination = / -d (\S+)/.exec(rule)?.[1];
       return destination ? [destination] : [];
     });
+}
+
+/** The MTU of the one link in `ip -j link show dev <if>`. */
+export function parseLinkMtu(json: string): number {
+  let links: unknown;
+  try {
+    links = JSON.parse(json);
+  } catch {
+    links = undefined;
+  }
+  const mtu = Array.isArray(links) && links.length === 1 ? (links[0] as { mtu?: unknown }).mtu : undefined;
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu <= 0)
+    throw new Error(`ip link reported no MTU for one link: ${json.trim().slice(0, 200)}`);
+  return mtu;
 }
 
 async function readLabFile(path: string, what: string): Promise<string> {

@@ -18,6 +18,8 @@ export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
   dig: 'dnsutils',
   sysctl: 'procps',
   setsid: 'util-linux',
+  timeout: 'coreutils',
+  iperf3: 'iperf3',
 };
 
 export const TUN_DEVICE = '/dev/net/tun';

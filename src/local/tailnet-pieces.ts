@@ -2,6 +2,7 @@
 // Connector routes into the cluster, the client accepts its routes and resolves the cluster zone through it,
 // and the egress proxy carries cluster traffic to the client.
 import type { LabConfig } from '../lab/config.ts';
+import { THROUGHPUT_PORT } from '../lab/measurement.ts';
 import { splitDnsConfig } from './app-configs.ts';
 import { podNetwork } from './cluster-pieces.ts';
 import { listening, startNginx, STARTUP_TIMEOUT_S } from './daemons.ts';
@@ -104,9 +105,9 @@ export function clientPiece(lab: LabConfig, plan: LocalPlan): TopologyPiece {
 }
 
 /**
- * The egress proxy the operator creates for the ExternalName Service: traffic to its pod on :80 goes to the
- * client's tailnet address, from the proxy's own tailnet address. It joins last, so its piece waits for the
- * mesh to handshake.
+ * The egress proxy the operator creates for the ExternalName Service: traffic to its pod on :80 (and on the
+ * throughput port) goes to the client's tailnet address, from the proxy's own tailnet address. It joins last,
+ * so its piece waits for the mesh to handshake.
  */
 export function egressPiece(plan: LocalPlan): TopologyPiece {
   const ns = plan.namespaces.egress;
@@ -119,7 +120,12 @@ export function egressPiece(plan: LocalPlan): TopologyPiece {
     create: [
       ...podNetwork(plan, 'egress', ['net.ipv4.ip_forward=1']),
       ...joinTailnet(plan, 'egress', [{ peer: 'client' }, { peer: 'router' }]),
-      nat(sh`-A PREROUTING -i eth0 -p tcp --dport 80 -j DNAT --to-destination ${`${client.tailnetIp}:80`}`),
+      // HTTP, and iperf3 for the throughput measurement: the only ports the proxy carries to the client.
+      ...[80, THROUGHPUT_PORT].map((port) =>
+        nat(
+          sh`-A PREROUTING -i eth0 -p tcp --dport ${port} -j DNAT --to-destination ${`${client.tailnetIp}:${port}`}`,
+        ),
+      ),
       nat(sh`-A POSTROUTING -o ${egress.iface} -j SNAT --to-source ${egress.tailnetIp}`),
       waitUntil(
         handshakes(client),

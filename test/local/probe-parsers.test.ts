@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlows } from '../../src/local/capture.ts';
-import { forwardedRoutes } from '../../src/local/local-probe.ts';
+import { forwardedRoutes, parseLinkMtu } from '../../src/local/local-probe.ts';
 import { runProgram } from '../../src/local/netns-exec.ts';
 import { parseAllowedIps, parseEndpoints, parseLatestHandshakes } from '../../src/local/wg-show.ts';
 
@@ -85,5 +85,21 @@ describe('command runner', () => {
     await expect(runProgram(['tslab-no-such-program'])).rejects.toThrow(
       /Could not run tslab-no-such-program/,
     );
+  });
+});
+
+describe('ip link MTU parsing', () => {
+  it('reads the MTU of the one link `ip -j link show dev` reports', () => {
+    const link =
+      '[{"ifindex":4,"ifname":"wg-1a2b3c4d-c","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"],"mtu":1420,"qdisc":"fq_codel","operstate":"UNKNOWN","link_type":"none"}]';
+    expect(parseLinkMtu(link)).toBe(1420);
+  });
+
+  it('refuses output that is not exactly one link with a whole MTU', () => {
+    expect(() => parseLinkMtu('[]')).toThrow(/no MTU for one link/);
+    expect(() => parseLinkMtu('[{"mtu":1420},{"mtu":1500}]')).toThrow(/no MTU/);
+    expect(() => parseLinkMtu('[{"ifname":"wg0"}]')).toThrow(/no MTU/);
+    expect(() => parseLinkMtu('[{"mtu":"1420"}]')).toThrow(/no MTU/);
+    expect(() => parseLinkMtu('Device "wg0" does not exist.')).toThrow(/no MTU.*does not exist/);
   });
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contains, parseCidr } from '../../src/lab/cidr.ts';
 import { resolveLab, type LabConfig } from '../../src/lab/config.ts';
+import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
 import { kubeDnsConfig, parseSplitDns, splitDnsConfig } from '../../src/local/app-configs.ts';
 import { clientNonce, localPlan, NAMESPACE_ROLES, PEERS, POD_ROLES } from '../../src/local/plan.ts';
 import { shq } from '../../src/local/shell.ts';
@@ -155,6 +156,29 @@ describe('local topology plan', () => {
     expect(demo.tailnet.connectorRoutes.some((r) => inside(r, plan.tailnet.peers.router.underlayIp))).toBe(
       true,
     );
+  });
+
+  it('opens exactly HTTP and the throughput port through the egress Service and the egress proxy, TCP only', () => {
+    const plan = localPlan(demo);
+    const pieces = localTopology(demo);
+    const create = (id: string) => lines(pieces.find((p) => p.id === id)!.create);
+    const serviceDnat = create('node').filter((c) => c.includes(` -d ${plan.services.egress}/32 `));
+    expect(
+      serviceDnat.map((c) => / -p (\w+) --dport (\d+) .*--to-destination (\S+)$/.exec(c)?.slice(1)),
+    ).toEqual([
+      ['tcp', '80', `${plan.podIps.egress}:80`],
+      ['tcp', `${THROUGHPUT_PORT}`, `${plan.podIps.egress}:${THROUGHPUT_PORT}`],
+    ]);
+    const proxyDnat = create('egress').filter((c) => c.includes(' -j DNAT '));
+    const client = plan.tailnet.peers.client.tailnetIp;
+    expect(
+      proxyDnat.map((c) =>
+        / -A PREROUTING -i eth0 -p (\w+) --dport (\d+) -j DNAT --to-destination (\S+)$/.exec(c)?.slice(1),
+      ),
+    ).toEqual([
+      ['tcp', '80', `${client}:80`],
+      ['tcp', `${THROUGHPUT_PORT}`, `${client}:${THROUGHPUT_PORT}`],
+    ]);
   });
 
   it('resolves a relative state dir to an absolute one, since terraform runs provisioners elsewhere', () => {
