@@ -107,10 +107,16 @@ describe('action bundles', () => {
       expect(validate.outputs['passed']).toBe('true');
       const report = JSON.parse(readFileSync(validate.outputs['report-path']!, 'utf8')) as {
         checks: { status: string }[];
+        measurements: { scenario: string; directions: { mbps: number }[] }[];
       };
-      expect(report.checks).toHaveLength(11);
+      expect(report.checks).toHaveLength(13);
       expect(report.checks.every((c) => c.status === 'pass')).toBe(true);
       expect(validate.summary).toContain('```mermaid');
+      // The bundled validate measures the data plane and charts it in the job summary.
+      expect(report.measurements.map((m) => m.scenario)).toEqual(['subnet-router', 'egress']);
+      expect(report.measurements.flatMap((m) => m.directions).every((d) => d.mbps > 0)).toBe(true);
+      expect(validate.summary).toContain('### Data plane');
+      expect(validate.summary).toContain('xychart-beta');
 
       const teardown = runAction('teardown', inputs, env);
       expect(teardown.exitCode).toBe(0);

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curlScript, parseCurlOutput } from '../../src/checks/http-response.ts';
+import { renderText } from '../../src/checks/report.ts';
+import { validateLab } from '../../src/checks/validate-lab.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { LocalLabProbe } from '../../src/local/local-probe.ts';
 import { DAEMONS, localPlan, PEERS, statePaths, type DaemonName } from '../../src/local/plan.ts';
@@ -169,6 +171,43 @@ describe.runIf(canRun)(`the local lab, end to end (lab ${id})`, () => {
       bash(stray.replace(' add ', ' del '));
     }
   });
+
+  it('measures both scenarios through the checks: figures both ways, a direct path, the tunnel MTU', async () => {
+    const report = await validateLab(lab, probe, {
+      only: ['subnet-router.throughput', 'egress.throughput'],
+      capturePackets: false,
+    });
+    const measured = report.checks.filter((c) => c.id.endsWith('.throughput'));
+    expect(
+      measured.map((c) => [c.id, c.status, c.error]),
+      renderText(report),
+    ).toEqual([
+      ['subnet-router.throughput', 'pass', undefined],
+      ['egress.throughput', 'pass', undefined],
+    ]);
+    expect(report.measurements?.map((m) => m.scenario)).toEqual(['subnet-router', 'egress']);
+    for (const m of report.measurements ?? []) {
+      expect(m.directions.map((d) => d.direction).sort()).toEqual(['client→cluster', 'cluster→client']);
+      for (const d of m.directions) expect(d.mbps, `${m.scenario} ${d.direction}`).toBeGreaterThan(0);
+      expect(m.path.mode).toBe('direct');
+      expect(m.latency?.answered).toBeGreaterThan(0);
+      expect(m.mtu).toBeGreaterThan(0);
+      expect(m.label).toContain('wireguard-go');
+    }
+    console.log(renderText(report));
+  }, 60_000);
+
+  it('fails a throughput check at a threshold this machine cannot reach, with the figure in the message', async () => {
+    const report = await validateLab(lab, probe, {
+      only: ['subnet-router.throughput'],
+      capturePackets: false,
+      thresholds: { minThroughputMbps: 10_000_000 },
+    });
+    const check = report.checks.find((c) => c.id === 'subnet-router.throughput');
+    expect(check?.status).toBe('fail');
+    expect(check?.error).toMatch(/client→cluster carried [\d.]+ Mbit\/s, below min-throughput-mbps 10000000/);
+    expect(report.passed).toBe(false);
+  }, 60_000);
 
   it('reports the connector not ready once its WireGuard process is gone', async () => {
     const pid = Number(readFileSync(statePaths.pidFile(plan, 'wireguard-router'), 'utf8'));

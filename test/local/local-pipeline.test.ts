@@ -52,8 +52,8 @@ describe.runIf(canRun)('the local lab pipeline', () => {
       cli(['lab', '--target', 'local', '--lab', a]),
       cli(['lab', '--target', 'local', '--lab', b]),
     ]);
-    expect(ra.out).toContain('PASSED: 11 passed, 0 failed, 0 skipped');
-    expect(rb.out).toContain('PASSED: 11 passed, 0 failed, 0 skipped');
+    expect(ra.out).toContain('PASSED: 13 passed, 0 failed, 0 skipped');
+    expect(rb.out).toContain('PASSED: 13 passed, 0 failed, 0 skipped');
     expect([ra.code, rb.code]).toEqual([0, 0]);
     // Each lab saw its own nonce, not the other's.
     expect(ra.out).not.toContain(`tslab-${b}-`);
