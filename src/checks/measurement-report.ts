@@ -112,6 +112,23 @@ export function renderMeasurementText(measurements: readonly ScenarioMeasurement
     'data plane:',
     line(header),
     ...table.map(line),
+    ...textBars(measurements),
     ...[...new Set(measurements.map((m) => m.label))].map((label) => `measured: ${label}`),
   ];
+}
+
+const BAR_WIDTH = 40;
+
+/** The chart for a terminal: one bar per direction, scaled to the fastest. */
+function textBars(measurements: readonly ScenarioMeasurement[]): string[] {
+  const bars = measurements.flatMap((m) =>
+    m.directions.map((d) => ({ label: `${m.scenario} ${d.direction}`, d })),
+  );
+  const top = Math.max(...bars.map((b) => b.d.mbps));
+  if (!(top > 0)) return [];
+  const width = Math.max(...bars.map((b) => b.label.length));
+  return bars.map(
+    ({ label, d }) =>
+      `${label.padEnd(width)}  ${'█'.repeat(Math.max(d.mbps > 0 ? 1 : 0, Math.round((d.mbps / top) * BAR_WIDTH)))} ${mbps(d.mbps)}`,
+  );
 }

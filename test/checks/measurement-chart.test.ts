@@ -74,6 +74,9 @@ describe('the data-plane chart', () => {
       );
     expect(new Set(throughputColumn).size).toBe(1);
     expect(lines.at(-1)).toBe('measured: the "local" lab');
+    // The terminal's chart: bars scaled to the fastest direction.
+    expect(lines).toContain(`subnet-router client→cluster  ${'█'.repeat(40)} 812`);
+    expect(lines).toContain(`subnet-router cluster→client  ${'█'.repeat(5)} 95.3`);
   });
 
   it('says nothing when nothing was measured', () => {
