@@ -1,6 +1,7 @@
 // The egress Service: cluster workloads reach the lab client (a tailnet device) through it.
 import type { V1Service } from '@kubernetes/client-node';
 import type { LabConfig } from '../../src/lab/config.ts';
+import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
 import { labLabels } from './labels.ts';
 
 /** Annotations the operator reads on an egress Service (cmd/k8s-operator/sts.go). */
@@ -41,8 +42,13 @@ export function egressServiceManifest(lab: LabConfig, clientTailnetIp: string): 
     spec: {
       type: 'ExternalName',
       externalName: EGRESS_PLACEHOLDER_EXTERNAL_NAME,
-      // A ProxyGroup egress Service must declare at least one port; the client serves HTTP on 80.
-      ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }],
+      // A ProxyGroup egress Service must declare at least one port, and its proxies forward only the declared ones
+      // (cmd/k8s-operator/egress-services.go maps each to a port of their own); a single proxy forwards every port.
+      // The client serves HTTP on 80, and iperf3 on THROUGHPUT_PORT while the data plane is measured.
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP', targetPort: 80 },
+        { name: 'iperf3', port: THROUGHPUT_PORT, protocol: 'TCP', targetPort: THROUGHPUT_PORT },
+      ],
     },
   };
 }

@@ -16,6 +16,12 @@
 //   They get: HTTP to the slot's services and pods (nginx through the Connector), DNS to the slot's kube-dns only
 //   (split DNS sends the lab's zone there), and HTTP to the slot's own devices: that is the cluster's egress proxy
 //   reaching the client. (`tag:k8s -> tag:tslab-client` would let every lab's proxies reach every lab's client.)
+//   The data-plane measurement adds iperf3's port (THROUGHPUT_PORT) in grants of its own, to its two far ends only:
+//   the slot's pod subnets (the client measures an iperf3 pod through the Connector) and the slot's own devices (a
+//   pod measures the client through the egress proxy). Not the service CIDR, the rest of the VPC or kube-dns: no
+//   iperf3 server runs there. Tags cannot tell the slot's client from its proxies and Connector (they all carry the
+//   slot tag), so within a slot the port is open between its devices both ways; iperf3 listens on it only while a
+//   measurement runs.
 // - CI runners (src = `tag:tslab-ci`, the tag of the CI OAuth client and of runners joined with it) drive any slot:
 //   the private EKS endpoint (443, through the client's subnet routes; its name resolves in public DNS to its
 //   private addresses, docs/design/eks.md §5, so the VPC resolver is neither routed nor granted), kube-dns (to resolve
@@ -24,6 +30,7 @@
 //   session, the grant on tcp:22 lets the connection through.
 // Nothing else is granted: with grants present, everything not listed is denied.
 import { resolveLab, SHARED_OPERATOR_TAG, type LabConfig } from '../../src/lab/config.ts';
+import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
 import { SLOT_COUNT } from '../../src/lab/schema.ts';
 
 /** Tag of the CI OAuth client and of the CI runners that join the tailnet with it. */
@@ -65,6 +72,8 @@ export interface SlotView {
   /** The tag of the slot's own operator identity. */
   operatorTag: string;
   vpcCidr: string;
+  /** The subnets the cluster's nodes and pods take their addresses from (VPC CNI), inside vpcCidr. */
+  podSubnets: string[];
   serviceCidr: string;
   kubeDnsCidr: string;
   tailnet: LabConfig['tailnet'];
@@ -81,6 +90,7 @@ export function slotView(slot: number): SlotView {
     slotTag: lab.tailnet.slotTag,
     operatorTag: lab.tailnet.operatorTag,
     vpcCidr: lab.network.vpcCidr,
+    podSubnets: [...lab.network.clusterSubnets],
     serviceCidr: lab.network.serviceCidr,
     kubeDnsCidr: `${lab.network.kubeDnsIp}/32`,
     tailnet: lab.tailnet,
@@ -116,9 +126,14 @@ export function buildTailnetPolicy(options: TailnetPolicyOptions = {}): TailnetP
     // Sub-ranges are approved too: the client advertises the control-plane subnets inside the VPC CIDR.
     routes[s.vpcCidr] = [s.slotTag];
     routes[s.serviceCidr] = [s.slotTag];
+    const iperf3 = `tcp:${THROUGHPUT_PORT}`;
     grants.push(
       { src: [s.slotTag], dst: [s.serviceCidr, s.vpcCidr, s.slotTag], ip: ['tcp:80'] },
       { src: [s.slotTag], dst: [s.kubeDnsCidr], ip: ['udp:53', 'tcp:53'] },
+      // The measurement, subnet-router scenario: the client to an iperf3 pod, through the Connector.
+      { src: [s.slotTag], dst: [...s.podSubnets], ip: [iperf3] },
+      // The measurement, egress scenario: the egress proxy to iperf3 on the client.
+      { src: [s.slotTag], dst: [s.slotTag], ip: [iperf3] },
     );
   }
 

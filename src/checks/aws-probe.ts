@@ -1,4 +1,5 @@
 // LabProbe on AWS: the Kubernetes API (through the tailnet), the Tailscale API, and SSM Run Command on the client.
+import { randomBytes } from 'node:crypto';
 import { labResourceName } from '../lab/names.ts';
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import {
@@ -12,15 +13,18 @@ import { runOnInstance } from '../aws/ssm-runner.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { TAG_KEYS } from '../lab/config.ts';
-import type { TailscaleApi } from '../tailscale/api-client.ts';
+import { findDevicesByHostname, ipv4Of, type TailscaleApi } from '../tailscale/api-client.ts';
 import type {
   CommandResult,
   ConnectorStatus,
+  DataPlaneScenario,
   EgressStatus,
   ExposureFacts,
   LabProbe,
   PathInfo,
   RouterRoutes,
+  ThroughputServer,
+  ThroughputServerOptions,
 } from './probe.ts';
 import { labVpcIds } from '../aws/lab-resources.ts';
 import { parseTailscalePing } from './tailscale-ping.ts';
@@ -39,14 +43,22 @@ export interface AwsProbeClients {
 }
 
 const READY_EGRESS_CONDITIONS = ['TailscaleProxyReady', 'TailscaleEgressSvcReady'];
+/** Name prefix of the measurement's iperf3 server: a pod in the cluster, a transient systemd unit on the client. */
+export const THROUGHPUT_SERVER_PREFIX = 'tslab-iperf3';
 
 export class AwsLabProbe implements LabProbe {
   readonly platform = 'aws' as const;
+  readonly measurementLabel: string;
 
   constructor(
     private readonly lab: LabConfig,
     private readonly clients: AwsProbeClients,
-  ) {}
+  ) {
+    // The instance types bound what the tunnel can carry: the figures mean little without them.
+    this.measurementLabel =
+      `the lab's EC2 client (${lab.client.instanceType}) ↔ EKS pods (${lab.cluster.nodeInstanceType} nodes) ` +
+      `over Tailscale, on AWS`;
+  }
 
   async connectorStatus(): Promise<ConnectorStatus> {
     const connector = await this.clients.cluster.getCustomObject('Connector', this.lab.tailnet.connectorName);
@@ -83,7 +95,9 @@ export class AwsLabProbe implements LabProbe {
 
   async runOnClient(script: string): Promise<CommandResult> {
     const result = await runOnInstance(this.clients.ssm, this.clients.clientInstanceId, script, {
-      timeoutMs: this.clients.commandTimeoutMs ?? 60_000,
+      // Room for the data-plane measurement, the longest script the client runs: its round trips and two iperf3
+      // runs are each bounded, and together may take over a minute (src/lab/measurement.ts).
+      timeoutMs: this.clients.commandTimeoutMs ?? 120_000,
       ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
       comment: `tslab validate ${this.lab.id}`,
     });
@@ -97,10 +111,18 @@ export class AwsLabProbe implements LabProbe {
       command: ['sh', '-c', script],
       timeoutMs: this.clients.commandTimeoutMs ?? 120_000,
       ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
-      labels: { [TAG_KEYS.lab.replace(':', '-')]: this.lab.id },
+      labels: this.podLabels(),
     });
     const exitCode = run.exitCode ?? (run.outcome === 'succeeded' ? 0 : 1);
     return { exitCode, stdout: run.logs, stderr: run.outcome === 'succeeded' ? '' : run.detail };
+  }
+
+  /**
+   * Ties the lab's short-lived pods (probe Jobs, server pods) to the lab: `-l tslab-lab=<id>` selects them, whoever
+   * looks. Teardown needs no selector: they go with the cluster.
+   */
+  private podLabels(): Record<string, string> {
+    return { [TAG_KEYS.lab.replace(':', '-')]: this.lab.id };
   }
 
   async pathToRouter(): Promise<PathInfo> {
@@ -111,6 +133,102 @@ export class AwsLabProbe implements LabProbe {
         : this.lab.tailnet.routerHostname;
     const result = await this.runOnClient(`tailscale ping -c 5 --until-direct=false '${router}'`);
     return parseTailscalePing(`${result.stdout}\n${result.stderr}`);
+  }
+
+  async pathToEgressProxy(): Promise<PathInfo> {
+    // A ProxyGroup names its devices <hostnamePrefix>-<ordinal> (cmd/k8s-operator/proxygroup_specs.go): ping the
+    // first. The Service spreads connections over every replica, so with several this is one path of many.
+    const hostname = this.lab.workloads.egressProxyGroup
+      ? `${this.lab.tailnet.egressHostname}-0`
+      : this.lab.tailnet.egressHostname;
+    const [device] = findDevicesByHostname(await this.clients.tailscale.listDevices(), hostname);
+    const ip = device && ipv4Of(device);
+    if (!ip) return { mode: 'unknown', detail: `${hostname}: not on the tailnet` };
+    // By address: the proxy's MagicDNS name may carry a suffix when an earlier lab's device kept the plain one.
+    const result = await this.runOnClient(`tailscale ping -c 5 --until-direct=false '${ip}'`);
+    const path = parseTailscalePing(`${result.stdout}\n${result.stderr}`);
+    return path.mode === 'unknown' ? { ...path, detail: `${hostname} (${ip}): ${path.detail}` } : path;
+  }
+
+  async tunnelMtu(): Promise<number> {
+    const result = await this.runOnClient('cat /sys/class/net/tailscale0/mtu');
+    const mtu = Number(result.stdout.trim());
+    if (result.exitCode !== 0 || !Number.isInteger(mtu) || mtu <= 0) {
+      throw new Error(
+        `could not read tailscale0's MTU on the client: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`,
+      );
+    }
+    return mtu;
+  }
+
+  async startThroughputServer(
+    scenario: DataPlaneScenario,
+    options: ThroughputServerOptions,
+  ): Promise<ThroughputServer> {
+    const port = options.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`the throughput server's port must be 1-65535, got ${port}`);
+    }
+    if (!(options.maxSeconds > 0)) {
+      throw new RangeError(`the throughput server's maxSeconds must be positive, got ${options.maxSeconds}`);
+    }
+    const maxSeconds = Math.ceil(options.maxSeconds);
+    return scenario === 'subnet-router'
+      ? this.startServerPod(port, maxSeconds)
+      : this.startServerOnClient(port, maxSeconds);
+  }
+
+  /** iperf3 in a pod: the client reaches its pod address through the Connector (the pod subnets are advertised). */
+  private async startServerPod(port: number, maxSeconds: number): Promise<ThroughputServer> {
+    const { cluster } = this.clients;
+    const pod = await cluster.startServerPod({
+      namespace: this.lab.workloads.namespace,
+      namePrefix: THROUGHPUT_SERVER_PREFIX,
+      command: ['iperf3', '-s', '-p', String(port)],
+      port,
+      maxSeconds,
+      labels: { ...this.podLabels(), 'app.kubernetes.io/name': THROUGHPUT_SERVER_PREFIX },
+      // Past maxSeconds the pod's own deadline ends it: waiting longer could only return a dead server.
+      timeoutMs: Math.min(this.clients.commandTimeoutMs ?? 120_000, maxSeconds * 1000),
+      ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
+    });
+    return {
+      host: pod.podIp,
+      port,
+      where: `pod ${pod.name} at ${pod.podIp}`,
+      stop: idempotent(async () => {
+        await cluster.deletePod(pod.namespace, pod.name);
+      }),
+    };
+  }
+
+  /** iperf3 on the client, in a transient systemd unit: a pod reaches it through the egress Service and proxy. */
+  private async startServerOnClient(port: number, maxSeconds: number): Promise<ThroughputServer> {
+    const unit = `${THROUGHPUT_SERVER_PREFIX}-${randomBytes(4).toString('hex')}`;
+    const stop = idempotent(async () => {
+      const result = await this.runOnClient(stopClientUnitScript(unit));
+      if (result.exitCode !== 0) {
+        throw new Error(`could not stop ${unit} on the client: ${lastLines(result)}`);
+      }
+    });
+    let started: CommandResult;
+    try {
+      started = await this.runOnClient(clientServerScript(unit, port, maxSeconds));
+    } catch (error) {
+      // The unit may have started before SSM lost track of the command.
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    if (started.exitCode !== 0) {
+      await stop().catch(() => undefined);
+      throw new Error(`iperf3's server did not start on the client (${unit}): ${lastLines(started)}`);
+    }
+    return {
+      host: this.lab.workloads.egressFqdn,
+      port,
+      where: `systemd unit ${unit} on the client ${this.lab.client.hostname}`,
+      stop,
+    };
   }
 
   async egressStatus(): Promise<EgressStatus> {
@@ -154,6 +272,55 @@ export class AwsLabProbe implements LabProbe {
       publicIps,
     };
   }
+}
+
+/**
+ * Starts iperf3's server on the client in a transient unit that systemd stops after maxSeconds (RuntimeMaxSec=,
+ * systemd.service(5)), and exits 0 once that unit's own process listens on the port.
+ */
+export function clientServerScript(unit: string, port: number, maxSeconds: number): string {
+  const service = `${unit}.service`;
+  return [
+    'set -u',
+    // Type=exec: systemd-run fails when iperf3 cannot be executed at all; --collect unloads the unit even after it
+    // failed (a stop past RuntimeMaxSec is a failure), so nothing is left in systemd's memory.
+    `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=${maxSeconds} ` +
+      `iperf3 -s -p ${port} || exit 1`,
+    'for _ in $(seq 1 50); do',
+    `  systemctl is-active --quiet ${service} || break`,
+    `  pid=$(systemctl show --property=MainPID --value ${service})`,
+    // This unit's process, not a server some earlier run left on the port.
+    `  if ss -Hltnp 'sport = :${port}' | grep -q "pid=$pid,"; then echo "${unit} listening, pid $pid"; exit 0; fi`,
+    '  sleep 0.2',
+    'done',
+    `echo "iperf3 in ${unit} is not listening on port ${port}" >&2`,
+    `journalctl --unit=${service} --no-pager --lines=20 >&2 || true`,
+    'exit 1',
+  ].join('\n');
+}
+
+/** Stops the unit; succeeds when it is not running afterwards, whether it was stopped now or had ended already. */
+export function stopClientUnitScript(unit: string): string {
+  const service = `${unit}.service`;
+  return [
+    `systemctl stop ${service} 2>/dev/null || true`,
+    `if systemctl is-active --quiet ${service}; then echo "${service} is still running" >&2; exit 1; fi`,
+  ].join('\n');
+}
+
+/** Runs the action once it succeeds; a failed attempt may be retried. */
+function idempotent(action: () => Promise<void>): () => Promise<void> {
+  let outcome: Promise<void> | undefined;
+  return () =>
+    (outcome ??= action().catch((error: unknown) => {
+      outcome = undefined;
+      throw error;
+    }));
+}
+
+function lastLines(result: CommandResult): string {
+  const text = `${result.stderr}\n${result.stdout}`.trim();
+  return text ? text.split('\n').slice(-5).join(' | ') : `exit ${result.exitCode}`;
 }
 
 /**

@@ -1,5 +1,5 @@
-// What tslab needs from the lab's Kubernetes API, and nothing more: the operator's custom objects, Services, and a
-// short-lived probe Job. Checks and teardown depend on the LabCluster interface; createLabCluster implements it over
+// What tslab needs from the lab's Kubernetes API, and nothing more: the operator's custom objects, Services, a
+// short-lived probe Job, and a short-lived server pod (a measurement's far end). Checks and teardown depend on the LabCluster interface; createLabCluster implements it over
 // the Kubernetes REST API with @kubernetes/client-node's types and kubeconfig contract, and test/fakes/lab-cluster.ts
 // in memory.
 //
@@ -8,7 +8,7 @@
 // few calls tslab makes are plain JSON requests; the bodies are the client-node model types as the API sends them.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import type { V1Job, V1PodList, V1Service, V1ServiceList } from '@kubernetes/client-node';
+import type { V1Job, V1Pod, V1PodList, V1Service, V1ServiceList } from '@kubernetes/client-node';
 import { errorMessage } from '../lab/errors.ts';
 import { sleep as realSleep } from '../util/retry.ts';
 import {
@@ -20,6 +20,7 @@ import {
   probeJobManifest,
   type ProbeJobSpec,
 } from './probe-job.ts';
+import { SERVER_CONTAINER, serverPodManifest, serverPodPhase, type ServerPodSpec } from './server-pod.ts';
 import {
   toLabService,
   toTailscaleObject,
@@ -32,6 +33,7 @@ import {
 } from './resources.ts';
 
 export type { ProbeJobSpec } from './probe-job.ts';
+export type { ServerPodSpec } from './server-pod.ts';
 export type { Condition, LabService, TailscaleKind, TailscaleObject } from './resources.ts';
 export { TAILSCALE_GROUP, TAILSCALE_PLURALS, TAILSCALE_VERSION } from './resources.ts';
 
@@ -46,6 +48,15 @@ export interface JobRun {
   detail: string;
 }
 
+/** A server pod that runs and has an address. */
+export interface RunningPod {
+  namespace: string;
+  name: string;
+  podIp: string;
+  /** The node it landed on, for the report. */
+  nodeName: string | undefined;
+}
+
 export interface LabCluster {
   /** undefined when it does not exist (404). */
   getCustomObject(kind: TailscaleKind, name: string): Promise<TailscaleObject | undefined>;
@@ -57,6 +68,12 @@ export interface LabCluster {
   deleteService(namespace: string, name: string): Promise<'deleted' | 'already-gone'>;
   /** Runs a one-shot pod (netshoot by default), waits for it, returns its logs, and deletes the Job. */
   runJob(spec: ProbeJobSpec & { pollMs?: number }): Promise<JobRun>;
+  /**
+   * Creates a server pod and waits (at most timeoutMs) until it runs with a pod IP. A pod that ends first or is not
+   * running in time is deleted before the error is thrown: nothing is left behind by a start that failed.
+   */
+  startServerPod(spec: ServerPodSpec & { timeoutMs: number; pollMs?: number }): Promise<RunningPod>;
+  deletePod(namespace: string, name: string): Promise<'deleted' | 'already-gone'>;
 }
 
 export interface LabClusterOptions {
@@ -93,6 +110,10 @@ export function createLabCluster(kubeConfig: ClusterAccess, options: LabClusterO
   const services = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/services`;
   const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
   const job = (namespace: string, name: string) => `${jobs(namespace)}/${encodeURIComponent(name)}`;
+  const pods = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const podPath = (namespace: string, name: string) => `${pods(namespace)}/${encodeURIComponent(name)}`;
+  const deletePod = (namespace: string, name: string) =>
+    gone(api(`delete pod ${namespace}/${name}`, 'DELETE', podPath(namespace, name)));
   const readJob = (namespace: string, name: string) =>
     api<V1Job>(`read Job ${namespace}/${name}`, 'GET', job(namespace, name));
 
@@ -111,13 +132,10 @@ export function createLabCluster(kubeConfig: ClusterAccess, options: LabClusterO
       await wait(spec.pollMs ?? 2000);
       phase = jobPhase(await readJob(namespace, name));
     }
-    const pods = await api<V1PodList>(
-      `list pods of Job ${namespace}/${name}`,
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      { query: { labelSelector: `${JOB_NAME_LABEL}=${name}` } },
-    );
-    const pod = pods.items[0];
+    const jobPods = await api<V1PodList>(`list pods of Job ${namespace}/${name}`, 'GET', pods(namespace), {
+      query: { labelSelector: `${JOB_NAME_LABEL}=${name}` },
+    });
+    const pod = jobPods.items[0];
     const podName = pod?.metadata?.name;
     let logs = '';
     if (podName) {
@@ -125,7 +143,7 @@ export function createLabCluster(kubeConfig: ClusterAccess, options: LabClusterO
       logs = await api<string>(
         `read the log of pod ${namespace}/${podName}`,
         'GET',
-        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/log`,
+        `${podPath(namespace, podName)}/log`,
         { query: { container: PROBE_CONTAINER }, text: true },
       ).catch(() => '');
     }
@@ -198,6 +216,36 @@ export function createLabCluster(kubeConfig: ClusterAccess, options: LabClusterO
       await deleteJob(namespace, name);
       return run;
     },
+    async startServerPod(spec) {
+      const { namespace } = spec;
+      const created = await api<V1Pod>(
+        `create pod ${spec.namePrefix}-* in ${namespace}`,
+        'POST',
+        pods(namespace),
+        { body: serverPodManifest(spec) },
+      );
+      const name = created.metadata?.name;
+      if (!name) throw new Error(`Kubernetes created a pod in ${namespace} without telling its name`);
+      try {
+        const deadline = now() + spec.timeoutMs;
+        let pod = created;
+        while (serverPodPhase(pod) === 'pending' && now() < deadline) {
+          await wait(spec.pollMs ?? 1000);
+          pod = await api<V1Pod>(`read pod ${namespace}/${name}`, 'GET', podPath(namespace, name));
+        }
+        const phase = serverPodPhase(pod);
+        if (phase !== 'running') {
+          throw new Error(
+            `server ${describePod(pod, SERVER_CONTAINER)} ${phase === 'ended' ? 'ended before it served' : `was not running within ${Math.round(spec.timeoutMs / 1000)}s`}`,
+          );
+        }
+        return { namespace, name, podIp: pod.status!.podIP!, nodeName: pod.spec?.nodeName };
+      } catch (error) {
+        await deletePod(namespace, name).catch(() => undefined);
+        throw error;
+      }
+    },
+    deletePod,
   };
 }
 

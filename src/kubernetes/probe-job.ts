@@ -62,9 +62,9 @@ export function probeExitCode(pod: V1Pod | undefined): number | undefined {
 }
 
 /** One line on why the pod is where it is (ErrImagePull, Pending, DeadlineExceeded…), for timeouts and failures. */
-export function describePod(pod: V1Pod | undefined): string {
+export function describePod(pod: V1Pod | undefined, containerName = PROBE_CONTAINER): string {
   if (!pod) return 'no pod created yet';
-  const container = pod.status?.containerStatuses?.find((c) => c.name === PROBE_CONTAINER);
+  const container = pod.status?.containerStatuses?.find((c) => c.name === containerName);
   const state = container?.state;
   const why =
     state?.waiting?.reason ??

@@ -16,6 +16,7 @@ import { AwsLabProbe } from '../../src/checks/aws-probe.ts';
 import { validateLab } from '../../src/checks/validate-lab.ts';
 import { CURL_STATUS_MARKER } from '../../src/checks/http-response.ts';
 import { createTailscaleApiClient } from '../../src/tailscale/api-client.ts';
+import { healthyMeasurementOutput } from '../fakes/fake-probe.ts';
 import { FakeLabCluster } from '../fakes/lab-cluster.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../fakes/tailscale-api.ts';
 
@@ -28,6 +29,7 @@ let ssm: ReturnType<typeof mockClient>;
 let eks: ReturnType<typeof mockClient>;
 let ec2: ReturnType<typeof mockClient>;
 let clientScripts: string[];
+let egressProxyIp: string;
 
 function healthyCluster(): void {
   cluster.setCustomObject({
@@ -46,18 +48,27 @@ function healthyCluster(): void {
     externalName: 'ts-lab-client-egress-x7k2p.tailscale.svc.cluster.local',
     conditions: [{ type: 'TailscaleProxyReady', status: 'True', reason: 'ProxyCreated' }],
   });
-  cluster.onJob(() => ({
+  cluster.onJob((spec) => ({
     outcome: 'succeeded',
     exitCode: 0,
-    logs: `tslab-nonce=${lab.workloads.clientNonce} remote_addr=100.101.0.9\n${CURL_STATUS_MARKER}200\n`,
+    // The egress measurement runs in a probe Job too: a pod measures the client through the egress proxy.
+    logs: spec.command.join(' ').includes('tslab:latency')
+      ? healthyMeasurementOutput()
+      : `tslab-nonce=${lab.workloads.clientNonce} remote_addr=100.101.0.9\n${CURL_STATUS_MARKER}200\n`,
   }));
 }
 
 function clientAnswers(script: string): string {
   if (script.includes('getent')) return `${lab.workloads.nginxClusterIp}\n`;
+  if (script.startsWith('tailscale ping') && script.includes(egressProxyIp)) {
+    return `pong from tslab-demo-egress (${egressProxyIp}) via DERP(fra) in 31ms\n`;
+  }
   if (script.startsWith('tailscale ping')) {
     return 'pong from tslab-demo-router (100.101.0.5) via DERP(nyc) in 23ms\npong from tslab-demo-router (100.101.0.5) via 10.118.64.5:41641 in 1ms\n';
   }
+  if (script.includes('tslab:latency')) return healthyMeasurementOutput();
+  if (script.includes('tailscale0/mtu')) return '1280\n';
+  if (script.includes('systemd-run') || script.includes('systemctl stop')) return '';
   return `tslab-nonce=${lab.workloads.nonce} remote_addr=${podIp}\n${CURL_STATUS_MARKER}200\n`;
 }
 
@@ -104,6 +115,10 @@ beforeEach(async () => {
     hostname: lab.tailnet.routerHostname,
     tags: ['tag:k8s', lab.tailnet.slotTag],
   });
+  egressProxyIp = api.addDevice({
+    hostname: lab.tailnet.egressHostname,
+    tags: ['tag:k8s', lab.tailnet.slotTag],
+  }).addresses[0]!;
   router.advertisedRoutes = [...lab.tailnet.connectorRoutes];
   router.enabledRoutes = [...lab.tailnet.connectorRoutes];
   api.splitDns[lab.cluster.dnsDomain] = [lab.network.kubeDnsIp];
@@ -140,6 +155,20 @@ describe('validation on AWS (fakes at the boundary)', () => {
     expect(evidence['subnet-router.path']).toMatchObject({ mode: 'direct', latencyMs: 1 });
     expect(String(evidence['subnet-router.path']!['detail'])).toContain('after 1 pong(s) via DERP');
     expect(evidence['egress.source-ip']).toMatchObject({ seen: '100.101.0.9' });
+    // The data plane measured both ways: a pod at the far end of subnet-router, the client's unit for egress.
+    expect(evidence['subnet-router.throughput']).toMatchObject({
+      server: expect.stringMatching(/^pod tslab-iperf3-\S+ at 10\.0\.17\.5$/),
+      path: { mode: 'direct', derpRegion: null },
+      mtu: 1280,
+    });
+    expect(evidence['egress.throughput']).toMatchObject({
+      server: expect.stringMatching(/^systemd unit tslab-iperf3-[0-9a-f]{8} on the client /),
+      path: { mode: 'derp', derpRegion: 'fra' },
+      mtu: 1280,
+    });
+    expect(cluster.livePods.size).toBe(0);
+    const started = clientScripts.filter((s) => s.includes('systemd-run')).length;
+    expect(clientScripts.filter((s) => s.includes('systemctl stop')).length).toBe(started);
     expect(clientScripts.some((s) => s.includes(lab.workloads.nginxFqdn))).toBe(true);
     expect(cluster.jobs[0]!.namespace).toBe(lab.workloads.namespace);
     expect(api.requests.some((r) => r.path.endsWith('/devices') && r.query['fields'] === 'all')).toBe(true);

@@ -1,6 +1,7 @@
 // A loopback HTTP server that answers the Kubernetes REST paths LabCluster uses, with the API's shapes (objects,
 // lists, Status bodies on errors). It proves URL building and response parsing of createLabCluster without a cluster.
-// Jobs are simulated: a test-supplied script decides how many polls a Job runs, its exit code and its logs.
+// Jobs are simulated: a test-supplied script decides how many polls a Job runs, its exit code and its logs. So are
+// server pods: a script decides how many reads they stay Pending, and whether they then run (with an IP) or fail.
 import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,17 @@ export interface JobScript {
   stuckWaiting?: string;
 }
 
+/** How a simulated server pod behaves. */
+export interface PodScript {
+  /** Reads (including the answer to the create) that still see it Pending. */
+  readsBeforeRunning?: number;
+  podIp?: string;
+  /** It never runs: Failed with this reason once readsBeforeRunning have passed. */
+  fails?: string;
+  /** It never runs: Pending with this container waiting reason (e.g. ImagePullBackOff) for ever. */
+  stuckWaiting?: string;
+}
+
 type Json = Record<string, unknown>;
 
 export interface FakeKubeApiServer {
@@ -34,9 +46,12 @@ export interface FakeKubeApiServer {
   readonly services: Map<string, Json>;
   /** Jobs still present, by `<namespace>/<name>`. */
   readonly jobs: Map<string, { manifest: Json; script: JobScript; reads: number }>;
+  /** Server pods still present, by `<namespace>/<name>`. */
+  readonly pods: Map<string, { manifest: Json; script: PodScript; reads: number }>;
   addCustomObject(plural: 'connectors' | 'proxygroups', object: Json): void;
   addService(service: Json): void;
   onJob(script: (manifest: Json) => JobScript): void;
+  onPod(script: (manifest: Json) => PodScript): void;
   /** The next request answers with this Status (e.g. 403 Forbidden), whatever its path. */
   failNext(code: number, reason: string, message: string): void;
   close(): Promise<void>;
@@ -55,6 +70,8 @@ export async function startFakeKubeApiServer(
   const services = new Map<string, Json>();
   const jobs = new Map<string, { manifest: Json; script: JobScript; reads: number }>();
   let jobScript: (manifest: Json) => JobScript = () => ({ exitCode: 0, logs: '' });
+  const pods = new Map<string, { manifest: Json; script: PodScript; reads: number }>();
+  let podScript: (manifest: Json) => PodScript = () => ({ podIp: '10.0.17.5' });
   let suffix = 0;
   const faults: Answer[] = [];
 
@@ -86,7 +103,9 @@ export async function startFakeKubeApiServer(
     }
     m = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/.exec(path);
     if (m) return jobRoute(method, m[1]!, m[2], body);
-    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)\/log)?$/.exec(path);
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(\/log)?)?$/.exec(path);
+    if (m && (method === 'POST' || method === 'DELETE' || (m[2] && !m[3])))
+      return serverPodRoute(method, m[1]!, m[2], body);
     if (m) return podRoute(m[1]!, m[2], query);
     return notFound(`the server could not find the requested resource (${method} ${path})`);
   };
@@ -111,6 +130,38 @@ export async function startFakeKubeApiServer(
     }
     job.reads++;
     return ok({ ...job.manifest, status: jobStatus(job) });
+  };
+
+  const serverPodRoute = (
+    method: string,
+    namespace: string,
+    name: string | undefined,
+    body: unknown,
+  ): Answer => {
+    if (method === 'POST' && !name) {
+      const manifest = body as Json;
+      const metadata = meta(manifest);
+      const podName = `${metadata.generateName ?? ''}${(++suffix).toString(36).padStart(5, 'x')}`;
+      const stored = {
+        ...manifest,
+        metadata: { ...metadata, name: podName, namespace, uid: `uid-${suffix}` },
+      };
+      const pod = { manifest: stored, script: podScript(stored), reads: 0 };
+      pods.set(`${namespace}/${podName}`, pod);
+      return { status: 201, body: { ...stored, status: serverPodStatus(pod) } };
+    }
+    const pod = pods.get(`${namespace}/${name}`);
+    if (!pod) return notFound(`pods "${name}" not found`);
+    if (method === 'DELETE') {
+      pods.delete(`${namespace}/${name}`);
+      return ok({ ...pod.manifest, status: { phase: 'Running' } });
+    }
+    pod.reads++;
+    return ok({
+      ...pod.manifest,
+      spec: { ...(pod.manifest.spec as Json), nodeName: 'ip-10-0-1-9' },
+      status: serverPodStatus(pod),
+    });
   };
 
   const podRoute = (namespace: string, podName: string | undefined, query: URLSearchParams): Answer => {
@@ -160,10 +211,14 @@ export async function startFakeKubeApiServer(
     customObjects,
     services,
     jobs,
+    pods,
     addCustomObject: (plural, object) => customObjects.set(`${plural}/${meta(object).name}`, object),
     addService: (service) => services.set(`${meta(service).namespace}/${meta(service).name}`, service),
     onJob: (script) => {
       jobScript = script;
+    },
+    onPod: (script) => {
+      podScript = script;
     },
     failNext: (code, reason, message) => faults.push(status(code, reason, message)),
     close: () =>
@@ -249,6 +304,32 @@ function pod(jobName: string, namespace: string, job: { script: JobScript; reads
         { name: 'probe', image: 'nicolaka/netshoot', imageID: '', ready: false, restartCount: 0, state },
       ],
     },
+  };
+}
+
+function serverPodStatus(pod: { script: PodScript; reads: number }): Json {
+  const { script } = pod;
+  const container = (state: Json) => ({
+    containerStatuses: [
+      { name: 'server', image: 'nicolaka/netshoot', imageID: '', ready: false, restartCount: 0, state },
+    ],
+  });
+  if (script.stuckWaiting)
+    return { phase: 'Pending', ...container({ waiting: { reason: script.stuckWaiting } }) };
+  if (pod.reads < (script.readsBeforeRunning ?? 0)) {
+    return { phase: 'Pending', ...container({ waiting: { reason: 'ContainerCreating' } }) };
+  }
+  if (script.fails) {
+    return {
+      phase: 'Failed',
+      reason: script.fails,
+      ...container({ terminated: { exitCode: 1, reason: 'Error' } }),
+    };
+  }
+  return {
+    phase: 'Running',
+    podIP: script.podIp ?? '10.0.17.5',
+    ...container({ running: { startedAt: '2026-11-27T10:00:01Z' } }),
   };
 }
 

@@ -1,17 +1,22 @@
 // An in-memory LabCluster for tests of checks and teardown: seed custom objects and Services, script what probe Jobs
-// print, and read back what was run and deleted. test/clients/lab-cluster-contract.test.ts holds it to the same
+// print and how server pods start, and read back what was run and deleted. test/clients/lab-cluster-contract.test.ts holds it to the same
 // contract as the real implementation.
 import type {
   JobRun,
   LabCluster,
   LabService,
   ProbeJobSpec,
+  RunningPod,
+  ServerPodSpec,
   TailscaleKind,
   TailscaleObject,
 } from '../../src/kubernetes/lab-cluster.ts';
 
 export type JobOutcome = Pick<JobRun, 'outcome' | 'exitCode' | 'logs'> & { detail?: string };
 export type JobHandler = (spec: ProbeJobSpec) => JobOutcome | Promise<JobOutcome>;
+/** How a server pod starts: its address, or why it never ran (the pod is then deleted, as the real one is). */
+export type ServerPodOutcome = { podIp: string; nodeName?: string } | { error: string };
+export type ServerPodHandler = (spec: ServerPodSpec) => ServerPodOutcome | Promise<ServerPodOutcome>;
 
 export class FakeLabCluster implements LabCluster {
   readonly customObjects = new Map<string, TailscaleObject>();
@@ -20,8 +25,14 @@ export class FakeLabCluster implements LabCluster {
   readonly jobs: ProbeJobSpec[] = [];
   /** What was deleted, as `Kind namespace/name` or `Kind name`. */
   readonly deleted: string[] = [];
+  /** Every server pod started, in order, with the name it got. */
+  readonly serverPods: (ServerPodSpec & { timeoutMs: number; pollMs?: number; name: string })[] = [];
+  /** Server pods that exist now, by `namespace/name`. */
+  readonly livePods = new Set<string>();
   private handler: JobHandler = () => ({ outcome: 'succeeded', exitCode: 0, logs: '' });
+  private podHandler: ServerPodHandler = () => ({ podIp: '10.0.17.5' });
   private jobCount = 0;
+  private podCount = 0;
 
   setCustomObject(
     object: Pick<TailscaleObject, 'kind' | 'name'> & Partial<TailscaleObject>,
@@ -57,6 +68,11 @@ export class FakeLabCluster implements LabCluster {
   /** Decides what each probe Job reports; by default it succeeds silently. */
   onJob(handler: JobHandler): void {
     this.handler = handler;
+  }
+
+  /** Decides how each server pod starts; by default it runs at 10.0.17.5. */
+  onServerPod(handler: ServerPodHandler): void {
+    this.podHandler = handler;
   }
 
   async getCustomObject(kind: TailscaleKind, name: string): Promise<TailscaleObject | undefined> {
@@ -102,6 +118,24 @@ export class FakeLabCluster implements LabCluster {
       logs: outcome.logs,
       detail: outcome.detail ?? `fake pod: ${outcome.outcome}`,
     };
+  }
+
+  async startServerPod(spec: ServerPodSpec & { timeoutMs: number; pollMs?: number }): Promise<RunningPod> {
+    const name = `${spec.namePrefix}-${(++this.podCount).toString().padStart(5, '0')}`;
+    this.serverPods.push({ ...spec, name });
+    this.livePods.add(`${spec.namespace}/${name}`);
+    const outcome = await this.podHandler(spec);
+    if ('error' in outcome) {
+      await this.deletePod(spec.namespace, name);
+      throw new Error(`server pod ${name}: ${outcome.error}`);
+    }
+    return { namespace: spec.namespace, name, podIp: outcome.podIp, nodeName: outcome.nodeName };
+  }
+
+  async deletePod(namespace: string, name: string): Promise<'deleted' | 'already-gone'> {
+    if (!this.livePods.delete(`${namespace}/${name}`)) return 'already-gone';
+    this.deleted.push(`Pod ${namespace}/${name}`);
+    return 'deleted';
   }
 }
 

@@ -1,5 +1,6 @@
-// cloud-init of the lab client (Ubuntu 24.04): a Tailscale subnet router for the EKS subnets, and an nginx on the
-// host whose page carries the lab nonce and the caller's address (what the egress check reads).
+// cloud-init of the lab client (Ubuntu 24.04): a Tailscale subnet router for the EKS subnets, an nginx on the host
+// whose page carries the lab nonce and the caller's address (what the egress check reads), and iperf3 for the
+// data-plane measurement (its server runs only while a measurement does, started through SSM).
 //
 // No secret here: `tailscale up` is given the ARN of the SSM parameter that holds the auth key, and the CLI reads the
 // value itself with the instance role (docs/design/workload-identity.md §5, §9). The user data stays readable through
@@ -16,6 +17,11 @@ const TAILSCALE_REPO = 'https://pkgs.tailscale.com/stable/ubuntu';
 const UBUNTU_CODENAME = 'noble';
 /** The first tailscale release whose CLI reads `--auth-key=arn:aws:ssm:…` (docs/design/workload-identity.md §5). */
 export const MIN_TAILSCALE_VERSION = '1.96.0';
+/**
+ * Debian's iperf3 package (and Ubuntu's, built from it) asks through debconf whether to run iperf3 as a daemon at
+ * boot (template iperf3/start_daemon, boolean). The answer is no: a daemon would hold the measurement's port for ever.
+ */
+export const IPERF3_DEBCONF_SELECTION = 'iperf3 iperf3/start_daemon boolean false';
 
 /**
  * The `tailscale up` arguments. `authKeyParameterArn` names the SSM parameter holding the key, with nothing appended:
@@ -73,6 +79,12 @@ rm -f /etc/nginx/sites-enabled/default
 ln -sf ${NGINX_SITE_PATH} /etc/nginx/sites-enabled/tslab
 nginx -t
 systemctl reload nginx
+
+# Answered before the install, so no prompt waits and no daemon starts.
+echo '${IPERF3_DEBCONF_SELECTION}' | debconf-set-selections
+apt_get install iperf3
+# Whatever the package decided, nothing may hold the port between measurements.
+systemctl disable --now iperf3.service 2>/dev/null || true
 `;
 }
 

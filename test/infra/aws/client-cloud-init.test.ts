@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
+  IPERF3_DEBCONF_SELECTION,
   MIN_TAILSCALE_VERSION,
   NGINX_SITE_PATH,
   SETUP_SCRIPT_PATH,
@@ -125,6 +126,20 @@ describe('client cloud-init', () => {
     const script = file(SETUP_SCRIPT_PATH).content;
     expect(script).toContain('rm -f /etc/nginx/sites-enabled/default');
     expect(script).toContain(`ln -sf ${NGINX_SITE_PATH} /etc/nginx/sites-enabled/`);
+  });
+
+  it('installs iperf3 for the measurement, answering no to its daemon question before the install', () => {
+    const script = render(labs[0]!).file(SETUP_SCRIPT_PATH).content;
+    // Debian's iperf3.templates: `Template: iperf3/start_daemon`, `Type: boolean`, asked at priority high.
+    expect(IPERF3_DEBCONF_SELECTION).toBe('iperf3 iperf3/start_daemon boolean false');
+    const preseed = script.indexOf(`echo '${IPERF3_DEBCONF_SELECTION}' | debconf-set-selections`);
+    const install = script.indexOf('apt_get install iperf3');
+    expect(preseed).toBeGreaterThan(0);
+    expect(install).toBeGreaterThan(preseed);
+    // Non-interactive as every other install; no daemon left holding the port between measurements.
+    expect(script.indexOf('export DEBIAN_FRONTEND=noninteractive')).toBeLessThan(preseed);
+    expect(script.slice(install)).toContain('systemctl disable --now iperf3.service');
+    expect(script).not.toMatch(/iperf3 -s|enable --now iperf3/);
   });
 
   it('runs the setup script once from runcmd', () => {

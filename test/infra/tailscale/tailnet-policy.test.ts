@@ -11,6 +11,7 @@ import { CI_OAUTH_SCOPES, OPERATOR_OAUTH_SCOPES } from '../../../infra/stacks/ta
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import { slotServiceCidr, slotVpcCidr } from '../../../src/lab/address-plan.ts';
 import { contains, parseCidr } from '../../../src/lab/cidr.ts';
+import { THROUGHPUT_PORT } from '../../../src/lab/measurement.ts';
 import { SLOT_COUNT } from '../../../src/lab/schema.ts';
 import { allows } from './policy-evaluator.ts';
 
@@ -171,6 +172,51 @@ describe('tailnet policy', () => {
     expect(allows(policy, client, { ip: lab.network.kubeDnsIp }, 'udp:53')).toBe(true);
     expect(allows(policy, client, { ip: lab.network.kubeDnsIp }, 'tcp:53')).toBe(true);
     expect(allows(policy, proxy, { tags: client.tags }, 'tcp:80')).toBe(true);
+  });
+
+  it("opens iperf3's port only between the measurement's ends: the client to its pods, the proxy to its client", () => {
+    const lab = labInSlot(54);
+    const client = { tags: [lab.tailnet.clientTag, lab.tailnet.slotTag] };
+    const proxy = { tags: [lab.tailnet.proxyTag, lab.tailnet.slotTag] };
+    const iperf3 = `tcp:${THROUGHPUT_PORT}`;
+    const podIps = lab.network.clusterSubnets.map((s) => s.replace(/0\/\d+$/, '77'));
+    for (const podIp of podIps) expect(allows(policy, client, { ip: podIp }, iperf3), podIp).toBe(true);
+    expect(allows(policy, proxy, { tags: client.tags }, iperf3)).toBe(true);
+    // Not the rest of the slot's ranges: nginx and kube-dns in the service CIDR, the client's own and the
+    // control-plane subnets of the VPC.
+    const nginxIp = lab.network.kubeDnsIp.replace(/\.10$/, '.200');
+    const clientSubnetIp = lab.network.clientSubnet.replace(/0\/\d+$/, '20');
+    const endpointIp = lab.network.controlPlaneSubnets[0].replace(/0\/\d+$/, '5');
+    for (const ip of [nginxIp, lab.network.kubeDnsIp, clientSubnetIp, endpointIp]) {
+      expect(allows(policy, client, { ip }, iperf3), ip).toBe(false);
+    }
+    // Not from the CI runner, another slot, or a device of no slot.
+    const other = labInSlot(55);
+    const otherClient = { tags: [other.tailnet.clientTag, other.tailnet.slotTag] };
+    const otherProxy = { tags: [other.tailnet.proxyTag, other.tailnet.slotTag] };
+    for (const source of [{ tags: [CI_RUNNER_TAG] }, otherClient, { tags: ['tag:someone-else'] }]) {
+      expect(allows(policy, source, { ip: podIps[0]! }, iperf3), JSON.stringify(source)).toBe(false);
+    }
+    for (const source of [{ tags: [CI_RUNNER_TAG] }, otherProxy, { tags: [lab.tailnet.proxyTag] }]) {
+      expect(allows(policy, source, { tags: client.tags }, iperf3), JSON.stringify(source)).toBe(false);
+    }
+    expect(
+      allows(policy, client, { ip: other.network.clusterSubnets[0].replace(/0\/\d+$/, '77') }, iperf3),
+    ).toBe(false);
+  });
+
+  it("keeps iperf3's port in grants of its own: the HTTP grant is not widened", () => {
+    const lab = labInSlot(54);
+    const iperf3 = `tcp:${THROUGHPUT_PORT}`;
+    const slotGrants = policy.grants.filter((g) => g.src.includes(lab.tailnet.slotTag));
+    const withIperf3 = slotGrants.filter((g) => g.ip.includes(iperf3));
+    expect(withIperf3.map((g) => g.ip)).toEqual([[iperf3], [iperf3]]);
+    expect(withIperf3.map((g) => g.dst)).toEqual([[...lab.network.clusterSubnets], [lab.tailnet.slotTag]]);
+    expect(slotGrants.find((g) => g.ip.includes('tcp:80'))!.ip).toEqual(['tcp:80']);
+    // Only slot devices get it: no CI runner or admin grant carries the port.
+    expect(
+      policy.grants.filter((g) => g.ip.includes(iperf3)).every((g) => /^tag:tslab-s\d+$/.test(g.src[0]!)),
+    ).toBe(true);
   });
 
   it('grants nothing beyond those ports', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { connectorManifest } from '../../../infra/manifests/connector.ts';
 import { EGRESS_ANNOTATIONS, egressServiceManifest } from '../../../infra/manifests/egress-service.ts';
 import { proxyGroupManifest } from '../../../infra/manifests/proxy-group.ts';
+import { THROUGHPUT_PORT } from '../../../src/lab/measurement.ts';
 import { loadCrdValidator } from './crd-validator.ts';
 import { demoLab } from './lab-fixture.ts';
 
@@ -94,6 +95,10 @@ function egressServiceViolations(service: ReturnType<typeof egressServiceManifes
   const annotations = service.metadata?.annotations ?? {};
   if (service.spec?.type !== 'ExternalName') violations.push('type must be ExternalName');
   if (!service.spec?.ports?.length) violations.push('must declare at least one port');
+  // The API server's own rule for a Service of several ports: each named, no name twice.
+  const names = (service.spec?.ports ?? []).map((p) => p.name);
+  if (names.some((n) => !n)) violations.push('every port must be named');
+  if (new Set(names).size !== names.length) violations.push('port names must be unique');
   const targets = [EGRESS_ANNOTATIONS.tailnetIp, 'tailscale.com/tailnet-fqdn'].filter(
     (a) => a in annotations,
   );
@@ -120,12 +125,25 @@ describe('egress Service manifest', () => {
       namespace: lab.workloads.namespace,
     });
     expect(service.spec).toMatchObject({ type: 'ExternalName', externalName: 'placeholder' });
-    expect(service.spec?.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }]);
+    expect(service.spec?.ports).toEqual([
+      { name: 'http', port: 80, protocol: 'TCP', targetPort: 80 },
+      { name: 'iperf3', port: THROUGHPUT_PORT, protocol: 'TCP', targetPort: THROUGHPUT_PORT },
+    ]);
     expect(service.metadata?.annotations).toEqual({
       [EGRESS_ANNOTATIONS.tailnetIp]: CLIENT_IP,
       [EGRESS_ANNOTATIONS.tags]: `${lab.tailnet.proxyTag},${lab.tailnet.slotTag}`,
       [EGRESS_ANNOTATIONS.hostname]: lab.tailnet.egressHostname,
     });
+  });
+
+  it("declares iperf3's port beside HTTP: a ProxyGroup's proxies forward the declared ports only", () => {
+    for (const egressProxyGroup of [false, true]) {
+      const ports = egressServiceManifest(demoLab({ egressProxyGroup }), CLIENT_IP).spec?.ports ?? [];
+      expect(ports.map((p) => [p.port, p.protocol])).toEqual([
+        [80, 'TCP'],
+        [5201, 'TCP'],
+      ]);
+    }
   });
 
   it('points at the ProxyGroup instead of naming its own proxy when the lab uses one', () => {
