@@ -140,7 +140,7 @@ function ends(lab: LabConfig, probe: LabProbe, scenario: DataPlaneScenario) {
         forward: 'cluster→client' as const,
         reverse: 'client→cluster' as const,
         latencyUrl: `http://${lab.workloads.egressFqdn}/`,
-        path: () => probe.pathToEgressProxy!(),
+        path: () => probe.pathToEgressProxy(),
       };
 }
 
@@ -154,9 +154,6 @@ export async function measureScenario(
   scenario: DataPlaneScenario,
   thresholds: MeasurementThresholds = {},
 ): Promise<ScenarioMeasurement> {
-  if (!probe.startThroughputServer || !probe.pathToEgressProxy || !probe.tunnelMtu) {
-    throw new CheckFailure(`the ${probe.platform} probe cannot measure the data plane`);
-  }
   const end = ends(lab, probe, scenario);
   const server = await probe.startThroughputServer(scenario, {
     port: THROUGHPUT_PORT,
@@ -178,7 +175,7 @@ export async function measureScenario(
   const latency = latencyStats(parsed.latencySamplesMs);
   const measurement: ScenarioMeasurement = {
     scenario,
-    label: probe.measurementLabel ?? probe.platform,
+    label: probe.measurementLabel,
     server: server.where,
     directions: [],
     latency: latency

@@ -86,16 +86,16 @@ export interface LabProbe {
    * a pod address, through the Connector), on the client for egress (a pod reaches it through the egress Service,
    * at lab.workloads.egressFqdn). The measuring end runs iperf3 through runOnClient / runInCluster.
    */
-  startThroughputServer?(
+  startThroughputServer(
     scenario: DataPlaneScenario,
     options: ThroughputServerOptions,
   ): Promise<ThroughputServer>;
   /** Path between the client and the egress proxy's tailnet device (the egress scenario's tunnel). */
-  pathToEgressProxy?(): Promise<PathInfo>;
+  pathToEgressProxy(): Promise<PathInfo>;
   /** MTU of the client's tailnet interface: both scenarios' tunnels end there. */
-  tunnelMtu?(): Promise<number>;
+  tunnelMtu(): Promise<number>;
   /** What the data-plane figures are measurements of, shown beside them (e.g. userspace WireGuard locally). */
-  readonly measurementLabel?: string;
+  readonly measurementLabel: string;
   /** Captures each hop while `during` runs; only the local lab can do this. */
   capturePath?(scenario: 'subnet-router' | 'egress', during: () => Promise<void>): Promise<HopCapture[]>;
 }

@@ -86,7 +86,7 @@ describe('subnet-router: iperf3 in a pod the client reaches through the Connecto
       namePrefix: 'tslab-iperf3',
       command: ['iperf3', '-s', '-p', '5201'],
       port: 5201,
-      maxSeconds: 60,
+      maxSeconds: THROUGHPUT_SERVER_MAX_SECONDS,
       labels: { 'tslab-lab': lab.id, 'app.kubernetes.io/name': 'tslab-iperf3' },
     });
     // It waits no longer than the pod may live.
@@ -202,7 +202,7 @@ describe('egress: iperf3 on the client, reached through the egress Service and p
     const unit = unitOf(clientScripts[0]!);
     expect(unit).toBeDefined();
     expect(clientScripts[0]).toContain(
-      `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=60 iperf3 -s -p 5201`,
+      `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=${THROUGHPUT_SERVER_MAX_SECONDS} iperf3 -s -p 5201`,
     );
     expect(server).toEqual({
       host: lab.workloads.egressFqdn,

@@ -274,6 +274,7 @@ describe('tailnet grants', () => {
       why: 'scenario 1 (nginx through the Connector) and 2 (egress to the client nginx)',
     },
     { src: 'slot', ip: ['udp:53', 'tcp:53'], why: "split DNS to the slot's kube-dns" },
+    { src: 'slot', ip: ['tcp:5201'], why: 'the data-plane measurement (iperf3), both scenarios' },
     { src: CI_RUNNER_TAG, ip: ['tcp:443'], why: 'the private EKS endpoint, through the client routes' },
     { src: CI_RUNNER_TAG, ip: ['udp:53', 'tcp:53'], why: 'the VPC resolver and kube-dns' },
     { src: CI_RUNNER_TAG, ip: ['tcp:80'], why: 'validation over HTTP' },
@@ -289,7 +290,7 @@ describe('tailnet grants', () => {
       expect(match, `grant ${JSON.stringify(grant)}`).toBeDefined();
     }
     const ports = new Set(policy.grants.flatMap((g) => g.ip));
-    expect([...ports].sort()).toEqual(['tcp:22', 'tcp:443', 'tcp:53', 'tcp:80', 'udp:53']);
+    expect([...ports].sort()).toEqual(['tcp:22', 'tcp:443', 'tcp:5201', 'tcp:53', 'tcp:80', 'udp:53']);
     figures.add('tailnet grants checked', policy.grants.length);
   });
 
@@ -297,7 +298,7 @@ describe('tailnet grants', () => {
     const slotGrants = policy.grants.filter((g) => /^tag:tslab-s\d+$/.test(g.src[0] ?? ''));
     for (const grant of slotGrants) {
       const view = slotView(Number(grant.src[0]!.slice('tag:tslab-s'.length)));
-      const own = [view.slotTag, view.vpcCidr, view.serviceCidr, view.kubeDnsCidr];
+      const own = [view.slotTag, view.vpcCidr, view.serviceCidr, view.kubeDnsCidr, ...view.podSubnets];
       expect(
         grant.dst.filter((d) => !own.includes(d)),
         JSON.stringify(grant),
