@@ -13,7 +13,7 @@ import { TerraformOutputs } from '../src/engine/terraform-outputs.ts';
 import type { TerraformRunner } from '../src/engine/terraform.ts';
 import { resolveLab, type LabConfig } from '../src/lab/config.ts';
 import { synthLab } from '../src/operations/synth-lab.ts';
-import { ROUTER_WAIT } from '../src/operations/up-aws.ts';
+import { ROUTER_WAIT, ROUTER_WAIT_EDGES } from '../src/operations/up-aws.ts';
 import { CLIENT_JOIN_MINUTES, INIT_MINUTES, timingOf } from './aws-timings.ts';
 
 /** Real milliseconds per modelled minute: long enough that the engine's own work (ms) is noise. */
@@ -116,9 +116,7 @@ async function runOnce(
       terraform,
       store,
       manifest: buildManifest(lab),
-      waits: [
-        { id: ROUTER_WAIT, after: ['client'], before: ['workloads'], run: () => sleep(CLIENT_JOIN_MINUTES) },
-      ],
+      waits: [{ id: ROUTER_WAIT, ...ROUTER_WAIT_EDGES, run: () => sleep(CLIENT_JOIN_MINUTES) }],
       ...schedule,
     });
     const provisionMinutes = (performance.now() - started) / MS_PER_MINUTE;

@@ -4,7 +4,9 @@ import type { LabConfig } from '../src/lab/config.ts';
 import { ClientStack } from './stacks/client-stack.ts';
 import { ClusterStack } from './stacks/cluster-stack.ts';
 import { LocalLabStack } from './stacks/local-lab-stack.ts';
+import { NatStack } from './stacks/nat-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
+import { NodesStack } from './stacks/nodes-stack.ts';
 import {
   TailnetPolicyStack,
   type TailnetPolicyBackend,
@@ -19,9 +21,12 @@ export function addLabStacks(app: App, lab: LabConfig): void {
     return;
   }
   const network = new NetworkStack(app, lab);
+  const nat = new NatStack(app, lab, { network });
+  // Needs no egress: created while the NAT is.
   const cluster = new ClusterStack(app, lab, { network });
-  const client = new ClientStack(app, lab, { network, tailnetKey: new ClientAuthKey(lab) });
-  new WorkloadsStack(app, lab, { cluster, client });
+  const nodes = new NodesStack(app, lab, { network, nat, cluster });
+  const client = new ClientStack(app, lab, { network, nat, tailnetKey: new ClientAuthKey(lab) });
+  new WorkloadsStack(app, lab, { cluster, nodes, client });
 }
 
 export function addTailnetPolicyStack(

@@ -1,6 +1,7 @@
 // Stack "client": the EC2 lab client, joined to the tailnet by cloud-init with a key from the Tailscale side. The key
 // goes into an SSM SecureString that only the client's role reads; the user data names the parameter, never the key
-// (docs/design/workload-identity.md §9).
+// (docs/design/workload-identity.md §9). Cloud-init installs Tailscale with apt as the instance boots, so the instance
+// waits for the NAT stack's route explicitly.
 import { createHash } from 'node:crypto';
 import { DataResource, TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -10,7 +11,8 @@ import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
 import { ClientAuthKeyParameter } from '../constructs/aws/client-auth-key-parameter.ts';
 import { renderClientCloudInit } from '../constructs/aws/client-cloud-init.ts';
 import { ClientInstance } from '../constructs/aws/client-instance.ts';
-import { LabStack } from './lab-stack.ts';
+import { addressOf, LabStack } from './lab-stack.ts';
+import { egressRoute, type NatStack } from './nat-stack.ts';
 import type { NetworkStack } from './network-stack.ts';
 
 /** Where the client's auth key comes from (infra/stacks/client-auth-key.ts in the lab; a literal in tests). */
@@ -25,6 +27,7 @@ export interface TailnetKeySource {
 
 export interface ClientStackDeps {
   network: NetworkStack;
+  nat: NatStack;
   tailnetKey: TailnetKeySource;
 }
 
@@ -39,7 +42,7 @@ export class ClientStack extends LabStack {
   readonly instanceId: string;
   readonly privateIp: string;
 
-  constructor(scope: Construct, lab: LabConfig, { network, tailnetKey }: ClientStackDeps) {
+  constructor(scope: Construct, lab: LabConfig, { network, nat, tailnetKey }: ClientStackDeps) {
     super(scope, 'client', lab);
     createLabAwsProvider(this, lab);
 
@@ -62,6 +65,7 @@ export class ClientStack extends LabStack {
       userData: renderClientCloudInit(lab, authKey.arn),
       authKeyParameterArn: authKey.arn,
     });
+    client.instance.dependsOn = [...(client.instance.dependsOn ?? []), addressOf(egressRoute(this, nat))];
     this.instanceId = client.instanceId;
     this.privateIp = client.privateIp;
     // Read by provision (action outputs) and validate (SSM target); cdktf only emits outputs other stacks use.

@@ -1,16 +1,18 @@
-// Stack "cluster": a private-only EKS cluster with access entries, a managed node group, the managed addons
-// (coredns also serving the lab's own zone), and the API endpoint opened to the lab client on 443.
+// Stack "cluster": a private-only EKS control plane with access entries, the network addons (vpc-cni, kube-proxy), and
+// the API endpoint opened to the lab client on 443. It needs no internet egress, so it reads the network stack only
+// and is created while the NAT is; the nodes and coredns, which pull images, are the nodes stack (nodes-stack.ts).
 //
-// Destroy order is encoded as dependencies (docs/design/eks.md §2): coredns → node group →
-// network addons → cluster, with each IAM role's policy attachments outliving whatever uses the role.
+// Destroy order is encoded as dependencies (docs/design/eks.md §2): coredns → node group → network addons → cluster,
+// with each IAM role's policy attachments outliving whatever uses the role. The first two are in the nodes stack, the
+// rest here: the nodes stack reads this one's outputs, so it is destroyed first, and its node group depends on the
+// network addons explicitly (through their ARNs).
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
 import { EksAdminAccess } from '../constructs/aws/eks-admin-access.ts';
-import { EksCoreDnsAddon, EksNetworkAddons } from '../constructs/aws/eks-addons.ts';
+import { EksNetworkAddons } from '../constructs/aws/eks-addons.ts';
 import { EksControlPlane } from '../constructs/aws/eks-control-plane.ts';
-import { EksNodeGroup } from '../constructs/aws/eks-node-group.ts';
 import { nameTags } from '../constructs/aws/names.ts';
 import { LabStack } from './lab-stack.ts';
 import type { NetworkStack } from './network-stack.ts';
@@ -25,6 +27,8 @@ export class ClusterStack extends LabStack {
   readonly certificateAuthorityData: string;
   readonly clusterSecurityGroupId: string;
   readonly oidcIssuer: string;
+  /** ARNs of the addons nodes need before they join (vpc-cni, kube-proxy). */
+  readonly networkAddonArns: string[];
 
   constructor(scope: Construct, lab: LabConfig, { network }: ClusterStackDeps) {
     super(scope, 'cluster', lab);
@@ -36,15 +40,7 @@ export class ClusterStack extends LabStack {
     });
     const clusterName = controlPlane.clusterName;
     new EksAdminAccess(this, 'admin', { lab, clusterName });
-
     const networkAddons = new EksNetworkAddons(this, 'network-addons', { lab, clusterName });
-    const nodes = new EksNodeGroup(this, 'nodes', {
-      lab,
-      clusterName,
-      subnetIds: network.clusterSubnetIds,
-      dependsOn: networkAddons.addons,
-    });
-    new EksCoreDnsAddon(this, 'coredns', { lab, clusterName, nodes: nodes.nodeGroup });
 
     // The client is the subnet router CI reaches the private endpoint through.
     new VpcSecurityGroupIngressRule(this, 'api-from-client', {
@@ -62,5 +58,6 @@ export class ClusterStack extends LabStack {
     this.certificateAuthorityData = controlPlane.certificateAuthorityData;
     this.clusterSecurityGroupId = controlPlane.clusterSecurityGroupId;
     this.oidcIssuer = controlPlane.oidcIssuer;
+    this.networkAddonArns = networkAddons.addons.map((addon) => addon.arn);
   }
 }

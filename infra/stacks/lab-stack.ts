@@ -1,5 +1,6 @@
-// Base of every per-lab stack: its state backend (one key per lab and stack) and nothing else.
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+// Base of every per-lab stack: its state backend (one key per lab and stack), and the way a resource waits for
+// resources of another stack.
+import { DataResource, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 
@@ -27,4 +28,22 @@ export function configureBackend(stack: TerraformStack, lab: LabConfig, stackId:
   } else {
     new LocalBackend(stack, { path: `${lab.state.dir}/${stackId}.tfstate` });
   }
+}
+
+/**
+ * A terraform_data standing for resources of other stacks, given by their outputs: what a resource lists in
+ * depends_on to wait for them, since depends_on cannot name a resource of another state. Reading the outputs also
+ * orders the stacks: theirs are applied before this one and destroyed after it.
+ */
+export function afterOtherStacks(
+  stack: LabStack,
+  id: string,
+  outputs: Record<string, string | string[]>,
+): DataResource {
+  return new DataResource(stack, id, { input: outputs });
+}
+
+/** A resource's address as depends_on wants it (cdktf's dependsOn takes constructs of the same stack only). */
+export function addressOf(resource: DataResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }

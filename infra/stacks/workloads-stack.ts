@@ -42,6 +42,8 @@ export interface WorkloadsStackDeps {
   cluster: WorkloadsClusterDeps;
   /** The stack that puts the client on the tailnet; only orders the stacks (the device lookup waits for it). */
   client?: TerraformStack;
+  /** The stack with the nodes (and coredns) the releases' pods run on; only orders the stacks. */
+  nodes?: TerraformStack;
 }
 
 export { WORKLOADS_VARIABLES } from '../../src/lab/stack-contract.ts';
@@ -56,6 +58,7 @@ export class WorkloadsStack extends LabStack {
   constructor(scope: Construct, lab: LabConfig, deps: WorkloadsStackDeps) {
     super(scope, 'workloads', lab);
     if (deps.client) this.addDependency(deps.client);
+    if (deps.nodes) this.addDependency(deps.nodes);
     const vars = this.variables();
 
     createLabAwsProvider(this, lab);

@@ -1,8 +1,12 @@
 // The names infra/ and the core library agree on: stack ids, output names, variable names. Kept here, free of
 // cdktf, so the validate and teardown bundles never load it.
 
-/** Per-lab stacks on AWS, in the order their apply-time dependencies force. */
-export const AWS_STACKS = ['network', 'cluster', 'client', 'workloads'] as const;
+/**
+ * Per-lab stacks on AWS, in an order their apply-time dependencies allow (docs/design/engine.md §4). Labs made before
+ * the NAT and the nodes had stacks of their own have network, cluster, client and workloads only; teardown destroys
+ * whatever stacks a lab recorded.
+ */
+export const AWS_STACKS = ['network', 'cluster', 'nat', 'client', 'nodes', 'workloads'] as const;
 export const LOCAL_STACKS = ['local'] as const;
 
 export const CLIENT_OUTPUTS = { instanceId: 'instance_id', privateIp: 'private_ip' } as const;

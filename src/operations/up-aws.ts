@@ -1,17 +1,19 @@
-// `up` on AWS, as one graph: network; then cluster and client at once, the wait for the client router (on the
-// tailnet with its routes approved: the runner reaches the private EKS endpoint through it) starting as soon as the
-// client stack is applied; then the workloads, once the cluster and the router are both ready.
+// `up` on AWS, as one graph: network; then the cluster's control plane and the NAT at once; the client once the NAT is
+// up, and the wait for the client router (on the tailnet with its routes approved: the runner reaches the private EKS
+// endpoint through it) as soon as the client stack is applied; the nodes once the cluster and the NAT are; then the
+// workloads, once the nodes and the router are both ready.
 import { settleAvailabilityZones } from '../aws/availability-zones.ts';
 import { settleKubernetesVersion } from '../aws/eks-versions.ts';
 import { stoppableSleep } from '../engine/interruption.ts';
 import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../engine/lifecycle.ts';
+import type { StackBundle } from '../engine/stack-bundle.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import { buildManifest } from '../engine/manifest.ts';
 import { findRouteConflicts } from '../lab/address-plan.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { estimateHourlyCost, type CostEstimate } from '../lab/cost.ts';
 import { LabConfigError } from '../lab/errors.ts';
-import { CLIENT_OUTPUTS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
+import { AWS_STACKS, CLIENT_OUTPUTS, WORKLOADS_VARIABLES } from '../lab/stack-contract.ts';
 import { openLabSession } from './lab-session.ts';
 import { labStoreFor, terraformFor } from './lab-store.ts';
 import { lockOptions, type AwsRunDeps } from './aws-run.ts';
@@ -22,6 +24,8 @@ import { waitForClientRouter, type RouterReady } from './wait-for-router.ts';
 
 /** The graph node provision waits on between the client stack and the workloads. */
 export const ROUTER_WAIT = 'client router';
+/** Where the router wait sits in the graph: after the client stack, before the workloads. */
+export const ROUTER_WAIT_EDGES = { after: ['client'], before: ['workloads'] } as const;
 
 export interface ProvisionResult {
   lab: LabConfig;
@@ -34,8 +38,11 @@ export interface ProvisionResult {
 }
 
 export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
-  // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has.
-  await refuseRouteConflicts(lab, await (deps.store ?? labStoreFor(lab, deps.aws.s3)).list());
+  // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has, nor
+  // be made of other stacks than the ones it recorded.
+  const store = deps.store ?? labStoreFor(lab, deps.aws.s3);
+  await refuseRouteConflicts(lab, await store.list());
+  refuseOtherStacks(lab, await store.loadStacks(lab.id));
   // Before anything is created: AWS itself picks what tslab chose offline (docs/design/eks.md §6), and refuses a version
   // or AZ it would not take; the manifest then records both for every re-run.
   lab = await settleAvailabilityZones(await settleKubernetesVersion(lab, deps.aws.eks), deps.aws.ec2);
@@ -64,8 +71,7 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
   let router: RouterReady | undefined;
   const routerWait: GraphWait = {
     id: ROUTER_WAIT,
-    after: ['client'],
-    before: ['workloads'],
+    ...ROUTER_WAIT_EDGES,
     async run() {
       deps.log?.(
         `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
@@ -120,6 +126,29 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
     routerWaitMs: ready.waitedMs,
     cost: estimateHourlyCost(lab),
   };
+}
+
+/**
+ * A lab that recorded other stacks than these (one made before the NAT and the nodes had stacks of their own: the
+ * network held the NAT, the cluster the nodes) is torn down from what it recorded, never provisioned over. Provision
+ * records its stacks before it applies them, so a run that failed half-way would leave this version's stacks recorded
+ * over states of the older ones, and terraform cannot destroy a stack that reads outputs of a stack with no state
+ * (the client, reading a nat stack never applied).
+ */
+export function refuseOtherStacks(lab: LabConfig, recorded: StackBundle | undefined): void {
+  if (!recorded) return;
+  const ids = recorded.stacks.map((stack) => stack.id);
+  const expected = new Set<string>(AWS_STACKS);
+  if (ids.length === expected.size && ids.every((id) => expected.has(id))) return;
+  throw new LabConfigError([
+    {
+      field: 'lab',
+      value: lab.id,
+      rule:
+        `was provisioned by an earlier tslab, as stacks ${ids.join(', ')} (this one makes ${AWS_STACKS.join(', ')}): ` +
+        'tear it down first (tslab down, or the teardown action), then provision it again',
+    },
+  ]);
 }
 
 /** Two labs advertising overlapping routes would fight on the shared tailnet: refuse before anything is created. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -19,10 +20,12 @@ describe('tslab CLI', () => {
     const run = await cli(['synth', '--lab', 'demo', '--out', out]);
     expect(run.code).toBe(0);
     const order = [...run.out.matchAll(/^\s+\d+\. (\w+)/gm)].map((m) => m[1]);
-    expect(order).toHaveLength(4);
+    expect([...order].sort()).toEqual([...AWS_STACKS].sort());
     expect(order[0]).toBe('network');
     expect(order.at(-1)).toBe('workloads');
-    expect(order.indexOf('cluster')).toBeGreaterThan(0);
+    expect(order.indexOf('nodes')).toBeGreaterThan(order.indexOf('cluster'));
+    expect(order.indexOf('nodes')).toBeGreaterThan(order.indexOf('nat'));
+    expect(order.indexOf('client')).toBeGreaterThan(order.indexOf('nat'));
   });
 
   it('exits 2 on a bad lab name, naming the field, the value and the rule', async () => {

@@ -23,7 +23,10 @@ export interface EksNodeGroupOptions {
   lab: LabConfig;
   clusterName: string;
   subnetIds: string[];
-  /** What must exist before nodes join and be destroyed only after they are gone (e.g. the VPC CNI addon). */
+  /**
+   * What must exist before nodes join and be destroyed only after they are gone: the VPC CNI addon, the route the nodes
+   * pull images through.
+   */
   dependsOn: ITerraformDependable[];
 }
 

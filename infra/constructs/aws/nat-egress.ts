@@ -1,5 +1,6 @@
 // Internet egress for the private subnets: one NAT gateway (default), or a NAT instance when lab.network.natMode is
-// 'instance': cheaper, and not the always-symmetric NAT a NAT gateway is (docs/design/eks.md §4).
+// 'instance': cheaper, and not the always-symmetric NAT a NAT gateway is (docs/design/eks.md §4). Ends in the private
+// subnets' default route: what needs egress waits for that route.
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
@@ -8,7 +9,7 @@ import { Route } from '@cdktf/provider-aws/lib/route/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import type { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { LabConfig } from '../../../src/lab/config.ts';
 import { explicitLabTags, labResourceName, nameTags } from './names.ts';
@@ -23,37 +24,41 @@ export interface NatEgressOptions {
   vpcId: string;
   publicSubnetId: string;
   privateRouteTableId: string;
-  internetGateway: InternetGateway;
+  /** The internet gateway (or what stands for it in another stack): created before the NAT, destroyed after it. */
+  internet: ITerraformDependable;
 }
 
 export class NatEgress extends Construct {
+  /** The private subnets' default route through the NAT. */
+  readonly privateDefaultRoute: Route;
+
   constructor(scope: Construct, id: string, options: NatEgressOptions) {
     super(scope, id);
     const target =
       options.lab.network.natMode === 'instance' ? this.natInstance(options) : this.natGateway(options);
-    new Route(this, 'private-default', {
+    this.privateDefaultRoute = new Route(this, 'private-default', {
       routeTableId: options.privateRouteTableId,
       destinationCidrBlock: '0.0.0.0/0',
       ...target,
     });
   }
 
-  private natGateway({ lab, publicSubnetId, internetGateway }: NatEgressOptions): { natGatewayId: string } {
+  private natGateway({ lab, publicSubnetId, internet }: NatEgressOptions): { natGatewayId: string } {
     const eip = new Eip(this, 'eip', {
       domain: 'vpc',
       tags: nameTags(lab, 'nat'),
-      dependsOn: [internetGateway],
+      dependsOn: [internet],
     });
     const gateway = new NatGateway(this, 'gateway', {
       allocationId: eip.allocationId,
       subnetId: publicSubnetId,
       tags: nameTags(lab, 'nat'),
-      dependsOn: [internetGateway],
+      dependsOn: [internet],
     });
     return { natGatewayId: gateway.id };
   }
 
-  private natInstance({ lab, vpcId, publicSubnetId, internetGateway }: NatEgressOptions): {
+  private natInstance({ lab, vpcId, publicSubnetId, internet }: NatEgressOptions): {
     networkInterfaceId: string;
   } {
     const securityGroup = new SecurityGroup(this, 'sg', {
@@ -97,7 +102,7 @@ export class NatEgress extends Construct {
       userData: renderNatInstanceUserData(lab.network.vpcCidr),
       userDataReplaceOnChange: true,
       tags: nameTags(lab, 'nat'),
-      dependsOn: [internetGateway],
+      dependsOn: [internet],
       // A newer AMI must not replace the NAT under a running lab.
       lifecycle: { ignoreChanges: ['ami'] },
     });

@@ -5,6 +5,7 @@ import { SETUP_SCRIPT_PATH } from '../../../infra/constructs/aws/client-cloud-in
 import { CANONICAL_OWNER_ID, UBUNTU_NOBLE_AMI_NAME } from '../../../infra/constructs/aws/client-instance.ts';
 import {
   FAKE_AUTH_KEY_EXPRESSION,
+  awaitedOutputs,
   crossStackResource,
   dataSourcesOf,
   demoLab,
@@ -16,7 +17,7 @@ import {
 } from './synth-helpers.ts';
 
 describe('client stack', () => {
-  const { lab, network, client } = synthLab();
+  const { lab, network, nat, client, dependencies } = synthLab();
   const instance = onlyResource(client, 'aws_instance');
 
   it('runs the lab instance type from the latest Canonical Ubuntu 24.04 amd64 image', () => {
@@ -49,6 +50,13 @@ describe('client stack', () => {
       .map((s) => s.availability_zone);
     expect(clusterAzs).toHaveLength(2);
     expect(clusterAzs).not.toContain(subnet.availability_zone);
+  });
+
+  it("boots only once the nat stack's private default route exists: cloud-init installs Tailscale with apt", () => {
+    const { egress } = awaitedOutputs(client, instance);
+    const route = crossStackResource(nat, String(egress?.privateDefaultRouteId));
+    expect(route.destination_cidr_block).toBe('0.0.0.0/0');
+    expect(dependencies.client).toEqual(['nat', 'network']);
   });
 
   it('uses the client security group from the network stack and no other', () => {

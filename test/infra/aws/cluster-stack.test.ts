@@ -1,29 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { renderCorefile } from '../../../infra/constructs/aws/coredns-config.ts';
 import {
+  addonNamed as addon,
+  addressOf,
   crossStackResource,
   dataSourcesOf,
-  demoLab,
   onlyResource,
   resourcesOf,
   synthLab,
   type Json,
 } from './synth-helpers.ts';
 
-function addon(cluster: Json, name: string): Json {
-  const found = resourcesOf(cluster, 'aws_eks_addon').filter(([, a]) => a.addon_name === name);
-  expect(found, `addon ${name}`).toHaveLength(1);
-  return found[0]![1];
-}
-
-function addressOf(stack: Json, type: string, body: Json): string {
-  const entry = resourcesOf(stack, type).find(([, candidate]) => candidate === body);
-  if (!entry) throw new Error(`resource not in ${type}`);
-  return `${type}.${entry[0]}`;
-}
-
 describe('cluster stack', () => {
-  const { lab, network, cluster } = synthLab();
+  const { lab, network, cluster, dependencies } = synthLab();
   const eks = onlyResource(cluster, 'aws_eks_cluster');
 
   it('exposes the API on the private endpoint only', () => {
@@ -73,99 +61,37 @@ describe('cluster stack', () => {
     );
   });
 
-  it('runs 2 × t3.medium AL2023 nodes by default, and the lab size when asked', () => {
-    const group = onlyResource(cluster, 'aws_eks_node_group');
-    expect(group).toMatchObject({
-      instance_types: ['t3.medium'],
-      ami_type: 'AL2023_x86_64_STANDARD',
-      scaling_config: { desired_size: 2, min_size: 2, max_size: 2 },
-    });
-    const bigger = onlyResource(
-      synthLab(demoLab({ nodeCount: 3, nodeInstanceType: 'm6i.large' })).cluster,
-      'aws_eks_node_group',
-    );
-    expect(bigger).toMatchObject({ instance_types: ['m6i.large'], scaling_config: { desired_size: 3 } });
+  it('holds the control plane, admin access, the network addons and the API rule, and no nodes', () => {
+    expect(
+      resourcesOf(cluster, 'aws_eks_addon')
+        .map(([, a]) => a.addon_name)
+        .sort(),
+    ).toEqual(['kube-proxy', 'vpc-cni']);
+    expect(resourcesOf(cluster, 'aws_eks_node_group')).toEqual([]);
+    expect(resourcesOf(cluster, 'aws_launch_template')).toEqual([]);
   });
 
-  it('launches nodes with IMDSv2 required, hop limit 1 (no pod reaches IMDS), an encrypted gp3 root and the lab tags', () => {
-    const template = onlyResource(cluster, 'aws_launch_template');
-    expect(template.metadata_options).toMatchObject({
-      http_tokens: 'required',
-      http_put_response_hop_limit: 1,
-    });
-    expect(template.block_device_mappings).toEqual([
-      expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true', volume_type: 'gp3' }) }),
+  it('needs no egress: it reads the network stack only, so the control plane is created while the NAT is', () => {
+    expect(dependencies.cluster).toEqual(['network']);
+    const remote = dataSourcesOf(cluster, 'terraform_remote_state').map(([, source]) => source);
+    expect(remote.map((source) => (source.config as Json).path)).toEqual([
+      expect.stringMatching(/\/network\.tfstate$/),
     ]);
-    const specs = template.tag_specifications as { resource_type: string; tags: Record<string, string> }[];
-    expect(specs.map((spec) => spec.resource_type).sort()).toEqual([
-      'instance',
-      'network-interface',
-      'volume',
-    ]);
-    for (const spec of specs) expect(spec.tags).toMatchObject(lab.tags);
-
-    const group = onlyResource(cluster, 'aws_eks_node_group');
-    const templateAddress = addressOf(cluster, 'aws_launch_template', template);
-    expect(group.launch_template).toEqual({
-      id: `\${${templateAddress}.id}`,
-      version: `\${${templateAddress}.latest_version}`,
-    });
   });
 
-  it('gives the node role the worker, CNI and ECR policies, and no SSM agent policy', () => {
-    const group = onlyResource(cluster, 'aws_eks_node_group');
-    const nodeRole = String(group.node_role_arn).replace(/\.arn\}$/, '.name}');
-    const policies = resourcesOf(cluster, 'aws_iam_role_policy_attachment')
-      .filter(([, a]) => a.role === nodeRole)
-      .map(([, a]) => String(a.policy_arn).split('/').pop());
-    expect(policies.sort()).toEqual(
-      ['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy'].sort(),
-    );
-  });
-
-  it('orders destroy: policy attachments outlive the cluster and nodes, the CNI outlives the nodes, coredns goes first', () => {
-    const attachmentsOf = (roleArnRef: unknown): string[] => {
-      const roleName = String(roleArnRef).replace(/\.arn\}$/, '.name}');
-      return resourcesOf(cluster, 'aws_iam_role_policy_attachment')
-        .filter(([, a]) => a.role === roleName)
-        .map(([id]) => `aws_iam_role_policy_attachment.${id}`);
-    };
-    const group = onlyResource(cluster, 'aws_eks_node_group');
-    expect(eks.depends_on).toEqual(expect.arrayContaining(attachmentsOf(eks.role_arn)));
-    expect(attachmentsOf(eks.role_arn)).toHaveLength(1);
-    expect(group.depends_on).toEqual(
-      expect.arrayContaining([
-        ...attachmentsOf(group.node_role_arn),
-        addressOf(cluster, 'aws_eks_addon', addon(cluster, 'vpc-cni')),
-        addressOf(cluster, 'aws_eks_addon', addon(cluster, 'kube-proxy')),
-      ]),
-    );
-    expect(addon(cluster, 'coredns').depends_on).toEqual([addressOf(cluster, 'aws_eks_node_group', group)]);
-    expect(eks.bootstrap_self_managed_addons).toBe(false);
-  });
-
-  it('has coredns serve the lab zone beside cluster.local with the rest of the standard EKS Corefile', () => {
-    const values = JSON.parse(String(addon(cluster, 'coredns').configuration_values)) as { corefile: string };
-    const corefile = values.corefile;
-    expect(corefile).toContain(`kubernetes cluster.local ${lab.cluster.dnsDomain} in-addr.arpa ip6.arpa {`);
-    for (const line of [
-      'errors',
-      'ready',
-      'pods insecure',
-      'fallthrough in-addr.arpa ip6.arpa',
-      'prometheus :9153',
-      'forward . /etc/resolv.conf',
-      'cache 30',
-      'loop',
-      'reload',
-      'loadbalance',
-    ]) {
-      expect(corefile.split('\n').map((l) => l.trim())).toContain(line);
+  it('orders destroy: the role keeps its policy until the cluster is gone, the network addons go before it', () => {
+    const roleName = String(eks.role_arn).replace(/\.arn\}$/, '.name}');
+    const attachments = resourcesOf(cluster, 'aws_iam_role_policy_attachment')
+      .filter(([, a]) => a.role === roleName)
+      .map(([id]) => `aws_iam_role_policy_attachment.${id}`);
+    expect(attachments).toHaveLength(1);
+    expect(eks.depends_on).toEqual(expect.arrayContaining(attachments));
+    for (const name of ['vpc-cni', 'kube-proxy']) {
+      expect(addon(cluster, name).cluster_name).toBe(
+        `\${${addressOf(cluster, 'aws_eks_cluster', eks)}.name}`,
+      );
     }
-    expect(corefile).toMatch(/health \{\s+lameduck 5s\s+\}/);
-    expect(corefile).toBe(renderCorefile(lab.cluster.dnsDomain));
-    const other = synthLab(demoLab({ lab: 'other' })).cluster;
-    expect(String(addon(other, 'coredns').configuration_values)).toContain('other.tslab.internal');
+    expect(eks.bootstrap_self_managed_addons).toBe(false);
   });
 
   it('lets the client security group reach the cluster security group on tcp 443', () => {

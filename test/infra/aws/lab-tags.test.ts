@@ -18,9 +18,11 @@ async function isTaggable(type: string): Promise<boolean> {
 const gatewayLab = synthLab();
 const instanceLab = synthLab(demoLab({ natMode: 'instance' }));
 const stacks: [string, Json][] = [
-  ['network (gateway)', gatewayLab.network],
-  ['network (instance)', instanceLab.network],
+  ['network', gatewayLab.network],
+  ['nat (gateway)', gatewayLab.nat],
+  ['nat (instance)', instanceLab.nat],
   ['cluster', gatewayLab.cluster],
+  ['nodes', gatewayLab.nodes],
   ['client', gatewayLab.client],
 ];
 
@@ -62,7 +64,7 @@ describe('lab tags', () => {
 
   it('spells out the lab tags on what default_tags does not reach: instance root volumes', () => {
     const instances = [
-      ...resourcesOf(instanceLab.network, 'aws_instance'),
+      ...resourcesOf(instanceLab.nat, 'aws_instance'),
       ...resourcesOf(gatewayLab.client, 'aws_instance'),
     ];
     expect(instances).toHaveLength(2);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { NAT_INSTANCE_TYPE } from '../../../infra/constructs/aws/nat-egress.ts';
 import {
   demoLab,
   onlyResource,
@@ -14,19 +13,6 @@ function subnetByCidr(network: Json, cidr: string): Json {
   const found = resourcesOf(network, 'aws_subnet').filter(([, s]) => s.cidr_block === cidr);
   expect(found, `subnets with CIDR ${cidr}`).toHaveLength(1);
   return found[0]![1];
-}
-
-function privateDefaultRoute(network: Json): Json {
-  const privateTable = resourcesOf(network, 'aws_route_table').find(
-    ([, t]) => (t.tags as Record<string, string>).Name === 'tslab-demo-private',
-  );
-  expect(privateTable).toBeDefined();
-  const routes = resourcesOf(network, 'aws_route').filter(
-    ([, r]) => r.route_table_id === `\${aws_route_table.${privateTable![0]}.id}`,
-  );
-  expect(routes).toHaveLength(1);
-  expect(routes[0]![1].destination_cidr_block).toBe('0.0.0.0/0');
-  return routes[0]![1];
 }
 
 describe('network stack', () => {
@@ -83,45 +69,17 @@ describe('network stack', () => {
     );
   });
 
-  it('uses a single NAT gateway with an EIP in the public subnet by default', () => {
-    const gateway = onlyResource(network, 'aws_nat_gateway');
-    expect(resourceAt(network, String(gateway.subnet_id)).cidr_block).toBe(lab.network.publicSubnet);
-    expect(String(gateway.allocation_id)).toMatch(/^\$\{aws_eip\./);
-    expect(resourcesOf(network, 'aws_eip')).toHaveLength(1);
-    expect(String(privateDefaultRoute(network).nat_gateway_id)).toMatch(/^\$\{aws_nat_gateway\./);
-    expect(resourcesOf(network, 'aws_instance')).toHaveLength(0);
-  });
-
-  it('uses a hardened NAT instance, and no NAT gateway or EIP, when natMode is instance', () => {
-    const { network: natNetwork } = synthLab(demoLab({ natMode: 'instance' }));
-    expect(resourcesOf(natNetwork, 'aws_nat_gateway')).toHaveLength(0);
-    expect(resourcesOf(natNetwork, 'aws_eip')).toHaveLength(0);
-    const nat = onlyResource(natNetwork, 'aws_instance');
-    expect(nat).toMatchObject({
-      instance_type: NAT_INSTANCE_TYPE,
-      source_dest_check: false,
-      associate_public_ip_address: true,
-      metadata_options: { http_tokens: 'required' },
-      root_block_device: { encrypted: true },
-    });
-    expect(nat.key_name).toBeUndefined();
-    expect(resourceAt(natNetwork, String(nat.subnet_id)).cidr_block).toBe(lab.network.publicSubnet);
-    expect(String(nat.user_data)).toContain(`-s ${lab.network.vpcCidr} -j MASQUERADE`);
-    expect(String(privateDefaultRoute(natNetwork).network_interface_id)).toMatch(
-      /^\$\{aws_instance\.[^.]+\.primary_network_interface_id\}$/,
-    );
-  });
-
-  it('lets nothing reach the NAT instance but the VPC, and opens no SSH port', () => {
-    const { network: natNetwork } = synthLab(demoLab({ natMode: 'instance' }));
-    const nat = onlyResource(natNetwork, 'aws_instance');
-    const natGroups = nat.vpc_security_group_ids as string[];
-    expect(natGroups).toHaveLength(1);
-    expect(resourceAt(natNetwork, natGroups[0]!).name).toBe('tslab-demo-nat');
-    const ingress = resourcesOf(natNetwork, 'aws_vpc_security_group_ingress_rule')
-      .map(([, rule]) => rule)
-      .filter((rule) => rule.security_group_id === natGroups[0]);
-    expect(ingress).toEqual([expect.objectContaining({ cidr_ipv4: lab.network.vpcCidr, ip_protocol: '-1' })]);
+  it('holds no NAT and no private default route: the nat stack adds them', () => {
+    for (const natMode of ['gateway', 'instance']) {
+      const stack = synthLab(demoLab({ natMode })).network;
+      for (const type of ['aws_nat_gateway', 'aws_eip', 'aws_instance']) {
+        expect(resourcesOf(stack, type), type).toEqual([]);
+      }
+      expect(resourcesOf(stack, 'aws_route').map(([, r]) => r.destination_cidr_block)).toEqual(['0.0.0.0/0']);
+      expect(resourcesOf(stack, 'aws_route').map(([, r]) => r.gateway_id)).toEqual([
+        expect.stringMatching(/^\$\{aws_internet_gateway\./),
+      ]);
+    }
   });
 
   it('gives the client security group WireGuard from the VPC as its only ingress, and all egress', () => {

@@ -1,16 +1,23 @@
-// Synthesizes the three AWS stacks of one lab and reads the JSON back, so tests assert on what Terraform receives.
+// Synthesizes the AWS stacks of one lab below the workloads and reads the JSON back, so tests assert on what Terraform
+// receives.
 import { App, Testing } from 'cdktf';
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import { ClientStack, type TailnetKeySource } from '../../../infra/stacks/client-stack.ts';
 import { ClusterStack } from '../../../infra/stacks/cluster-stack.ts';
+import { NatStack } from '../../../infra/stacks/nat-stack.ts';
 import { NetworkStack } from '../../../infra/stacks/network-stack.ts';
+import { NodesStack } from '../../../infra/stacks/nodes-stack.ts';
 
 export type Json = Record<string, unknown>;
 export interface SynthesizedLab {
   lab: LabConfig;
   network: Json;
+  nat: Json;
   cluster: Json;
+  nodes: Json;
   client: Json;
+  /** Stack id → the stacks it depends on, as cdktf recorded them. */
+  dependencies: Record<string, string[]>;
 }
 
 export const FIXED_NOW = new Date('2026-01-01T00:00:00Z');
@@ -28,16 +35,27 @@ export function synthLab(
 ): SynthesizedLab {
   const app: App = Testing.app();
   const network = new NetworkStack(app, lab);
+  const nat = new NatStack(app, lab, { network });
   const cluster = new ClusterStack(app, lab, { network });
-  const client = new ClientStack(app, lab, { network, tailnetKey });
+  const nodes = new NodesStack(app, lab, { network, nat, cluster });
+  const client = new ClientStack(app, lab, { network, nat, tailnetKey });
+  const stacks = { network, nat, cluster, nodes, client };
   // Cross-stack references add outputs to the producing stack while the consumers resolve, as app.synth() does.
-  for (const stack of [network, cluster, client]) stack.prepareStack();
+  for (const stack of Object.values(stacks)) stack.prepareStack();
   const parse = (json: string): Json => JSON.parse(json) as Json;
   return {
     lab,
     network: parse(Testing.synth(network)),
+    nat: parse(Testing.synth(nat)),
     cluster: parse(Testing.synth(cluster)),
+    nodes: parse(Testing.synth(nodes)),
     client: parse(Testing.synth(client)),
+    dependencies: Object.fromEntries(
+      Object.entries(stacks).map(([id, stack]) => [
+        id,
+        stack.dependencies.map((dependency) => dependency.node.id).sort(),
+      ]),
+    ),
   };
 }
 
@@ -91,4 +109,34 @@ export function exportedExpression(producer: Json, consumerExpression: string): 
 /** The producer-side resource a consumer's cross-stack reference points at. */
 export function crossStackResource(producer: Json, consumerExpression: string): Json {
   return resourceAt(producer, exportedExpression(producer, consumerExpression));
+}
+
+/** `type.id` of a resource body found in the stack. */
+export function addressOf(stack: Json, type: string, body: Json): string {
+  const entry = resourcesOf(stack, type).find(([, candidate]) => candidate === body);
+  if (!entry) throw new Error(`resource not in ${type}`);
+  return `${type}.${entry[0]}`;
+}
+
+/** The single EKS addon of that name. */
+export function addonNamed(stack: Json, name: string): Json {
+  const found = resourcesOf(stack, 'aws_eks_addon').filter(([, a]) => a.addon_name === name);
+  if (found.length !== 1) throw new Error(`expected exactly one addon ${name}, found ${found.length}`);
+  return found[0]![1];
+}
+
+/**
+ * What a resource waits for in other stacks: the input of each terraform_data it lists in depends_on (the stand-ins of
+ * infra/stacks/lab-stack.ts afterOtherStacks), by terraform_data name.
+ */
+export function awaitedOutputs(stack: Json, resource: Json): Record<string, Record<string, unknown>> {
+  const standIns = ((resource.depends_on ?? []) as string[]).filter((d) => d.startsWith('terraform_data.'));
+  return Object.fromEntries(
+    standIns.map((address) => {
+      const name = address.slice('terraform_data.'.length);
+      const body = resourcesOf(stack, 'terraform_data').find(([id]) => id === name)?.[1];
+      if (!body) throw new Error(`no resource ${address}`);
+      return [name, body.input as Record<string, unknown>];
+    }),
+  );
 }
