@@ -1,7 +1,8 @@
 // Stack "nodes": the managed node group and the coredns addon (serving the lab's own zone too), the part of the
 // cluster that needs internet egress (the nodes pull images). The node group waits explicitly for the NAT stack's
-// route and for the cluster stack's network addons; coredns waits for the nodes. Destroy runs the other way round:
-// coredns, then the node group, and only then (this stack gone) the cluster stack's addons and control plane.
+// route and for the cluster stack's network addons; coredns waits for the nodes. Destroy runs the other way round
+// (docs/design/eks.md §2): coredns, then the node group, and only then (this stack gone) the cluster stack's addons and
+// control plane.
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { createLabAwsProvider } from '../constructs/aws/aws-provider.ts';
