@@ -13,6 +13,7 @@ import { runOnInstance } from '../aws/ssm-runner.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { TAG_KEYS } from '../lab/config.ts';
+import { POD_START_SECONDS, PROBE_CALL_MAX_SECONDS } from '../lab/measurement.ts';
 import { findDevicesByHostname, ipv4Of, type TailscaleApi } from '../tailscale/api-client.ts';
 import type {
   CommandResult,
@@ -25,9 +26,11 @@ import type {
   RouterRoutes,
   ThroughputServer,
   ThroughputServerOptions,
+  RunOptions,
 } from './probe.ts';
 import { labVpcIds } from '../aws/lab-resources.ts';
 import { parseTailscalePing } from './tailscale-ping.ts';
+import { parseTailscaleStatusPath } from './tailscale-status.ts';
 
 export interface AwsProbeClients {
   cluster: LabCluster;
@@ -93,23 +96,25 @@ export class AwsLabProbe implements LabProbe {
     return this.clients.tailscale.getSplitDns();
   }
 
-  async runOnClient(script: string): Promise<CommandResult> {
+  async runOnClient(script: string, options: RunOptions = {}): Promise<CommandResult> {
     const result = await runOnInstance(this.clients.ssm, this.clients.clientInstanceId, script, {
-      // Room for the data-plane measurement, the longest script the client runs: its round trips and two iperf3
-      // runs are each bounded, and together may take over a minute (src/lab/measurement.ts).
-      timeoutMs: this.clients.commandTimeoutMs ?? 120_000,
+      timeoutMs: options.timeoutMs ?? this.clients.commandTimeoutMs ?? PROBE_CALL_MAX_SECONDS * 1000,
       ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
       comment: `tslab validate ${this.lab.id}`,
     });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
 
-  async runInCluster(script: string): Promise<CommandResult> {
+  async runInCluster(script: string, options: RunOptions = {}): Promise<CommandResult> {
     const run = await this.clients.cluster.runJob({
       namespace: this.lab.workloads.namespace,
       namePrefix: 'tslab-probe',
       command: ['sh', '-c', script],
-      timeoutMs: this.clients.commandTimeoutMs ?? 120_000,
+      // The Job's deadline counts from its creation: the pod's start comes on top of the script's own time.
+      timeoutMs:
+        options.timeoutMs !== undefined
+          ? options.timeoutMs + POD_START_SECONDS * 1000
+          : (this.clients.commandTimeoutMs ?? 120_000),
       ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
       labels: this.podLabels(),
     });
@@ -131,8 +136,35 @@ export class AwsLabProbe implements LabProbe {
       this.lab.workloads.connectorReplicas > 1
         ? `${this.lab.tailnet.routerHostname}-0`
         : this.lab.tailnet.routerHostname;
-    const result = await this.runOnClient(`tailscale ping -c 5 --until-direct=false '${router}'`);
-    return parseTailscalePing(`${result.stdout}\n${result.stderr}`);
+    return this.pathTo(router);
+  }
+
+  /**
+   * `tailscale ping` decides (its last pong is the path the tunnel settled on); when no pong came back, the peer's
+   * entry in `tailscale status --json` says what path, if any, the tunnel has at the moment.
+   */
+  private async pathTo(peer: string): Promise<PathInfo> {
+    const marker = '--- tslab:status';
+    const result = await this.runOnClient(
+      [
+        `tailscale ping -c 5 --until-direct=false '${peer}' 2>&1`,
+        `echo '${marker}'`,
+        'tailscale status --json',
+      ].join('\n'),
+    );
+    const [pings = '', status = ''] = result.stdout.split(`${marker}\n`);
+    const pinged = parseTailscalePing(`${pings}\n${result.stderr}`);
+    if (pinged.mode !== 'unknown') return pinged;
+    try {
+      const seen = parseTailscaleStatusPath(status, peer);
+      return {
+        mode: seen.mode,
+        ...(seen.derpRegion ? { derpRegion: seen.derpRegion } : {}),
+        detail: `no pong (${pinged.detail}); tailscale status: ${seen.detail}`,
+      };
+    } catch {
+      return pinged;
+    }
   }
 
   async pathToEgressProxy(): Promise<PathInfo> {
@@ -145,8 +177,7 @@ export class AwsLabProbe implements LabProbe {
     const ip = device && ipv4Of(device);
     if (!ip) return { mode: 'unknown', detail: `${hostname}: not on the tailnet` };
     // By address: the proxy's MagicDNS name may carry a suffix when an earlier lab's device kept the plain one.
-    const result = await this.runOnClient(`tailscale ping -c 5 --until-direct=false '${ip}'`);
-    const path = parseTailscalePing(`${result.stdout}\n${result.stderr}`);
+    const path = await this.pathTo(ip);
     return path.mode === 'unknown' ? { ...path, detail: `${hostname} (${ip}): ${path.detail}` } : path;
   }
 
@@ -188,8 +219,9 @@ export class AwsLabProbe implements LabProbe {
       port,
       maxSeconds,
       labels: { ...this.podLabels(), 'app.kubernetes.io/name': THROUGHPUT_SERVER_PREFIX },
-      // Past maxSeconds the pod's own deadline ends it: waiting longer could only return a dead server.
-      timeoutMs: Math.min(this.clients.commandTimeoutMs ?? 120_000, maxSeconds * 1000),
+      // The pod's deadline counts from its creation: what the wait for it takes is not left for the measurement
+      // (THROUGHPUT_SERVER_MAX_SECONDS leaves the script its whole time after a start of up to POD_START_SECONDS).
+      timeoutMs: Math.min(this.clients.commandTimeoutMs ?? POD_START_SECONDS * 1000, maxSeconds * 1000),
       ...(this.clients.pollMs !== undefined ? { pollMs: this.clients.pollMs } : {}),
     });
     return {
@@ -282,10 +314,14 @@ export function clientServerScript(unit: string, port: number, maxSeconds: numbe
   const service = `${unit}.service`;
   return [
     'set -u',
+    // Only on the tailnet address, where the egress proxy sends the measurement: not on the VPC side.
+    'addr=$(tailscale ip -4 | head -n 1)',
+    '[ -n "$addr" ] || { echo "the client has no tailnet IPv4 address" >&2; exit 1; }',
     // Type=exec: systemd-run fails when iperf3 cannot be executed at all; --collect unloads the unit even after it
-    // failed (a stop past RuntimeMaxSec is a failure), so nothing is left in systemd's memory.
+    // failed (a stop past RuntimeMaxSec is a failure), so nothing is left in systemd's memory. TimeoutStopSec: the
+    // stop at RuntimeMaxSec kills within seconds, not systemd's default 90.
     `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=${maxSeconds} ` +
-      `iperf3 -s -p ${port} || exit 1`,
+      `--property=TimeoutStopSec=5 iperf3 -s -p ${port} -B "$addr" || exit 1`,
     'for _ in $(seq 1 50); do',
     `  systemctl is-active --quiet ${service} || break`,
     `  pid=$(systemctl show --property=MainPID --value ${service})`,

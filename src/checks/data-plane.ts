@@ -3,15 +3,19 @@
 // the far end's server and runs the measuring end's script (docs/design/lab.md §5).
 import type { LabConfig } from '../lab/config.ts';
 import {
+  IPERF3_PAUSE_SECONDS,
+  IPERF3_SLACK_SECONDS,
   LATENCY_PROBES,
   LATENCY_PROBE_TIMEOUT_S,
+  MEASUREMENT_SCRIPT_MAX_SECONDS,
+  THROUGHPUT_OMIT_SECONDS,
   THROUGHPUT_PORT,
   THROUGHPUT_SECONDS,
   THROUGHPUT_SERVER_MAX_SECONDS,
 } from '../lab/measurement.ts';
 import { errorMessage } from '../lab/errors.ts';
 import { Iperf3Error, latencyStats, parseIperf3, type Iperf3Result } from './iperf3.ts';
-import type { CommandResult, DataPlaneScenario, LabProbe, PathInfo } from './probe.ts';
+import type { CommandResult, DataPlaneScenario, LabProbe, PathInfo, RunOptions } from './probe.ts';
 import { CheckFailure } from './types.ts';
 
 /** Which way the data went, named by the lab's two ends whatever end measured. */
@@ -44,6 +48,8 @@ export interface ScenarioMeasurement {
   latency: LatencyFigures | null;
   path: { mode: PathInfo['mode']; derpRegion: string | null; detail: string };
   mtu: number | null;
+  /** Set when the server could not be stopped (it still ends at its bound). */
+  cleanup?: string;
 }
 
 /** Thresholds a user may set; absent means report only. */
@@ -64,9 +70,13 @@ export interface MeasurementScriptOptions {
   probes?: number;
 }
 
+/** An address or a DNS name: all a server's host can be, and nothing that could leave the script's quotes. */
+const HOST = /^[A-Za-z0-9.:-]+$/;
+
 /**
  * The measuring end's script. Latency first, on an idle path; then iperf3 forward (the measuring end sends) and
- * reverse (-R). Every command is bounded: curl by --max-time, iperf3 by its connect timeout and `timeout`.
+ * reverse (-R), the first second of each left out (slow start). Every command is bounded: curl by --max-time, iperf3
+ * by its connect timeout and `timeout`; the whole within MEASUREMENT_SCRIPT_MAX_SECONDS.
  */
 export function measurementScript({
   server,
@@ -74,8 +84,11 @@ export function measurementScript({
   seconds = THROUGHPUT_SECONDS,
   probes = LATENCY_PROBES,
 }: MeasurementScriptOptions): string {
+  if (!HOST.test(server.host))
+    throw new Error(`not an address or a host name: ${JSON.stringify(server.host)}`);
+  const bound = THROUGHPUT_OMIT_SECONDS + seconds + IPERF3_SLACK_SECONDS;
   const iperf = (reverse: boolean) =>
-    `timeout ${seconds + 15} iperf3 -c '${server.host}' -p ${server.port} -t ${seconds} -i 0 -J --connect-timeout 5000${reverse ? ' -R' : ''}`;
+    `timeout ${bound} iperf3 -c '${server.host}' -p ${server.port} -t ${seconds} -O ${THROUGHPUT_OMIT_SECONDS} -i 0 -J --connect-timeout 5000${reverse ? ' -R' : ''}`;
   return [
     'export LC_ALL=C',
     `echo '${SECTION.latency}'`,
@@ -85,6 +98,7 @@ export function measurementScript({
     'done',
     `echo '${SECTION.forward}'`,
     iperf(false),
+    `sleep ${IPERF3_PAUSE_SECONDS}`,
     `echo '${SECTION.reverse}'`,
     iperf(true),
     'exit 0',
@@ -129,14 +143,14 @@ export function parseMeasurementOutput(stdout: string): ParsedMeasurement {
 function ends(lab: LabConfig, probe: LabProbe, scenario: DataPlaneScenario) {
   return scenario === 'subnet-router'
     ? {
-        run: (script: string): Promise<CommandResult> => probe.runOnClient(script),
+        run: (script: string, options: RunOptions) => probe.runOnClient(script, options),
         forward: 'client→cluster' as const,
         reverse: 'cluster→client' as const,
         latencyUrl: `http://${lab.workloads.nginxFqdn}/`,
         path: () => probe.pathToRouter(),
       }
     : {
-        run: (script: string): Promise<CommandResult> => probe.runInCluster(script),
+        run: (script: string, options: RunOptions) => probe.runInCluster(script, options),
         forward: 'cluster→client' as const,
         reverse: 'client→cluster' as const,
         latencyUrl: `http://${lab.workloads.egressFqdn}/`,
@@ -159,14 +173,27 @@ export async function measureScenario(
     port: THROUGHPUT_PORT,
     maxSeconds: THROUGHPUT_SERVER_MAX_SECONDS,
   });
+  const script = measurementScript({
+    server: { host: server.host, port: server.port },
+    latencyUrl: end.latencyUrl,
+  });
   let output: CommandResult;
   try {
-    output = await end.run(
-      measurementScript({ server: { host: server.host, port: server.port }, latencyUrl: end.latencyUrl }),
+    output = await end.run(script, { timeoutMs: (MEASUREMENT_SCRIPT_MAX_SECONDS + 10) * 1000 });
+  } catch (error) {
+    // What went wrong with the run is the news; a failed stop is said beside it, never instead of it.
+    const stopped = await server.stop().then(
+      () => '',
+      (stopError: unknown) => `; the server was not stopped either (${errorMessage(stopError)})`,
     );
-  } finally {
-    await server.stop();
+    throw new Error(`${errorMessage(error)}${stopped}`, { cause: error });
   }
+  // The server ends at its own bound anyway: a failed stop is reported with the figures, not in their place.
+  const cleanup = await server.stop().then(
+    () => null,
+    (stopError: unknown) =>
+      `the server was not stopped (${errorMessage(stopError)}); it ends by itself within ${THROUGHPUT_SERVER_MAX_SECONDS} s`,
+  );
   const [path, mtu] = await Promise.all([
     end.path().catch((error: unknown): PathInfo => ({ mode: 'unknown', detail: errorMessage(error) })),
     probe.tunnelMtu().catch(() => null),
@@ -189,6 +216,7 @@ export async function measureScenario(
       : null,
     path: { mode: path.mode, derpRegion: path.derpRegion ?? null, detail: path.detail },
     mtu,
+    ...(cleanup ? { cleanup } : {}),
   };
   const problems: string[] = [];
   for (const [which, result] of [
@@ -229,8 +257,14 @@ export function judge(measurement: ScenarioMeasurement, thresholds: MeasurementT
       );
   }
   if (thresholds.maxLatencyMs !== undefined) {
+    const lost = measurement.latency ? measurement.latency.probes - measurement.latency.answered : 0;
     if (!measurement.latency)
       problems.push(`no round trip answered, max-latency-ms ${thresholds.maxLatencyMs} cannot be met`);
+    // A probe that never came back is not a fast one: the percentiles of the answered ones cannot speak for it.
+    else if (lost > 0)
+      problems.push(
+        `${lost} of ${measurement.latency.probes} round trips got no answer within ${LATENCY_PROBE_TIMEOUT_S} s, max-latency-ms ${thresholds.maxLatencyMs} cannot be judged`,
+      );
     else if (measurement.latency.p90Ms > thresholds.maxLatencyMs)
       problems.push(
         `p90 round trip ${measurement.latency.p90Ms} ms exceeds max-latency-ms ${thresholds.maxLatencyMs}`,

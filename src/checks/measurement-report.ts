@@ -17,7 +17,7 @@ export function measurementsOf(checks: readonly CheckResult[]): ScenarioMeasurem
 }
 
 function mbps(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toFixed(3);
 }
 
 function pathText(m: ScenarioMeasurement): string {
@@ -41,17 +41,23 @@ interface Row {
 }
 
 function rows(measurements: readonly ScenarioMeasurement[]): Row[] {
-  return measurements.flatMap((m) =>
-    m.directions.map((d) => ({
+  return measurements.flatMap((m) => {
+    const shared = {
       scenario: m.scenario,
-      direction: d.direction,
-      throughput: `${mbps(d.mbps)} Mbit/s`,
-      retransmits: d.retransmits === null ? 'n/a' : String(d.retransmits),
       latency: latencyText(m),
       path: pathText(m),
       mtu: m.mtu === null ? 'n/a' : String(m.mtu),
-    })),
-  );
+    };
+    // A scenario whose runs both failed still shows, with what was learnt of its path.
+    if (!m.directions.length)
+      return [{ ...shared, direction: '—', throughput: 'not measured', retransmits: 'n/a' }];
+    return m.directions.map((d) => ({
+      ...shared,
+      direction: d.direction,
+      throughput: `${mbps(d.mbps)} Mbit/s`,
+      retransmits: d.retransmits === null ? 'n/a' : String(d.retransmits),
+    }));
+  });
 }
 
 /** A Mermaid xychart of every direction's throughput; the y axis starts at zero so bars compare honestly. */
@@ -71,6 +77,10 @@ export function renderThroughputChart(measurements: readonly ScenarioMeasurement
 
 export function renderMeasurementMarkdown(measurements: readonly ScenarioMeasurement[]): string[] {
   if (!measurements.length) return [];
+  // Mermaid refuses an xychart without bars.
+  const chart = measurements.some((m) => m.directions.length)
+    ? ['```mermaid', renderThroughputChart(measurements), '```', '']
+    : [];
   return [
     '### Data plane',
     '',
@@ -81,10 +91,7 @@ export function renderMeasurementMarkdown(measurements: readonly ScenarioMeasure
         `| ${r.scenario} | ${r.direction} | ${r.throughput} | ${r.retransmits} | ${r.latency} | ${r.path} | ${r.mtu} |`,
     ),
     '',
-    '```mermaid',
-    renderThroughputChart(measurements),
-    '```',
-    '',
+    ...chart,
     ...[...new Set(measurements.map((m) => m.label))].map((label) => `> Measured: ${label}.`),
   ];
 }

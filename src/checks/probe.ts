@@ -7,6 +7,14 @@ export interface CommandResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  /**
+   * How long the script may run once it started (default: the platform's, a minute or two). Starting a pod for it
+   * (POD_START_SECONDS) comes on top.
+   */
+  timeoutMs?: number;
+}
+
 export interface ConnectorStatus {
   /** ConnectorReady condition is True (and observedGeneration caught up, where the platform has one). */
   ready: boolean;
@@ -75,9 +83,9 @@ export interface LabProbe {
   /** Split DNS as the tailnet (or the local resolver config) has it: domain → nameservers. */
   splitDns(): Promise<Record<string, string[]>>;
   /** Runs a shell script on the lab client (SSM Run Command on AWS, the client namespace locally). */
-  runOnClient(script: string): Promise<CommandResult>;
+  runOnClient(script: string, options?: RunOptions): Promise<CommandResult>;
   /** Runs a shell script in a short-lived netshoot pod (a Kubernetes Job on AWS, the netshoot namespace locally). */
-  runInCluster(script: string): Promise<CommandResult>;
+  runInCluster(script: string, options?: RunOptions): Promise<CommandResult>;
   pathToRouter(): Promise<PathInfo>;
   egressStatus(): Promise<EgressStatus>;
   exposure(): Promise<ExposureFacts>;

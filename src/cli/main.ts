@@ -181,7 +181,10 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
   ] as const) {
     addLabOptions(program.command(name).description(description), name === 'lab' ? 'local' : 'aws')
       .option('--report <file>', 'write the JSON validation report here')
-      .option('--check-timeout <seconds>', 'deadline of each check (default 15 locally, 300 on AWS)')
+      .option(
+        '--check-timeout <seconds>',
+        'deadline of each check (default 15 locally, 300 on AWS; not the throughput checks, bounded on their own)',
+      )
       .option(
         '--min-throughput-mbps <mbps>',
         'fail a throughput check when a direction carries less (unset: report only)',

@@ -11,6 +11,7 @@ import type {
   LabProbe,
   PathInfo,
   RouterRoutes,
+  RunOptions,
   ThroughputServer,
   ThroughputServerOptions,
 } from '../checks/probe.ts';
@@ -96,12 +97,16 @@ export class LocalLabProbe implements LabProbe {
     );
   }
 
-  runOnClient(script: string): Promise<CommandResult> {
-    return runIn(this.plan.namespaces.client, ['bash', '-c', script], { timeoutMs: SCRIPT_TIMEOUT_MS });
+  runOnClient(script: string, options: RunOptions = {}): Promise<CommandResult> {
+    return runIn(this.plan.namespaces.client, ['bash', '-c', script], {
+      timeoutMs: options.timeoutMs ?? SCRIPT_TIMEOUT_MS,
+    });
   }
 
-  runInCluster(script: string): Promise<CommandResult> {
-    return runIn(this.plan.namespaces.netshoot, ['bash', '-c', script], { timeoutMs: SCRIPT_TIMEOUT_MS });
+  runInCluster(script: string, options: RunOptions = {}): Promise<CommandResult> {
+    return runIn(this.plan.namespaces.netshoot, ['bash', '-c', script], {
+      timeoutMs: options.timeoutMs ?? SCRIPT_TIMEOUT_MS,
+    });
   }
 
   pathToRouter(): Promise<PathInfo> {

@@ -1,5 +1,6 @@
 // The AWS probe's part of the data-plane measurement over fakes at the boundary: the iperf3 server pod (Kubernetes
 // API), the iperf3 server on the client and the tunnel's MTU (SSM), the egress proxy's path (Tailscale API + SSM).
+import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -202,8 +203,10 @@ describe('egress: iperf3 on the client, reached through the egress Service and p
     const unit = unitOf(clientScripts[0]!);
     expect(unit).toBeDefined();
     expect(clientScripts[0]).toContain(
-      `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=${THROUGHPUT_SERVER_MAX_SECONDS} iperf3 -s -p 5201`,
+      `systemd-run --unit=${unit} --collect --service-type=exec --property=RuntimeMaxSec=${THROUGHPUT_SERVER_MAX_SECONDS} --property=TimeoutStopSec=5 iperf3 -s -p 5201 -B "$addr"`,
     );
+    // Bound to the client's tailnet address only: the egress proxy's destination, not the VPC side.
+    expect(clientScripts[0]).toContain('addr=$(tailscale ip -4 | head -n 1)');
     expect(server).toEqual({
       host: lab.workloads.egressFqdn,
       port: 5201,
@@ -280,7 +283,10 @@ describe('the egress path and the tunnel MTU', () => {
     });
     answer = (script) => (script.startsWith('tailscale ping') ? { stdout: pong } : {});
     const path = await probe(new FakeLabCluster()).pathToEgressProxy();
-    expect(clientScripts).toEqual([`tailscale ping -c 5 --until-direct=false '${proxy.addresses[0]}'`]);
+    expect(clientScripts).toHaveLength(1);
+    expect(clientScripts[0]).toMatch(
+      new RegExp(`^tailscale ping -c 5 --until-direct=false '${proxy.addresses[0]}' 2>&1\n`),
+    );
     expect(path).toEqual({
       mode: 'derp',
       derpRegion: 'fra',
@@ -297,8 +303,30 @@ describe('the egress path and the tunnel MTU', () => {
       stdout: `pong from ${pg.tailnet.egressHostname}-0 (${first.addresses[0]}) via 10.64.66.4:41641 in 1ms\n`,
     });
     const path = await probe(new FakeLabCluster(), pg).pathToEgressProxy();
-    expect(clientScripts).toEqual([`tailscale ping -c 5 --until-direct=false '${first.addresses[0]}'`]);
+    expect(clientScripts[0]).toMatch(
+      new RegExp(`^tailscale ping -c 5 --until-direct=false '${first.addresses[0]}' 2>&1\n`),
+    );
     expect(path).toMatchObject({ mode: 'direct', latencyMs: 1 });
+  });
+
+  it('reads the path from tailscale status when no pong came back', async () => {
+    const proxy = api.addDevice({ hostname: lab.tailnet.egressHostname });
+    const status = readFileSync(new URL('../fixtures/tailscale-output/status.json', import.meta.url), 'utf8');
+    const noReply = readFileSync(
+      new URL('../fixtures/tailscale-output/ping-no-reply.txt', import.meta.url),
+      'utf8',
+    );
+    // The sample's egress proxy is relayed through DERP fra; the probe asks for it by the device's address.
+    const statusPeer = (
+      JSON.parse(status) as { Peer: Record<string, { HostName: string; TailscaleIPs: string[] }> }
+    ).Peer;
+    const sampleProxy = Object.values(statusPeer).find((p) => p.HostName === 'tslab-demo-egress')!;
+    answer = () => ({
+      stdout: `${noReply}--- tslab:status\n${status.replaceAll(sampleProxy.TailscaleIPs[0]!, proxy.addresses[0]!)}`,
+    });
+    const path = await probe(new FakeLabCluster()).pathToEgressProxy();
+    expect(path).toMatchObject({ mode: 'derp', derpRegion: 'fra' });
+    expect(path.detail).toMatch(/^no pong \(no reply\); tailscale status: /);
   });
 
   it('says unknown, without running anything, when the proxy is not on the tailnet', async () => {

@@ -12,7 +12,13 @@ import { CHECKS } from '../../src/checks/definitions.ts';
 import { runChecks } from '../../src/checks/runner.ts';
 import { CheckFailure } from '../../src/checks/types.ts';
 import { resolveLab } from '../../src/lab/config.ts';
-import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
+import {
+  MEASUREMENT_CHECK_MAX_SECONDS,
+  MEASUREMENT_SCRIPT_MAX_SECONDS,
+  POD_START_SECONDS,
+  THROUGHPUT_PORT,
+  THROUGHPUT_SERVER_MAX_SECONDS,
+} from '../../src/lab/measurement.ts';
 import { healthyMeasurementOutput, healthyProbe } from '../fakes/fake-probe.ts';
 
 const lab = resolveLab({ lab: 'measure', stateBucket: 'tslab-measure' });
@@ -31,8 +37,17 @@ describe('the measuring end', () => {
       expect(run).toContain(' -J');
     }
     expect(iperfRuns[1]).toMatch(/ -R$/);
+    // Slow start left out; a pause so the server has closed the first run before the second.
+    for (const run of iperfRuns) expect(run).toContain(' -O 1 ');
+    expect(script).toMatch(/ -J --connect-timeout 5000\nsleep 1\necho '--- tslab:reverse'/);
     expect(script).toContain('seq 1 20');
     expect(script).toMatch(/curl -s -o \/dev\/null --max-time 2 /);
+  });
+
+  it('refuses a host that could leave its quotes', () => {
+    expect(() =>
+      measurementScript({ server: { host: "10.0.0.1'; rm -rf /", port: 5201 }, latencyUrl: 'http://x/' }),
+    ).toThrow('not an address or a host name');
   });
 
   it('reads both runs and drops handshakes that never completed', () => {
@@ -76,6 +91,69 @@ describe('measureScenario', () => {
     ]);
   });
 
+  it('gives every part room for the script at its worst, and the server room for all of it', async () => {
+    const asked: (number | undefined)[] = [];
+    const base = healthyProbe(lab);
+    const probe = healthyProbe(lab, {
+      runOnClient: (script, options) => {
+        asked.push(options?.timeoutMs);
+        return base.runOnClient(script);
+      },
+      runInCluster: (script, options) => {
+        asked.push(options?.timeoutMs);
+        return base.runInCluster(script);
+      },
+    });
+    await measureScenario(lab, probe, 'subnet-router');
+    await measureScenario(lab, probe, 'egress');
+    const worst = 20 * 2 + 2 * (1 + 3 + 10) + 1;
+    expect(MEASUREMENT_SCRIPT_MAX_SECONDS).toBe(worst);
+    for (const timeoutMs of asked) expect(timeoutMs).toBeGreaterThan(worst * 1000);
+    // The far end outlives a measuring pod's start and the whole script; the check's backstop outlives every part.
+    expect(THROUGHPUT_SERVER_MAX_SECONDS).toBeGreaterThan(POD_START_SECONDS + worst);
+    expect(MEASUREMENT_CHECK_MAX_SECONDS).toBeGreaterThan(POD_START_SECONDS + THROUGHPUT_SERVER_MAX_SECONDS);
+    expect(CHECKS.find((c) => c.id === 'egress.throughput')?.measures?.timeoutMs).toBe(
+      MEASUREMENT_CHECK_MAX_SECONDS * 1000,
+    );
+  });
+
+  it('says a failed stop beside the run failure, never instead of it', async () => {
+    const probe = healthyProbe(lab, {
+      runOnClient: async () => {
+        throw new Error('SSM: instance not connected');
+      },
+      startThroughputServer: async (_scenario, { port }) => ({
+        host: '10.0.17.5',
+        port,
+        where: 'pod',
+        stop: async () => {
+          throw new Error('pods "tslab-iperf3-x" is forbidden');
+        },
+      }),
+    });
+    await expect(measureScenario(lab, probe, 'subnet-router')).rejects.toThrow(
+      'SSM: instance not connected; the server was not stopped either (pods "tslab-iperf3-x" is forbidden)',
+    );
+  });
+
+  it('keeps the figures when only the stop failed, and says the server ends by itself', async () => {
+    const probe = healthyProbe(lab, {
+      startThroughputServer: async (_scenario, { port }) => ({
+        host: '10.0.17.5',
+        port,
+        where: 'pod',
+        stop: async () => {
+          throw new Error('connection reset');
+        },
+      }),
+    });
+    const measured = await measureScenario(lab, probe, 'subnet-router');
+    expect(measured.directions).toHaveLength(2);
+    expect(measured.cleanup).toBe(
+      `the server was not stopped (connection reset); it ends by itself within ${THROUGHPUT_SERVER_MAX_SECONDS} s`,
+    );
+  });
+
   it('stops the server when the measuring end fails', async () => {
     const probe = healthyProbe(lab, {
       runOnClient: async () => {
@@ -111,7 +189,10 @@ describe('measureScenario', () => {
     expect(message).toMatch(
       /client→cluster carried 40703\.5\d* Mbit\/s, below min-throughput-mbps 1000000000/,
     );
-    expect(message).toContain('p90 round trip 1.5 ms exceeds max-latency-ms 0.5');
+    // The fake answered 4 of the 20 probes: the lost ones are not taken for fast ones.
+    expect(message).toContain(
+      '16 of 20 round trips got no answer within 2 s, max-latency-ms 0.5 cannot be judged',
+    );
     // The figures stay in the evidence, so the report still shows them.
     expect((failure as CheckFailure).evidence['directions']).toHaveLength(2);
   });
@@ -135,6 +216,14 @@ describe('judge', () => {
     expect(judge(measured, {})).toEqual(['client→cluster carried nothing (0 Mbit/s)']);
   });
 
+  it('does not judge latency over the answered probes alone when some got no answer', () => {
+    const lossy = { ...measured, latency: { ...measured.latency!, answered: 19 } };
+    expect(judge(lossy, {})).toContain('client→cluster carried nothing (0 Mbit/s)');
+    expect(judge(lossy, { maxLatencyMs: 100 })).toContain(
+      '1 of 20 round trips got no answer within 2 s, max-latency-ms 100 cannot be judged',
+    );
+  });
+
   it('compares the p90 with max-latency-ms, at the threshold passing', () => {
     const ok = { ...measured, directions: [measured.directions[0]!] };
     expect(judge(ok, { maxLatencyMs: 4, minThroughputMbps: 120 })).toEqual([]);
@@ -146,23 +235,33 @@ describe('the measurement checks in a validation', () => {
   it('run after every functional check has ended, one at a time', async () => {
     const events: string[] = [];
     const base = healthyProbe(lab);
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const recorded =
+      (where: 'client' | 'cluster', run: typeof base.runOnClient) => async (script: string) => {
+        const what = script.includes('tslab:latency') ? `measure from ${where}` : `${where} check`;
+        events.push(`${what} start`);
+        await pause();
+        events.push(`${what} end`);
+        return run(script);
+      };
     const probe = healthyProbe(lab, {
-      runOnClient: async (script) => {
-        events.push(script.includes('tslab:latency') ? 'measure subnet-router' : 'client check');
-        return base.runOnClient(script);
-      },
-      runInCluster: async (script) => {
-        events.push(script.includes('tslab:latency') ? 'measure egress' : 'cluster check');
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        return base.runInCluster(script);
-      },
+      runOnClient: recorded('client', (s) => base.runOnClient(s)),
+      runInCluster: recorded('cluster', (s) => base.runInCluster(s)),
     });
     const results = await runChecks(CHECKS, lab, probe, { timeoutMs: 5_000 });
     expect(results.map((r) => r.id)).toEqual(CHECKS.map((c) => c.id));
     expect(results.every((r) => r.status === 'pass')).toBe(true);
     const firstMeasure = events.findIndex((e) => e.startsWith('measure'));
-    expect(events.slice(firstMeasure)).toEqual(['measure subnet-router', 'measure egress']);
-    expect(events.slice(0, firstMeasure).length).toBeGreaterThan(0);
+    // Every functional call has ended before the first measurement starts, and the two never overlap.
+    expect(events.slice(0, firstMeasure).filter((e) => e.endsWith('start')).length).toBe(
+      events.slice(0, firstMeasure).filter((e) => e.endsWith('end')).length,
+    );
+    expect(events.slice(firstMeasure)).toEqual([
+      'measure from client start',
+      'measure from client end',
+      'measure from cluster start',
+      'measure from cluster end',
+    ]);
   });
 
   it('are skipped when the scenario they measure does not work', async () => {

@@ -79,6 +79,17 @@ describe('the data-plane chart', () => {
     expect(lines).toContain(`subnet-router cluster→client  ${'█'.repeat(5)} 95.3`);
   });
 
+  it('shows a scenario whose runs both failed as not measured, and no chart when no direction has a figure', async () => {
+    const failed: ScenarioMeasurement = { ...measurements[1]!, directions: [] };
+    const markdown = renderMeasurementMarkdown([failed]).join('\n');
+    expect(markdown).toContain('| egress | — | not measured | n/a | no answer | derp (DERP fra) | n/a |');
+    expect(mermaidBlocks(markdown)).toEqual([]);
+    // With one scenario measured, the chart has its bars and parses.
+    const mixed = renderMeasurementMarkdown([measurements[0]!, failed]).join('\n');
+    expect(mixed).toContain('| egress | — | not measured |');
+    await expect(parse(mermaidBlocks(mixed)[0]!)).resolves.toBeTruthy();
+  });
+
   it('says nothing when nothing was measured', () => {
     expect(renderMeasurementMarkdown([])).toEqual([]);
     expect(renderMeasurementText([])).toEqual([]);
