@@ -285,7 +285,8 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       throw interrupted;
     }
     try {
-      if (!(await hasState(stack, terraform))) {
+      const state = await checkState(stack, terraform);
+      if (!state.present) {
         results.push({
           id: stack.id,
           outcome: 'skipped',
@@ -299,7 +300,8 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       await book.set(stack.id, 'destroying', new Date(startedAt));
       onProgress({ kind: 'stack_start', stack: stack.id, operation: 'destroy' });
       const flags = (await options.beforeDestroy?.(stack.id)) ?? {};
-      await initOneAtATime(() => terraform.init(stack.workingDirectory));
+      // Once per stack: the state check of a remote backend has already run it.
+      if (!state.initialized) await initOneAtATime(() => terraform.init(stack.workingDirectory));
       const destroy = () =>
         terraform.destroy(
           stack.workingDirectory,
@@ -373,11 +375,20 @@ function initOneAtATime(init: () => Promise<void>): Promise<void> {
   return next;
 }
 
-/** Local state is read from disk (no init needed); a remote backend is asked through terraform itself. */
-async function hasState(stack: SynthesizedStack, terraform: TerraformRunner): Promise<boolean> {
-  if (stack.backend.kind === 'local') return hasLocalState(stack.backend.path);
+/**
+ * Local state is read from disk (no init needed); a remote backend is asked through terraform itself, which leaves the
+ * stack initialized for its destroy.
+ */
+async function checkState(
+  stack: SynthesizedStack,
+  terraform: TerraformRunner,
+): Promise<{ present: boolean; initialized: boolean }> {
+  if (stack.backend.kind === 'local') {
+    return { present: await hasLocalState(stack.backend.path), initialized: false };
+  }
   await initOneAtATime(() => terraform.init(stack.workingDirectory));
-  return (await terraform.stateList(stack.workingDirectory)).some(isManagedAddress);
+  const addresses = await terraform.stateList(stack.workingDirectory);
+  return { present: addresses.some(isManagedAddress), initialized: true };
 }
 
 function selectStacks(

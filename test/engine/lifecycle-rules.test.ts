@@ -122,6 +122,16 @@ describe('destroyLab with remote state', () => {
     expect(calls.filter((c) => c.startsWith('destroy'))).toEqual(['destroy cluster']);
   });
 
+  it('runs terraform init once per stack: the state check leaves a remote stack initialized for its destroy', async () => {
+    stateOf = { cluster: ['aws_eks_cluster.lab'] };
+    await destroyLab({ stacks: STACKS, terraform: runner, store: new MemoryStore(), lab: lab.id });
+    expect(calls.filter((c) => c.endsWith(' cluster'))).toEqual([
+      'init cluster',
+      'state list cluster',
+      'destroy cluster',
+    ]);
+  });
+
   it('stops at the first failed stack and keeps the manifest, marked failed, for a retry', async () => {
     stateOf = {
       workloads: ['kubernetes_namespace.lab'],
