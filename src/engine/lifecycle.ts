@@ -1,6 +1,7 @@
 // Provisions and tears down a lab's stacks as a dependency graph, keeping the lab manifest up to date as it goes:
-// every stack whose dependencies are applied starts at once (client ∥ cluster), and waits (the client router) are
-// nodes of the same graph. Destroy walks the graph in reverse. One failure starts nothing new; what runs finishes.
+// every stack whose dependencies are applied starts at once (the cluster ∥ the NAT, then the client ∥ the cluster),
+// and waits (the client router) are nodes of the same graph. Destroy walks the graph in reverse. One failure starts
+// nothing new; what runs finishes.
 import { InterruptedError, type Interruption } from './interruption.ts';
 import { hasLocalState, isManagedAddress, removeLocalState } from './local-state.ts';
 import { withStackStatus, type LabManifest, type ManifestStore, type StackStatus } from './manifest.ts';
