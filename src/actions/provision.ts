@@ -1,4 +1,4 @@
-// actions/provision: apply a lab (AWS: network, cluster, client, wait for the router, workloads; local: the
+// actions/provision: apply a lab (AWS: the six stacks as a graph, the router wait in the cluster's shadow; local: the
 // namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
 import * as core from '@actions/core';
 import type { LabConfig } from '../lab/config.ts';

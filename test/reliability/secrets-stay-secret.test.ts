@@ -143,7 +143,7 @@ describe('secrets stay secret', () => {
         },
       },
     );
-    expect(report?.checks.length).toBe(11);
+    expect(report?.checks.length).toBe(13);
     expectMaskedFirst(validate, [
       SECRETS['tailscale-oauth-client-id'],
       SECRETS['tailscale-oauth-client-secret'],
