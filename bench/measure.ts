@@ -39,9 +39,14 @@ export function report(name: string, value: number, unit: string, budget: number
   const ok = value <= budget;
   RESULTS.push({ name: key ?? name, value: Number(value.toFixed(3)), unit, budget });
   console.log(
-    `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(44)} ${value.toFixed(unit === 'ms' ? 0 : 1).padStart(8)} ${unit}  (budget ${budget} ${unit})`,
+    `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(44)} ${value.toFixed(digits(unit)).padStart(8)} ${unit}  (budget ${Number(budget.toFixed(digits(unit)))} ${unit})`,
   );
   return ok;
+}
+
+/** Decimals worth printing: whole milliseconds, hundredths of a ratio (0.83× is not 0.8×), tenths otherwise. */
+function digits(unit: string): number {
+  return unit === 'ms' ? 0 : unit === 'x' ? 2 : 1;
 }
 
 /** A figure with no budget of its own (a baseline the budgets of others are computed from). */
