@@ -173,12 +173,12 @@ export async function measureScenario(
     port: THROUGHPUT_PORT,
     maxSeconds: THROUGHPUT_SERVER_MAX_SECONDS,
   });
-  const script = measurementScript({
-    server: { host: server.host, port: server.port },
-    latencyUrl: end.latencyUrl,
-  });
   let output: CommandResult;
   try {
+    const script = measurementScript({
+      server: { host: server.host, port: server.port },
+      latencyUrl: end.latencyUrl,
+    });
     output = await end.run(script, { timeoutMs: (MEASUREMENT_SCRIPT_MAX_SECONDS + 10) * 1000 });
   } catch (error) {
     // What went wrong with the run is the news; a failed stop is said beside it, never instead of it.

@@ -136,6 +136,24 @@ describe('measureScenario', () => {
     );
   });
 
+  it('stops the server when the host it gave cannot go into the script', async () => {
+    const stopped: string[] = [];
+    const probe = healthyProbe(lab, {
+      startThroughputServer: async (_scenario, { port }) => ({
+        host: "10.0.17.5'; reboot",
+        port,
+        where: 'pod',
+        stop: async () => {
+          stopped.push('stopped');
+        },
+      }),
+    });
+    await expect(measureScenario(lab, probe, 'subnet-router')).rejects.toThrow(
+      'not an address or a host name',
+    );
+    expect(stopped).toEqual(['stopped']);
+  });
+
   it('keeps the figures when only the stop failed, and says the server ends by itself', async () => {
     const probe = healthyProbe(lab, {
       startThroughputServer: async (_scenario, { port }) => ({
