@@ -13,7 +13,7 @@ import { runOnInstance } from '../aws/ssm-runner.ts';
 import type { LabCluster } from '../kubernetes/lab-cluster.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { TAG_KEYS } from '../lab/config.ts';
-import { POD_START_SECONDS, PROBE_CALL_MAX_SECONDS } from '../lab/measurement.ts';
+import { checkServerBounds, POD_START_SECONDS, PROBE_CALL_MAX_SECONDS } from '../lab/measurement.ts';
 import { findDevicesByHostname, ipv4Of, type TailscaleApi } from '../tailscale/api-client.ts';
 import type {
   CommandResult,
@@ -196,17 +196,10 @@ export class AwsLabProbe implements LabProbe {
     scenario: DataPlaneScenario,
     options: ThroughputServerOptions,
   ): Promise<ThroughputServer> {
-    const port = options.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new RangeError(`the throughput server's port must be 1-65535, got ${port}`);
-    }
-    if (!(options.maxSeconds > 0)) {
-      throw new RangeError(`the throughput server's maxSeconds must be positive, got ${options.maxSeconds}`);
-    }
-    const maxSeconds = Math.ceil(options.maxSeconds);
+    const maxSeconds = checkServerBounds(options);
     return scenario === 'subnet-router'
-      ? this.startServerPod(port, maxSeconds)
-      : this.startServerOnClient(port, maxSeconds);
+      ? this.startServerPod(options.port, maxSeconds)
+      : this.startServerOnClient(options.port, maxSeconds);
   }
 
   /** iperf3 in a pod: the client reaches its pod address through the Connector (the pod subnets are advertised). */

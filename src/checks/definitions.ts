@@ -3,6 +3,7 @@
 import { contains, parseCidr } from '../lab/cidr.ts';
 import { MEASUREMENT_CHECK_MAX_SECONDS } from '../lab/measurement.ts';
 import { measureScenario } from './data-plane.ts';
+import type { DataPlaneScenario } from './probe.ts';
 import { curlScript, parseCurlOutput } from './http-response.ts';
 import { CheckFailure, type CheckContext, type CheckDefinition, type Evidence } from './types.ts';
 
@@ -248,27 +249,22 @@ const noPublicEndpoints: CheckDefinition = {
 /** A backstop over the measurement's own bounds (src/lab/measurement.ts): each part ends well before it. */
 const MEASUREMENT_TIMEOUT_MS = MEASUREMENT_CHECK_MAX_SECONDS * 1000;
 
-const subnetThroughput: CheckDefinition = {
-  id: 'subnet-router.throughput',
-  scenario: 'subnet-router',
-  title: 'Throughput both ways, latency, path and MTU from the client through the Connector to a pod',
-  dependsOn: ['subnet-router.http'],
-  measures: { timeoutMs: MEASUREMENT_TIMEOUT_MS },
-  async run({ lab, probe, thresholds }) {
-    return { ...(await measureScenario(lab, probe, 'subnet-router', thresholds)) };
-  },
-};
+/** A scenario's measurement, once its HTTP check has shown the scenario works. */
+function throughputCheck(scenario: DataPlaneScenario, title: string): CheckDefinition {
+  return {
+    id: `${scenario}.throughput`,
+    scenario,
+    title: `Throughput both ways, latency, path and MTU ${title}`,
+    dependsOn: [`${scenario}.http`],
+    measures: { timeoutMs: MEASUREMENT_TIMEOUT_MS },
+    async run({ lab, probe, thresholds }) {
+      return { ...(await measureScenario(lab, probe, scenario, thresholds)) };
+    },
+  };
+}
 
-const egressThroughput: CheckDefinition = {
-  id: 'egress.throughput',
-  scenario: 'egress',
-  title: 'Throughput both ways, latency, path and MTU from a pod through the egress proxy to the client',
-  dependsOn: ['egress.http'],
-  measures: { timeoutMs: MEASUREMENT_TIMEOUT_MS },
-  async run({ lab, probe, thresholds }) {
-    return { ...(await measureScenario(lab, probe, 'egress', thresholds)) };
-  },
-};
+const subnetThroughput = throughputCheck('subnet-router', 'from the client through the Connector to a pod');
+const egressThroughput = throughputCheck('egress', 'from a pod through the egress proxy to the client');
 
 export const CHECKS: readonly CheckDefinition[] = [
   connectorReady,

@@ -3,6 +3,7 @@
 // never comes back to delete it. The API calls live in lab-cluster.ts.
 import type { V1Pod } from '@kubernetes/client-node';
 import { NETSHOOT_IMAGE } from './probe-job.ts';
+import { checkServerBounds } from '../lab/measurement.ts';
 
 export const SERVER_CONTAINER = 'server';
 
@@ -20,10 +21,7 @@ export interface ServerPodSpec {
 }
 
 export function serverPodManifest(spec: ServerPodSpec): V1Pod {
-  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
-    throw new RangeError(`a server pod's port must be 1-65535, got ${spec.port}`);
-  }
-  if (!(spec.maxSeconds > 0)) throw new RangeError(`maxSeconds must be positive, got ${spec.maxSeconds}`);
+  const maxSeconds = checkServerBounds(spec);
   const labels = { 'app.kubernetes.io/managed-by': 'tslab', ...spec.labels };
   return {
     apiVersion: 'v1',
@@ -32,7 +30,7 @@ export function serverPodManifest(spec: ServerPodSpec): V1Pod {
     spec: {
       // Never restarted: a server that dies ends the measurement, it does not come back under another's feet.
       restartPolicy: 'Never',
-      activeDeadlineSeconds: Math.ceil(spec.maxSeconds),
+      activeDeadlineSeconds: maxSeconds,
       // Deleting it should not wait the default 30 s: the server holds nothing worth a graceful stop.
       terminationGracePeriodSeconds: 2,
       automountServiceAccountToken: false,

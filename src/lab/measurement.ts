@@ -40,3 +40,15 @@ export const PROBE_CALL_MAX_SECONDS = 60;
  */
 export const MEASUREMENT_CHECK_MAX_SECONDS =
   POD_START_SECONDS + (POD_START_SECONDS + MEASUREMENT_SCRIPT_MAX_SECONDS) + 2 * PROBE_CALL_MAX_SECONDS + 30;
+
+/**
+ * The one check of a throughput server's bounds, shared by every place that starts one: a port, and a life that ends.
+ * Returns the life in whole seconds (what `timeout`, systemd and the kubelet take).
+ */
+export function checkServerBounds({ port, maxSeconds }: { port: number; maxSeconds: number }): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new RangeError(`throughput server: port must be an integer in 1-65535, not ${port}`);
+  if (!Number.isFinite(maxSeconds) || maxSeconds <= 0)
+    throw new RangeError(`throughput server: maxSeconds must be a positive number, not ${maxSeconds}`);
+  return Math.ceil(maxSeconds);
+}

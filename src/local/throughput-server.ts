@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { DataPlaneScenario, ThroughputServer, ThroughputServerOptions } from '../checks/probe.ts';
 import type { LabConfig } from '../lab/config.ts';
+import { checkServerBounds } from '../lab/measurement.ts';
 import { runIn } from './netns-exec.ts';
 import type { LocalPlan } from './plan.ts';
 
@@ -47,11 +48,7 @@ export function throughputTarget(
 
 /** The command run inside the namespace: iperf3's server, ended by `timeout` after maxSeconds at the latest. */
 export function throughputServerArgv(bindIp: string, options: ThroughputServerOptions): string[] {
-  const { port, maxSeconds } = options;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new Error(`throughput server: port must be an integer in 1-65535, not ${port}`);
-  if (!Number.isFinite(maxSeconds) || maxSeconds <= 0)
-    throw new Error(`throughput server: maxSeconds must be a positive number, not ${maxSeconds}`);
+  const maxSeconds = checkServerBounds(options);
   return [
     'timeout',
     `--kill-after=${KILL_AFTER_S}`,
@@ -61,7 +58,7 @@ export function throughputServerArgv(bindIp: string, options: ThroughputServerOp
     '--bind',
     bindIp,
     '--port',
-    String(port),
+    String(options.port),
   ];
 }
 

@@ -1,6 +1,7 @@
 // The data-plane thresholds as users give them: a bad one is named (field as the user spells it, value, rule) before
 // any lab is opened; a good one reaches the checks.
 import { describe, expect, it } from 'vitest';
+import { readValidateInputs } from '../../src/actions/inputs.ts';
 import { runValidate } from '../../src/actions/validate.ts';
 import { parseThresholds } from '../../src/checks/thresholds.ts';
 import { main } from '../../src/cli/main.ts';
@@ -36,6 +37,16 @@ describe('parseThresholds', () => {
 });
 
 describe('threshold inputs', () => {
+  it('the validate action reads both thresholds for the checks, and none when unset', () => {
+    const inputs = { INPUT_LAB: 'pr-42', INPUT_TARGET: 'local' };
+    const withThresholds = { ...inputs, 'INPUT_MIN-THROUGHPUT-MBPS': '150', 'INPUT_MAX-LATENCY-MS': '2.5' };
+    expect(withEnv(withThresholds, readValidateInputs).thresholds).toEqual({
+      minThroughputMbps: 150,
+      maxLatencyMs: 2.5,
+    });
+    expect(withEnv(inputs, readValidateInputs).thresholds).toEqual({});
+  });
+
   const noCloud: Partial<LabDependencies> = {
     awsClients: () => {
       throw new Error('no AWS client may be made for bad input');
@@ -67,3 +78,17 @@ describe('threshold inputs', () => {
     );
   });
 });
+
+/** Runs `read` with these action inputs in the environment, as the runner sets them, and restores it after. */
+function withEnv<T>(env: Record<string, string>, read: () => T): T {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return read();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
