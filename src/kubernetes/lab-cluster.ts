@@ -1,7 +1,7 @@
 // What tslab needs from the lab's Kubernetes API, and nothing more: the operator's custom objects, Services, a
-// short-lived probe Job, and a short-lived server pod (a measurement's far end). Checks and teardown depend on the LabCluster interface; createLabCluster implements it over
-// the Kubernetes REST API with @kubernetes/client-node's types and kubeconfig contract, and test/fakes/lab-cluster.ts
-// in memory.
+// short-lived probe Job, and a short-lived server pod (a measurement's far end). Checks and teardown depend on the
+// LabCluster interface; createLabCluster implements it over the Kubernetes REST API with @kubernetes/client-node's
+// types and kubeconfig contract, and test/fakes/lab-cluster.ts in memory.
 //
 // No generated API class (CoreV1Api, …) is used: importing one, or KubeConfig, pulls in every generated API and
 // model (their ObjectSerializer imports all of them), about 19 MB in each action bundle (README "Benchmarks"). The

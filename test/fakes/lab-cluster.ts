@@ -1,6 +1,6 @@
 // An in-memory LabCluster for tests of checks and teardown: seed custom objects and Services, script what probe Jobs
-// print and how server pods start, and read back what was run and deleted. test/clients/lab-cluster-contract.test.ts holds it to the same
-// contract as the real implementation.
+// print and how server pods start, and read back what was run and deleted. test/clients/lab-cluster-contract.test.ts
+// holds it to the same contract as the real implementation.
 import type {
   JobRun,
   LabCluster,
