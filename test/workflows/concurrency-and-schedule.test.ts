@@ -155,6 +155,7 @@ describe('cleanup.yml', () => {
     expect(call.inputs['state-bucket']?.required).toBe(true);
     expect(Object.keys(call.secrets).sort()).toEqual([
       'TSLAB_AWS_ROLE_ARN',
+      'TSLAB_CHECKOUT_TOKEN',
       'TSLAB_TAILSCALE_OAUTH_CLIENT_ID',
       'TSLAB_TAILSCALE_OAUTH_CLIENT_SECRET',
     ]);

@@ -72,9 +72,10 @@ const rows: Row[] = [
 ];
 
 describe('lab-reusable.yml', () => {
-  it('has provision → validate → teardown, teardown needing both', () => {
-    expect(needsOf(reusable.jobs['validate']!)).toEqual(['provision']);
-    expect(needsOf(teardown).sort()).toEqual(['provision', 'validate']);
+  it('has build → provision → validate → teardown, teardown needing all three', () => {
+    expect(needsOf(reusable.jobs['provision']!)).toEqual(['build']);
+    expect(needsOf(reusable.jobs['validate']!)).toEqual(['build', 'provision']);
+    expect(needsOf(teardown).sort()).toEqual(['build', 'provision', 'validate']);
   });
 
   it('guards teardown with always(), so failure and cancellation do not skip it', () => {

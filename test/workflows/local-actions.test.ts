@@ -1,5 +1,6 @@
-// The workflows run the repository's own actions (./actions/<name>), whose bundles are not committed to main: each
-// job builds the one action it runs (or, on a release commit, uses its bundle) and passes only declared inputs.
+// The workflows run the repository's own actions (./actions/<name>), whose bundles are not committed to main: a build
+// job of the run, holding no credential, builds them (or, on a release commit, hands on the release's own), the job
+// running an action downloads them, and passes only declared inputs.
 import { describe, expect, it } from 'vitest';
 import { PINNED_ACTIONS } from './pinned-actions.ts';
 import { loadWorkflows, localAction, type Step } from './workflow-files.ts';
@@ -36,40 +37,41 @@ describe('local actions', () => {
   });
 
   it.each(localUses.map((u) => [`${u.where} → ${u.step.uses}`, u] as const))(
-    '%s follows checkout, setup-node 24 with the npm cache, npm ci and a build of that one action, in that order',
-    (_, { steps, index, step }) => {
-      const name = step.uses!.slice('./actions/'.length);
+    '%s follows checkout and the download of the run’s build, in that order, and builds nothing itself',
+    (_, { steps, index }) => {
       const checkout = firstBefore(steps, index, isAction('actions/checkout'));
-      const node = firstBefore(steps, index, isAction('actions/setup-node'), checkout);
-      const install = firstBefore(steps, index, runs('npm ci'), node);
-      const build = firstBefore(steps, index, runs(`npm run build -- ${name}`), install);
-      const missing = Object.entries({ checkout, node, install, build }).filter(([, i]) => i < 0);
-      expect(missing.map(([name]) => `${name} missing or out of order`)).toEqual([]);
-      expect(steps[node]!.with).toMatchObject({ 'node-version': 24, cache: 'npm' });
+      const download = firstBefore(steps, index, isAction('actions/download-artifact'), checkout);
+      expect(checkout).toBeGreaterThanOrEqual(0);
+      expect(download).toBeGreaterThan(checkout);
+      expect(steps.filter((s) => isAction('actions/setup-node')(s) || /\bnpm\b/.test(s.run ?? ''))).toEqual(
+        [],
+      );
     },
   );
 
-  it.each(localUses.map((u) => [`${u.where} → ${u.step.uses}`, u] as const))(
-    '%s uses a released bundle as it is where a release can be checked out, and builds otherwise',
-    (where, { steps, index, step }) => {
-      const name = step.uses!.slice('./actions/'.length);
-      const checkout = firstBefore(steps, index, isAction('actions/checkout'));
-      const preparation = steps
-        .slice(checkout + 1, index)
-        .filter((s) => s.uses?.startsWith('actions/setup-node@') || s.run?.includes('npm '));
-      const conditions = new Set(preparation.map((s) => s.if));
-      // A reusable workflow may run a release commit (job.workflow_sha), which carries actions/*/dist; elsewhere a
-      // job that downloads the run's build of its action builds only when that download failed.
-      const callable = RELEASED_CHECKOUT.some((file) => where.startsWith(`${file} `));
-      const download = steps
-        .slice(checkout + 1, index)
-        .find((s) => s.uses?.startsWith('actions/download-artifact@'));
+  const builders = workflows.flatMap(({ file, workflow }) =>
+    Object.entries(workflow.jobs)
+      .filter(([, job]) => (job.steps ?? []).some((s) => s.run?.startsWith('npm run build -- ')))
+      .map(([id, job]) => ({ where: `${file} ${id}`, file, steps: job.steps! })),
+  );
+
+  it.each(builders.map((b) => [b.where, b] as const))(
+    '%s installs with setup-node 24 and the npm cache, then builds; on a release commit it uses the bundles as they are',
+    (_, { file, steps }) => {
+      const node = steps.findIndex(isAction('actions/setup-node'));
+      const install = steps.findIndex(runs('npm ci'));
+      const build = steps.findIndex((s) => s.run?.startsWith('npm run build -- '));
+      expect(node).toBeGreaterThanOrEqual(0);
+      expect(install).toBeGreaterThan(node);
+      expect(build).toBeGreaterThan(install);
+      expect(steps[node]!.with).toMatchObject({ 'node-version': 24, cache: 'npm' });
+      // A reusable workflow may run a release commit (job.workflow_sha), which carries actions/*/dist.
+      const conditions = new Set([node, install, build].map((i) => steps[i]!.if));
       expect([...conditions]).toEqual([
-        callable
-          ? `hashFiles('actions/${name}/dist/index.js') == ''`
-          : download && `steps.${download.id}.outcome != 'success'`,
+        RELEASED_CHECKOUT.includes(file)
+          ? expect.stringMatching(/^hashFiles\('actions\/\w+\/dist\/index\.js'\) == ''$/)
+          : undefined,
       ]);
-      expect(preparation.length).toBe(3);
     },
   );
 

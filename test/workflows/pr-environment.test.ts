@@ -109,7 +109,7 @@ describe('pr-environment.yml', () => {
     const { results } = play(event('closed', BASE));
     expect(results).toEqual({
       gate: 'success',
-      build: 'skipped',
+      build: 'success',
       provision: 'skipped',
       'provision-report': 'skipped',
       validate: 'skipped',

@@ -144,3 +144,40 @@ export function jobsRunningAction(wf: Workflow, action: string): string[] {
     .filter(([, job]) => (job.steps ?? []).some((s) => s.uses?.split('@')[0] === action))
     .map(([id]) => id);
 }
+
+/**
+ * Every fenced YAML block of README.md and docs/**\/*.md: the workflows a reader copies. Each must be a whole
+ * workflow (an `on` and a `jobs` map), so that it is linted and held to the rules of the repository's own.
+ */
+export function loadDocExamples(): WorkflowFile[] {
+  const documents = ['README.md', ...markdownUnder('docs')];
+  return documents.flatMap((document) => {
+    const text = readFileSync(`${REPO_ROOT}${document}`, 'utf8');
+    return [...text.matchAll(/^( *)```ya?ml\n([\s\S]*?)^\1```$/gm)].map((m) => {
+      const line = text.slice(0, m.index).split('\n').length;
+      const indent = m[1]!.length;
+      const body = m[2]!
+        .split('\n')
+        .map((l) => l.slice(indent))
+        .join('\n');
+      const file = `${document}:${line}`;
+      const workflow = parse(body) as Workflow;
+      if (!workflow || workflow.on === undefined || typeof workflow.jobs !== 'object') {
+        throw new Error(`${file}: a YAML example must be a whole workflow (with 'on' and a 'jobs' map)`);
+      }
+      return { file, text: body, workflow };
+    });
+  });
+}
+
+function markdownUnder(dir: string): string[] {
+  return readdirSync(`${REPO_ROOT}${dir}`, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? markdownUnder(`${dir}/${entry.name}`)
+        : entry.name.endsWith('.md')
+          ? [`${dir}/${entry.name}`]
+          : [],
+    )
+    .sort();
+}
