@@ -9,6 +9,7 @@ interface Update {
   directory: string;
   schedule: { interval: string };
   ignore?: { 'dependency-name': string; 'update-types'?: string[] }[];
+  cooldown?: Record<string, number>;
 }
 
 const config = parse(readFileSync(`${REPO_ROOT}.github/dependabot.yml`, 'utf8')) as {
@@ -39,5 +40,12 @@ describe('dependabot.yml', () => {
     };
     for (const name of ['typescript', 'node', '@types/node'])
       expect(pkg.devDependencies[name], name).toBeDefined();
+  });
+
+  it('waits a week before proposing a release (a month for an npm major), with only the keys each ecosystem takes', () => {
+    expect(update('github-actions')?.cooldown).toEqual({ 'default-days': 7 });
+    expect(update('npm')?.cooldown).toEqual({ 'default-days': 7, 'semver-major-days': 30 });
+    for (const u of config.updates)
+      for (const days of Object.values(u.cooldown ?? {})) expect(days).toBeGreaterThanOrEqual(1);
   });
 });
