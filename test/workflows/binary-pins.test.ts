@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './workflow-files.ts';
+import { permissionsOf, REPO_ROOT, workflow } from './workflow-files.ts';
 
 const PINS = join(REPO_ROOT, '.github/pins.env');
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -241,5 +241,36 @@ describe('refresh-pins.sh against stand-in releases', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('TERRAFORM_VERSION in');
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(`${file}.orig`, 'utf8'));
+  });
+});
+
+describe('refresh-pins.yml', () => {
+  const refresh = workflow('refresh-pins.yml');
+  const [fetcher, proposer] = [refresh.jobs['refresh']!, refresh.jobs['propose']!];
+
+  it('downloads and computes in a job that can write nothing', () => {
+    expect(permissionsOf(fetcher)).toEqual({ contents: 'read' });
+    const runs = (fetcher.steps ?? []).map((s) => s.run ?? '');
+    expect(runs).toContain('scripts/refresh-pins.sh');
+    expect(runs).toContain('scripts/lock-providers.sh');
+  });
+
+  it('writes in a job that installs nothing and runs nothing it checked out or downloaded', () => {
+    expect(permissionsOf(proposer)).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const runs = (proposer.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs).not.toMatch(/\b(npm|npx|node|bash|sh) |scripts\/|\.\//);
+    expect(proposer.steps?.some((s) => s.uses?.startsWith('actions/setup-node'))).toBe(false);
+  });
+
+  it('proposes exactly the two files it refreshed, on a branch of its own, never pushing the base branch', () => {
+    const upload = fetcher.steps!.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    const files = String(upload.with?.['path']).trim().split('\n');
+    expect(files).toEqual(['.github/pins.env', 'infra/providers/.terraform.lock.hcl']);
+    expect(upload.with?.['include-hidden-files']).toBe(true);
+    const script = proposer.steps!.find((s) => s.run?.includes('gh pr create'))!.run!;
+    expect(script).toContain(`files=(${files.join(' ')})`);
+    expect(script).toContain('"HEAD:refs/heads/${branch}"');
+    expect(script).toContain('branch="tslab/refresh-pins-${GITHUB_RUN_ID}"');
+    expect(script).not.toMatch(/https?:\/\/github\.com/);
   });
 });

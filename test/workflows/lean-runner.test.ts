@@ -142,6 +142,7 @@ describe('bundles built once per run', () => {
     Object.entries(workflow.jobs).flatMap(([id, job]) =>
       (job.steps ?? [])
         .filter((s) => uses(s, 'actions/download-artifact'))
+        .filter(() => (job.steps ?? []).some((s) => s.uses?.startsWith('./actions/')))
         .map((step) => ({ where: `${file} ${id}`, workflow, job, step })),
     ),
   );
