@@ -249,9 +249,10 @@ if (want('timeline')) {
 }
 
 if (want('overhead')) {
-  // What a job without a released bundle spends before its first terraform command: npm ci from a warm npm cache (no
-  // network: --offline, in a scratch copy of package.json and the lock file) and the build of the one action it runs.
-  // On a release commit it spends nothing; a job given the run's build downloads the artifact measured below instead.
+  // What a run without a released bundle spends before its first terraform command: the build job's npm ci from a warm
+  // npm cache (no network: --offline, in a scratch copy of package.json and the lock file) and its build of the three
+  // actions, which provision waits for (the jobs holding the AWS role install nothing: they download the artifact
+  // measured below). On a release commit the build job only uploads the release's bundles.
   const scratch = mkdtempSync(join(tmpdir(), 'tslab-npm-ci-'));
   let started = performance.now();
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(file, join(scratch, file));
@@ -264,29 +265,30 @@ if (want('overhead')) {
   if (install.status !== 0)
     console.log(`npm ci --offline failed (is the npm cache warm?): ${install.stderr.slice(-500)}`);
   started = performance.now();
-  const build = spawnSync(process.execPath, ['scripts/build-actions.js', 'teardown'], { encoding: 'utf8' });
+  const actions = ['provision', 'validate', 'teardown'];
+  const build = spawnSync(process.execPath, ['scripts/build-actions.js', ...actions], { encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
   if (build.status !== 0) console.log(build.stderr.slice(-2000));
   if (install.status === 0)
     note('runner overhead: npm ci, warm npm cache', npmCi, 's', 'runner.overhead.npm-ci.seconds');
-  note('runner overhead: build one action', seconds, 's', 'runner.overhead.build.seconds');
+  note('runner overhead: build the three actions', seconds, 's', 'runner.overhead.build.seconds');
   results.push(
     report(
-      `runner overhead: ${install.status === 0 ? 'npm ci + ' : ''}build one action`,
+      `runner overhead: ${install.status === 0 ? 'npm ci + ' : ''}build job`,
       (install.status === 0 ? npmCi : 0) + seconds,
       's',
       90,
       'runner.overhead.seconds',
     ),
   );
-  // The artifact validate and teardown download in place of their own npm ci and build (lab-reusable.yml's build job).
-  const dists = ['validate', 'teardown'].map((name) => `actions/${name}/dist`);
+  // The artifact the jobs holding the AWS role download in place of an npm ci and a build of their own.
+  const dists = actions.map((name) => `actions/${name}/dist`);
   if (dists.every((dir) => existsSync(dir))) {
     const bytes = dists.reduce(
       (sum, dir) => sum + readdirSync(dir).reduce((n, file) => n + statSync(join(dir, file)).size, 0),
       0,
     );
-    note('run artifact (validate + teardown dist/)', bytes / 1e6, 'MB', 'runner.artifact.megabytes');
+    note('run artifact (the three dist/)', bytes / 1e6, 'MB', 'runner.artifact.megabytes');
   }
 }
 
