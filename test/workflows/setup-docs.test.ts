@@ -68,6 +68,37 @@ describe('docs/setup.md', () => {
     expect(jsonBlocks.some((p) => JSON.stringify(subjects(p)) === JSON.stringify(immutable))).toBe(true);
   });
 
+  it('has a trust policy naming every subject a job that assumes the role can present, and no other', () => {
+    // GitHub's subject for a job: its environment when it has one, else the event's (pull_request), else the ref
+    // the run is on (the schedule and the buttons run on the default branch).
+    const produced = new Set<string>();
+    for (const { file, workflow: wf } of loadWorkflows()) {
+      for (const job of Object.values(wf.jobs)) {
+        if (!(job.steps ?? []).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')))
+          continue;
+        const triggers = Object.keys(wf.on);
+        if (job.environment !== undefined) {
+          const name = String(job.environment);
+          const environment = name.includes('inputs.environment')
+            ? (wf.on['workflow_call'] as { inputs: Record<string, InputSpec> }).inputs['environment']!.default
+            : name;
+          produced.add(`repo:OWNER/REPO:environment:${String(environment)}`);
+        } else if (triggers.includes('pull_request')) {
+          produced.add('repo:OWNER/REPO:pull_request');
+        } else {
+          expect(
+            triggers.filter((t) => !['schedule', 'workflow_dispatch', 'workflow_call'].includes(t)),
+            file,
+          ).toEqual([]);
+          produced.add('repo:OWNER/REPO:ref:refs/heads/main');
+        }
+      }
+    }
+    expect(produced.size).toBe(3);
+    const combined = jsonBlocks.find((p) => subjects(p).length === produced.size)!;
+    expect(new Set(subjects(combined))).toEqual(produced);
+  });
+
   it('pins the audience and matches subjects exactly in every trust policy (no wildcards)', () => {
     for (const policy of jsonBlocks) {
       for (const statement of policy.Statement) {
