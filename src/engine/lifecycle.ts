@@ -139,6 +139,8 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
   );
   const selected = selectStacks(applyOrder(options.stacks), options.only, book.current!);
   const selectedIds = new Set(selected.map((stack) => stack.id));
+  // Before anything is written or applied: a stack whose providers cannot be verified would fail mid-graph.
+  await checkProviderLocks(selected, (stack) => options.terraformFor?.(stack.id) ?? options.terraform);
   // Before any terraform runs: if provisioning dies, teardown still finds the lab by its id.
   await book.write();
 
@@ -273,6 +275,8 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
   const startedAtMs = clock.now();
   let interrupted: InterruptedError | undefined;
   const ordered = destroyOrder(options.stacks);
+  // Before any stack is destroyed: one whose providers cannot be verified would stop the teardown half-way.
+  await checkProviderLocks(ordered, () => terraform);
   // Reverse edges: a stack goes once every stack that reads from it is gone.
   const nodes: GraphNode[] = ordered.map((stack) => ({
     id: stack.id,
@@ -363,6 +367,19 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
     nothingToDo: stored === undefined && results.every((r) => r.outcome === 'skipped'),
     startedAtMs,
   };
+}
+
+/** Asks each stack's runner whether its providers have checksums in the lock file (ProviderLockError if not). */
+async function checkProviderLocks(
+  stacks: readonly SynthesizedStack[],
+  runnerOf: (stack: SynthesizedStack) => TerraformRunner,
+): Promise<void> {
+  const dirsByRunner = new Map<TerraformRunner, string[]>();
+  for (const stack of stacks) {
+    const runner = runnerOf(stack);
+    dirsByRunner.set(runner, [...(dirsByRunner.get(runner) ?? []), stack.workingDirectory]);
+  }
+  for (const [runner, dirs] of dirsByRunner) await runner.checkProviderLock?.(dirs);
 }
 
 /**

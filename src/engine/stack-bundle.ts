@@ -1,7 +1,7 @@
 // The synthesized stacks of a lab, kept beside its state before anything is applied. Teardown restores them and
 // destroys from them: it works from the lab id alone, and needs no synth (so no cdktf in its bundle).
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { SynthesizedStack } from './stack-order.ts';
 
@@ -61,16 +61,22 @@ export async function captureStacks(stacks: readonly SynthesizedStack[]): Promis
   return { schema: 1, stacks: stored };
 }
 
-/** Writes the stacks under `<outdir>/stacks/<id>` and returns them ready for the lifecycle. */
+/**
+ * Writes the stacks under `<outdir>/stacks/<id>` and returns them ready for the lifecycle. Terraform's own files are
+ * never restored, even from a bundle that holds them: init writes the stack's lock file from the committed one.
+ */
 export async function restoreStacks(bundle: StackBundle, outdir: string): Promise<SynthesizedStack[]> {
   const stacks: SynthesizedStack[] = [];
   for (const stack of bundle.stacks) {
     const workingDirectory = join(outdir, 'stacks', stack.id);
     for (const [path, content] of Object.entries(stack.files)) {
-      if (path.startsWith('..') || path.startsWith('/'))
+      const target = join(workingDirectory, path);
+      const inside = relative(workingDirectory, target);
+      if (isAbsolute(path) || inside === '' || inside.startsWith('..') || isAbsolute(inside))
         throw new Error(`stack ${stack.id}: unsafe path ${path}`);
-      await mkdir(dirname(join(workingDirectory, path)), { recursive: true });
-      await writeFile(join(workingDirectory, path), content);
+      if (SKIPPED.test(path)) continue;
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
     }
     stacks.push({ id: stack.id, workingDirectory, dependencies: stack.dependencies, backend: stack.backend });
   }

@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InterruptedError, throwIfStopped, type Interruption } from './interruption.ts';
+import { ProviderLock } from './provider-lock.ts';
+import { registryHostOf } from './stack-providers.ts';
 import { classifyFailure, TerraformError } from './terraform-errors.ts';
 import { UiEventParser, type ChangeCounts, type TerraformEvent } from './terraform-events.ts';
 import { TerraformOutputs } from './terraform-outputs.ts';
@@ -27,6 +29,11 @@ export interface TerraformCliOptions {
   lockTimeoutSeconds?: number;
   /** Stops a running command the way a terminal would: SIGINT, then a second SIGINT (docs/design/interruptions.md §2). */
   interruption?: Interruption;
+  /**
+   * The lock file every init checks providers against (docs/supply-chain.md); default the repository's
+   * infra/providers/.terraform.lock.hcl (in a bundle, the copy beside it).
+   */
+  providerLockFile?: string;
 }
 
 export type EventSink = (event: TerraformEvent) => void;
@@ -42,6 +49,11 @@ export interface DestroyFlags {
 /** What the lifecycle needs from terraform; TerraformCli is the real one. */
 export interface TerraformRunner {
   init(dir: string): Promise<void>;
+  /**
+   * Fails (ProviderLockError) when a provider these stacks require has no checksum in the lock file, running
+   * nothing: the lifecycle asks before the first stack starts.
+   */
+  checkProviderLock?(dirs: readonly string[]): Promise<void>;
   apply(dir: string, onEvent?: EventSink): Promise<ChangeCounts>;
   destroy(dir: string, onEvent?: EventSink, options?: DestroyFlags): Promise<ChangeCounts>;
   /** Forgets resources without touching them (their infrastructure is gone or goes with something else). */
@@ -72,6 +84,7 @@ export class TerraformCli implements TerraformRunner {
   private readonly pluginCacheDir: string | undefined;
   private readonly lockTimeoutSeconds: number | undefined;
   private readonly interruption: Interruption | undefined;
+  readonly providerLock: ProviderLock;
 
   constructor(options: TerraformCliOptions = {}) {
     const binary = options.binary ?? 'terraform';
@@ -85,8 +98,12 @@ export class TerraformCli implements TerraformRunner {
     this.pluginCacheDir = options.pluginCacheDir;
     this.lockTimeoutSeconds = options.lockTimeoutSeconds;
     this.interruption = options.interruption;
+    this.providerLock = new ProviderLock(options.providerLockFile);
+    const inherited = { ...(options.env ?? process.env) };
+    // It lets init take a cached provider the lock file has no checksum for: the lock file has the last word.
+    delete inherited.TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE;
     this.env = {
-      ...(options.env ?? process.env),
+      ...inherited,
       // Terraform words its messages for automation and never waits for input that will not come.
       TF_IN_AUTOMATION: '1',
       // No version check against checkpoint-api.hashicorp.com: runs are offline-safe and quiet.
@@ -104,10 +121,19 @@ export class TerraformCli implements TerraformRunner {
     return { name: this.name, version: parsed.terraform_version };
   }
 
+  /**
+   * Writes the stack's lock file from the committed one (failing before terraform starts when a provider has no
+   * checksum), then inits without letting terraform add to it: a package that matches no recorded checksum stops it.
+   */
   async init(dir: string): Promise<void> {
+    await this.providerLock.writeInto(dir, registryHostOf(this.binary));
     // Terraform ignores a cache dir that does not exist; create it so the first stack fills it for the others.
     if (this.pluginCacheDir) await mkdir(this.pluginCacheDir, { recursive: true });
-    await this.mustRun(['init', '-input=false', '-no-color'], dir);
+    await this.mustRun(['init', '-input=false', '-no-color', '-lockfile=readonly'], dir);
+  }
+
+  checkProviderLock(dirs: readonly string[]): Promise<void> {
+    return this.providerLock.check(dirs, registryHostOf(this.binary));
   }
 
   apply(dir: string, onEvent: EventSink = () => {}): Promise<ChangeCounts> {

@@ -6,6 +6,7 @@ import { settleAvailabilityZones } from '../aws/availability-zones.ts';
 import { settleKubernetesVersion } from '../aws/eks-versions.ts';
 import { stoppableSleep } from '../engine/interruption.ts';
 import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../engine/lifecycle.ts';
+import { checkLockCoversAwsStacks } from '../engine/provider-lock.ts';
 import type { StackBundle } from '../engine/stack-bundle.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import { buildManifest } from '../engine/manifest.ts';
@@ -38,6 +39,9 @@ export interface ProvisionResult {
 }
 
 export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+  // Before any cloud call: with no checksum for a provider of the AWS stacks no stack could be initialized
+  // (docs/supply-chain.md). An injected runner is a test's, which installs no provider.
+  if (!deps.terraform) await checkLockCoversAwsStacks(lab.engine.binary);
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has, nor
   // be made of other stacks than the ones it recorded.
   const store = deps.store ?? labStoreFor(lab, deps.aws.s3);

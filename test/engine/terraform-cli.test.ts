@@ -72,7 +72,13 @@ describe('TerraformCli', () => {
     await willPrint([]);
     const cacheDir = join(work.path, 'plugin-cache');
     await fakeCli({ pluginCacheDir: cacheDir }).init(work.path);
-    expect(await recorded('args')).toEqual([work.path, 'init', '-input=false', '-no-color']);
+    expect(await recorded('args')).toEqual([
+      work.path,
+      'init',
+      '-input=false',
+      '-no-color',
+      '-lockfile=readonly',
+    ]);
     expect(await recorded('env')).toEqual([
       'PASSED_THROUGH=yes',
       'TF_INPUT=0',
