@@ -1,16 +1,12 @@
 // Each built bundle run exactly as the runner runs it: INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files,
 // exit code. The full pipeline runs on the local target (root, terraform and the lab packages needed). The bundles are
 // this checkout's, or on a clean checkout the release of HEAD that test/actions/released-actions.test.ts makes.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { localPreflight } from '../../src/local/preflight.ts';
+import { requires } from '../support/requires.ts';
 import { ACTION_NAMES, runAction, useBundlesUnderTest } from './bundles.ts';
-
-const canRunLocalLab =
-  localPreflight().length === 0 && spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 
 beforeAll(() => useBundlesUnderTest(), 900_000);
 
@@ -75,7 +71,7 @@ describe('action bundles', () => {
     expect(run.exitCode).toBe(1);
   });
 
-  it.runIf(canRunLocalLab)(
+  requires('local-lab').it(
     'provision → validate → teardown on the local target, with outputs, report, summary and a no-op second teardown',
     () => {
       const runnerTemp = mkdtempSync(join(tmpdir(), 'tslab-runner-'));

@@ -13,12 +13,9 @@ import {
   tagRelease,
   type ReleaseResult,
 } from '../../scripts/release.ts';
-import { localPreflight } from '../../src/local/preflight.ts';
 import { ACTION_NAMES, runBundle } from './bundles.ts';
 import { releasedTree, TEST_VERSION } from './released-tree.ts';
-
-const canRunLocalLab =
-  localPreflight().length === 0 && spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+import { requires } from '../support/requires.ts';
 
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
@@ -173,7 +170,7 @@ describe('the released actions, downloaded as another repository gets them', () 
     },
   );
 
-  it.runIf(canRunLocalLab)(
+  requires('local-lab').it(
     'run provision → validate → teardown on the local target from the downloaded tree',
     () => {
       const runnerTemp = mkdtempSync(join(tmpdir(), 'tslab-consumer-runner-'));

@@ -18,10 +18,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveLab, type LabConfig } from '../../src/lab/config.ts';
 import { renderDoctor } from '../../src/cli/commands/doctor.ts';
-import { atLeast } from '../../src/engine/engine-version.ts';
+import { atLeast, MIN_ENGINE_VERSION } from '../../src/engine/engine-version.ts';
 import { doctorDepsFromEnv, runDoctor, type DoctorDeps } from '../../src/operations/doctor.ts';
+import { installHint } from '../../src/operations/doctor/engine.ts';
 import { createTailscaleApiClient } from '../../src/tailscale/api-client.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../fakes/tailscale-api.ts';
+import { engineProblem } from '../support/required-tools.ts';
 import { startScopeProxy, type ScopeProxy } from './scope-proxy.ts';
 
 const sts = mockClient(STSClient);
@@ -429,6 +431,21 @@ describe('tslab doctor', () => {
       )['engine']!;
       expect(check).toMatchObject({ ok: false, detail: 'tofu is not on PATH' });
       expect(check.fix).toContain('opentofu/setup-opentofu');
+    });
+
+    it('names the minimum and the way to install terraform that the test run names', async () => {
+      const missing = async (): Promise<string> => {
+        throw Object.assign(new Error('spawn terraform ENOENT'), { code: 'ENOENT' });
+      };
+      const check = byCheck(await runDoctor(deps({ engineVersionJson: missing })))['engine']!;
+      const install = `Install terraform ${MIN_ENGINE_VERSION.join('.')} or later: ${installHint('terraform')}`;
+      expect(check).toMatchObject({
+        ok: false,
+        detail: 'terraform is not on PATH',
+        fix: `${install}; or choose the other engine with --engine.`,
+      });
+      expect(installHint('terraform')).toContain('hashicorp/setup-terraform with terraform_wrapper: false');
+      expect(await engineProblem({}, missing)).toEqual({ problem: expect.stringContaining(install) });
     });
 
     it('reports a version before 1.10 (no S3 native locking)', async () => {

@@ -5,17 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { curlScript, parseCurlOutput } from '../../src/checks/http-response.ts';
 import { renderText } from '../../src/checks/report.ts';
 import { validateLab } from '../../src/checks/validate-lab.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { LocalLabProbe } from '../../src/local/local-probe.ts';
 import { DAEMONS, localPlan, PEERS, statePaths, type DaemonName } from '../../src/local/plan.ts';
-import { localPreflight } from '../../src/local/preflight.ts';
 import { createScript, destroyScript, localTopology } from '../../src/local/topology.ts';
+import { requires } from '../support/requires.ts';
 
-const canRun = localPreflight().length === 0;
 const baseDir = mkdtempSync(join(tmpdir(), 'tslab-e2e-'));
 const id = `lt${Math.random().toString(36).slice(2, 8)}`;
 const lab = resolveLab({ lab: id, target: 'local' }, { localStateDir: join(baseDir, 'state') });
@@ -62,7 +61,7 @@ function labProcesses(): string[] {
     });
 }
 
-describe.runIf(canRun)(`the local lab, end to end (lab ${id})`, () => {
+requires('local-lab').describe(`the local lab, end to end (lab ${id})`, () => {
   const startedPids: number[] = [];
 
   beforeAll(() => {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { LocalLabStack, terraformLiteral } from '../../infra/stacks/local-lab-stack.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { localPlan } from '../../src/local/plan.ts';
-import { localPreflight } from '../../src/local/preflight.ts';
 import { createScript, destroyScript, localTopology } from '../../src/local/topology.ts';
+import { requires } from '../support/requires.ts';
 
 interface LocalExec {
   command: string;
@@ -38,9 +38,6 @@ function synth(): StackJson {
 
 /** Terraform's reading of a template string that holds no references: `$${` → `${`, `%%{` → `%{`. */
 const untemplate = (text: string) => text.replaceAll('$${', '${').replaceAll('%%{', '%{');
-
-const terraformAvailable = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
-const canRunLab = localPreflight().length === 0;
 
 describe('local lab stack', () => {
   it('declares one terraform_data per topology piece, each depending on the one before', () => {
@@ -80,7 +77,7 @@ describe('local lab stack', () => {
     }
   });
 
-  it.runIf(terraformAvailable)('round-trips escaped text through terraform itself', () => {
+  it('round-trips escaped text through terraform itself', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tslab-tf-console-'));
     const text = 'echo ${HOME} %{if} $x $$ ${a}';
     const result = spawnSync('terraform', ['console'], {
@@ -114,7 +111,7 @@ describe('local lab stack', () => {
     });
   });
 
-  it.runIf(terraformAvailable && canRunLab)(
+  requires('local-lab').it(
     'comes up with terraform apply and leaves no namespace after terraform destroy',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'tslab-tf-'));

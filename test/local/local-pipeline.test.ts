@@ -3,12 +3,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { localPreflight } from '../../src/local/preflight.ts';
+import { requires } from '../support/requires.ts';
 
-const hasTerraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
-const canRun = localPreflight().length === 0 && hasTerraform;
 const suffix = Math.random().toString(36).slice(2, 6);
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
@@ -45,7 +43,7 @@ function expectNothingLeft(lab: string): void {
   expect(existsSync(join('.tslab/state', lab))).toBe(false);
 }
 
-describe.runIf(canRun)('the local lab pipeline', () => {
+requires('local-lab').describe('the local lab pipeline', () => {
   it('runs two labs side by side, each up → validate → down, with every check passing and nothing left', async () => {
     const [a, b] = [`pa${suffix}`, `pb${suffix}`];
     const [ra, rb] = await Promise.all([

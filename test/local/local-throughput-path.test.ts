@@ -5,18 +5,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseIperf3, type Iperf3Result } from '../../src/checks/iperf3.ts';
 import type { CommandResult } from '../../src/checks/probe.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
 import { LocalLabProbe } from '../../src/local/local-probe.ts';
 import { localPlan } from '../../src/local/plan.ts';
-import { localPreflight } from '../../src/local/preflight.ts';
 import { startThroughputServerIn, throughputTarget } from '../../src/local/throughput-server.ts';
 import { createScript, destroyScript, localTopology } from '../../src/local/topology.ts';
+import { requires } from '../support/requires.ts';
 
-const canRun = localPreflight().length === 0;
 const baseDir = mkdtempSync(join(tmpdir(), 'tslab-throughput-'));
 const id = `tp${Math.random().toString(36).slice(2, 8)}`;
 const lab = resolveLab({ lab: id, target: 'local' }, { localStateDir: join(baseDir, 'state') });
@@ -73,7 +72,7 @@ function measured(result: CommandResult): Iperf3Result {
 
 const figures: string[] = [];
 
-describe.runIf(canRun)(`throughput and path on the local lab (lab ${id})`, () => {
+requires('local-lab').describe(`throughput and path on the local lab (lab ${id})`, () => {
   beforeAll(() => {
     for (const piece of pieces) {
       const result = bash(createScript(piece));

@@ -8,14 +8,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bundlePath, runnerEnvironment, useBundlesUnderTest } from '../actions/bundles.ts';
 import { Figures } from './support/figures.ts';
-import { canRunLocalLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
+import { requires } from '../support/requires.ts';
+import { localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
 
 const figures = new Figures('interrupted runs leave nothing (local, real processes)');
 const suffix = Math.random().toString(36).slice(2, 5);
-const canUnshare = spawnSync('unshare', ['--uts', 'true']).status === 0;
 const RUN = { GITHUB_REPOSITORY: 'acme/tslab', GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -207,7 +207,7 @@ for (const driver of ['cli', 'bundle'] as const) {
   }
 }
 
-describe.runIf(canRunLocalLab && canUnshare)('provision stopped by the runner or lost with it', () => {
+requires('local-lab', 'uts-namespace').describe('provision stopped by the runner or lost with it', () => {
   const releaseTimes: number[] = [];
   const removalTimes: number[] = [];
   const outcomes: string[] = [];

@@ -5,10 +5,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { Figures } from './support/figures.ts';
-import { canRunLocalLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
+import { requires } from '../support/requires.ts';
+import { localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
 
 const figures = new Figures('killed local up leaves nothing');
 const suffix = Math.random().toString(36).slice(2, 6);
@@ -90,7 +91,7 @@ function killPoints(): KillPoint[] {
   ];
 }
 
-describe.runIf(canRunLocalLab)('a killed local up', () => {
+requires('local-lab').describe('a killed local up', () => {
   it('leaves nothing once down has run, wherever it was killed; a second down has nothing to do', async () => {
     const points = killPoints();
     const outcomes: string[] = [];

@@ -21,7 +21,8 @@ import { withAbsoluteStateDir } from '../../src/engine/state-location.ts';
 import { withLabRunLock } from '../../src/operations/lab-run-lock.ts';
 import { localLab as engineLab, slowStackApp, tempDir } from '../engine/fixtures/stack-apps.ts';
 import { Figures } from './support/figures.ts';
-import { canRunLocalLab, localLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
+import { requires } from '../support/requires.ts';
+import { localLab, localRemains, NOTHING_LOCAL, STATE_ROOT } from './support/local-lab.ts';
 
 const figures = new Figures('runs never interleave');
 afterAll(() => figures.print());
@@ -132,7 +133,7 @@ describe('two runs on one lab', () => {
   });
 });
 
-describe.runIf(canRunLocalLab)('up and down of one local lab at once', () => {
+requires('local-lab').describe('up and down of one local lab at once', () => {
   // Terraform's lock covers one stack while terraform runs; the lab's run lock covers the whole up and down, so a
   // down can no longer slip in between up recording the lab and its first apply.
   it('a down during an up waits for it (or fails naming it), and a final down leaves nothing', async () => {

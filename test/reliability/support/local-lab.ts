@@ -5,11 +5,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import { localPlan, PEERS } from '../../../src/local/plan.ts';
-import { localPreflight } from '../../../src/local/preflight.ts';
-
-/** Root, the lab's packages and terraform: what the local lab needs. */
-export const canRunLocalLab =
-  localPreflight().length === 0 && spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 
 export const STATE_ROOT = resolve('.tslab/state');
 
