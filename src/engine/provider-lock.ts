@@ -61,7 +61,8 @@ export class ProviderLockError extends Error {
   }) {
     const engine = options.host === 'registry.opentofu.org' ? 'tofu' : 'terraform';
     const where = options.fileMissing
-      ? `The provider lock file ${options.lockFile} does not exist, so it has no checksums for`
+      ? `The provider lock file ${options.lockFile} does not exist (a bundle copied without its dotfiles loses it: ` +
+        'upload-artifact leaves them out unless include-hidden-files is true), so it has no checksums for'
       : `The provider lock file ${options.lockFile} has no checksums for`;
     super(
       `${where} ${options.providers.join(', ')} (required by ${options.requiredBy.join(', ')}). ` +

@@ -297,7 +297,9 @@ describe('init against the committed lock file', () => {
     const needy = stack('needy', ['standin']);
     const missing = join(work.path, 'nowhere', '.terraform.lock.hcl');
     await expect(cli({ lockFile: missing }).init(needy.workingDirectory)).rejects.toThrow(
-      `The provider lock file ${missing} does not exist, so it has no checksums for ${address('standin')} ` +
+      `The provider lock file ${missing} does not exist (a bundle copied without its dotfiles loses it: ` +
+        'upload-artifact leaves them out unless include-hidden-files is true), so it has no checksums for ' +
+        `${address('standin')} ` +
         `(required by stack 'needy')`,
     );
     const hashless = join(work.path, 'hashless.hcl');
