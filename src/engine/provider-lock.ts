@@ -65,7 +65,7 @@ export class ProviderLockError extends Error {
         'upload-artifact leaves them out unless include-hidden-files is true), so it has no checksums for'
       : `The provider lock file ${options.lockFile} has no checksums for`;
     super(
-      `${where} ${options.providers.join(', ')} (required by ${options.requiredBy.join(', ')}). ` +
+      `${where} ${options.providers.join(', ')}, required by ${options.requiredBy.join(', ')}. ` +
         `tslab runs ${engine} init only against checksums recorded there (-lockfile=readonly), so it stopped ` +
         `before running ${engine}. ${HOW_TO_PRODUCE_LOCK}` +
         (engine === 'tofu' ? ` ${TOFU_NOTE}` : ''),
@@ -176,7 +176,7 @@ export async function checkLockCoversAwsStacks(
   const required = requiredProvidersOf(json, requirementsFile, host);
   if (required.length === 0)
     throw new Error(`${requirementsFile} lists no provider: it is not the AWS stacks' list`);
-  await lock.entriesFor(required, [`the AWS stacks (${basename(requirementsFile)})`], host);
+  await lock.entriesFor(required, [`the AWS stacks as ${basename(requirementsFile)} lists them`], host);
 }
 
 /** Synthesized and restored stacks live in `…/stacks/<id>`. */

@@ -63,7 +63,9 @@ describe('an AWS provision', () => {
         expect(touched[0]).toBe('store.list');
       } else {
         expect(error).toBeInstanceOf(ProviderLockError);
-        expect((error as ProviderLockError).requiredBy).toEqual(['the AWS stacks (versions.tf.json)']);
+        expect((error as ProviderLockError).requiredBy).toEqual([
+          'the AWS stacks as versions.tf.json lists them',
+        ]);
         expect((error as Error).message).toContain(repositoryLockFile());
         expect(touched).toEqual([]);
       }

@@ -62,7 +62,7 @@ describe('the teardown bundle', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(
       `::error::tslab teardown: The provider lock file ${copy} has no checksums for ` +
-        "registry.terraform.io/tslab-test/absent (required by stack 'local')",
+        "registry.terraform.io/tslab-test/absent, required by stack 'local'.",
     );
     // Restored, and never initialized.
     const restored = join(workspace, '.tslab', 'synth', `${lab}-restored`, 'stacks', 'local');

@@ -275,8 +275,8 @@ describe('init against the committed lock file', () => {
 
     expect(error).toBeInstanceOf(ProviderLockError);
     expect((error as Error).message).toBe(
-      `The provider lock file ${lockFile} has no checksums for registry.terraform.io/tslab-test/absent ` +
-        `(required by stack 'absent'). tslab runs terraform init only against checksums recorded there ` +
+      `The provider lock file ${lockFile} has no checksums for registry.terraform.io/tslab-test/absent, ` +
+        `required by stack 'absent'. tslab runs terraform init only against checksums recorded there ` +
         `(-lockfile=readonly), so it stopped before running terraform. ${HOW_TO_PRODUCE_LOCK}`,
     );
     expect(HOW_TO_PRODUCE_LOCK).toMatch(
@@ -299,8 +299,7 @@ describe('init against the committed lock file', () => {
     await expect(cli({ lockFile: missing }).init(needy.workingDirectory)).rejects.toThrow(
       `The provider lock file ${missing} does not exist (a bundle copied without its dotfiles loses it: ` +
         'upload-artifact leaves them out unless include-hidden-files is true), so it has no checksums for ' +
-        `${address('standin')} ` +
-        `(required by stack 'needy')`,
+        `${address('standin')}, required by stack 'needy'.`,
     );
     const hashless = join(work.path, 'hashless.hcl');
     writeFileSync(
@@ -410,7 +409,7 @@ describe('init against the committed lock file', () => {
     await expect(checkLockCoversAwsStacks('terraform', lock, requirements)).resolves.toBeUndefined();
     await expect(checkLockCoversAwsStacks('/opt/bin/tofu', lock, requirements)).rejects.toThrow(
       `The provider lock file ${lockFile} has no checksums for registry.opentofu.org/tslab-test/other, ` +
-        `registry.opentofu.org/tslab-test/standin (required by the AWS stacks (versions.tf.json)). tslab runs tofu ` +
+        `registry.opentofu.org/tslab-test/standin, required by the AWS stacks as versions.tf.json lists them. tslab runs tofu ` +
         `init only against checksums recorded there (-lockfile=readonly), so it stopped before running tofu. ` +
         `${HOW_TO_PRODUCE_LOCK} tofu resolves providers to registry.opentofu.org: scripts/lock-providers.sh ` +
         'records those only where tofu is on PATH.',
