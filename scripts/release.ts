@@ -2,12 +2,17 @@
 // downloads the tagged tree and runs actions/<name>/dist/index.js, with no npm install): in a temporary clone of one
 // source commit it builds the bundles, checks that each starts and fails cleanly without inputs, commits them on a
 // release commit whose parent is the source commit (so main never holds a bundle), tags it vX.Y.Z and moves the
-// major tag vX to it. Nothing is pushed: .github/workflows/release.yml fetches the tags back and pushes them.
+// major tag vX to it when it is the newest of its major. Nothing is pushed: with --bundle it writes the tags into a
+// git bundle, which .github/workflows/release.yml hands to its publishing job (scripts/release-publish.ts).
+//
+// A version whose tag already names a release commit of the source commit (an earlier attempt pushed it, then failed)
+// is not built again: that commit is checked and handed on as it is, so a re-run never makes a second release commit.
 //
 //   npm run release -- v1.2.3 [--source <git checkout, default .>] [--ref <commit, default HEAD>] [--out <dir>]
+//                             [--bundle <file>]
 //
 // Prints one JSON object: version, tags, source and release commits, the release tree's path, each bundle's bytes.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -22,69 +27,50 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  commitOf,
+  git,
+  gitIdentity,
+  majorTagOf,
+  newerOfSameMajor,
+  RELEASED_ACTIONS,
+  releaseCommitFault,
+  ReleaseError,
+  run,
+} from './release-git.ts';
 
-export const RELEASED_ACTIONS = ['provision', 'validate', 'teardown'] as const;
-const VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
-// Used only when the machine has no git identity (a CI runner): the workflow's commits are the release bot's.
-const FALLBACK_IDENTITY = {
-  GIT_AUTHOR_NAME: 'github-actions[bot]',
-  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-};
+export { RELEASED_ACTIONS, ReleaseError } from './release-git.ts';
 
 export interface ReleaseOptions {
   version: string;
   source: string;
   ref: string;
   out?: string;
+  /** Where the build resolves packages (default: the source checkout's node_modules). */
+  nodeModules?: string;
+  /** Writes the version tag (and the major tag when it moves) into this git bundle, the source commit its base. */
+  bundle?: string;
+  /** Builds actions/<name>/dist in the tree (default: scripts/build-actions.js, ncc). */
+  build?: (tree: string, nodeModules: string) => void;
+  /** Checks the built bundles in the tree (default: every chunk loads, each entry fails cleanly without inputs). */
+  check?: (tree: string) => void;
 }
 
 export interface ReleaseResult {
   version: string;
   majorTag: string;
+  /** The major tag names this release (false when a newer vMAJOR.x.y is tagged). */
+  majorTagged: boolean;
+  /** The version tag already named a release commit of the source commit, which is handed on unchanged. */
+  resumed: boolean;
   sourceCommit: string;
   releaseCommit: string;
   tree: string;
+  bundle?: string;
   bundles: Record<(typeof RELEASED_ACTIONS)[number], number>;
-}
-
-export class ReleaseError extends Error {
-  override name = 'ReleaseError';
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const result: SpawnSyncReturns<string> = spawnSync(command, args, {
-    cwd,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error) throw new ReleaseError(`${command} ${args.join(' ')}: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new ReleaseError(
-      `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}${result.stderr}`.trim(),
-    );
-  }
-  return result.stdout.trim();
-}
-
-const git = (cwd: string, ...args: string[]): string => run('git', args, cwd);
-
-/** The configured identity, else GIT_AUTHOR_* from the environment, else the release bot; committer = author. */
-function gitIdentity(cwd: string): NodeJS.ProcessEnv {
-  const configured = spawnSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8' }).stdout.trim();
-  if (configured) return process.env;
-  const name = process.env['GIT_AUTHOR_NAME'] ?? FALLBACK_IDENTITY.GIT_AUTHOR_NAME;
-  const email = process.env['GIT_AUTHOR_EMAIL'] ?? FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL;
-  return {
-    ...process.env,
-    GIT_AUTHOR_NAME: name,
-    GIT_AUTHOR_EMAIL: email,
-    GIT_COMMITTER_NAME: process.env['GIT_COMMITTER_NAME'] ?? name,
-    GIT_COMMITTER_EMAIL: process.env['GIT_COMMITTER_EMAIL'] ?? email,
-  };
 }
 
 function directoryBytes(dir: string): number {
@@ -163,32 +149,32 @@ export function checkBundleFailsCleanly(tree: string, action: string): void {
   }
 }
 
-function majorTagOf(version: string): string {
-  const match = VERSION.exec(version);
-  if (!match) throw new ReleaseError(`version: "${version}" — must be vMAJOR.MINOR.PATCH, e.g. v1.2.3`);
-  return `v${match[1]}`;
+/** ncc through scripts/build-actions.js, resolving packages through `nodeModules` (the release commit holds none). */
+export function buildBundles(tree: string, nodeModules: string): void {
+  const modules = join(tree, 'node_modules');
+  symlinkSync(nodeModules, modules, 'dir');
+  try {
+    run(process.execPath, ['scripts/build-actions.js', ...RELEASED_ACTIONS], tree);
+  } finally {
+    unlinkSync(modules);
+  }
 }
 
-const numbers = (version: string): number[] => version.slice(1).split('.').map(Number);
-function newer(a: string, b: string): boolean {
-  const [x, y] = [numbers(a), numbers(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
-  return false;
+export function checkBundles(tree: string): void {
+  for (const action of RELEASED_ACTIONS) {
+    checkBundleChunks(tree, action);
+    checkBundleFailsCleanly(tree, action);
+  }
 }
 
 /**
- * Tags HEAD of `tree` as `version` (which must be new) and moves the major tag (v1 for v1.2.3) to it, the tag
- * consumers pin with `@v1`, unless a newer vX.Y.Z is already tagged (a fix of an older line leaves @v1 on the
- * newest). Both annotated, so `git describe` and the release page see them.
+ * Moves the major tag (v1 for v1.2.3), the tag consumers pin with `@v1`, to `commit`, unless a newer vX.Y.Z is tagged
+ * (a fix of an older line leaves @v1 on the newest). Returns whether the major tag names `commit` afterwards.
  */
-export function tagRelease(tree: string, version: string): void {
+export function tagMajor(tree: string, version: string, commit: string): boolean {
   const majorTag = majorTagOf(version);
-  const identity = gitIdentity(tree);
-  const sameMajor = git(tree, 'tag', '--list', `${majorTag}.*`)
-    .split('\n')
-    .filter((tag) => VERSION.test(tag));
-  run('git', ['tag', '--annotate', version, '-m', `tslab ${version}`], tree, identity);
-  if (sameMajor.some((tag) => newer(tag, version))) return;
+  if (newerOfSameMajor(version, git(tree, 'tag', '--list', `${majorTag}.*`).split('\n')).length) return false;
+  if (commitOf(tree, `refs/tags/${majorTag}`) === commit) return true;
   run(
     'git',
     [
@@ -198,10 +184,36 @@ export function tagRelease(tree: string, version: string): void {
       majorTag,
       '-m',
       `tslab ${version} (moves with each ${majorTag}.x release)`,
+      commit,
     ],
     tree,
-    identity,
+    gitIdentity(tree),
   );
+  return true;
+}
+
+/**
+ * Tags HEAD of `tree` as `version` (which must be new) and moves the major tag to it (see tagMajor). Both annotated,
+ * so `git describe` and the release page see them.
+ */
+export function tagRelease(tree: string, version: string): void {
+  majorTagOf(version);
+  run('git', ['tag', '--annotate', version, '-m', `tslab ${version}`], tree, gitIdentity(tree));
+  tagMajor(tree, version, git(tree, 'rev-parse', 'HEAD'));
+}
+
+/** The version tag's release commit, when it names one built from `sourceCommit` (see releaseCommitFault). */
+function earlierRelease(options: ReleaseOptions, source: string, sourceCommit: string): string | undefined {
+  const tagged = commitOf(source, `refs/tags/${options.version}`);
+  if (!tagged || tagged === sourceCommit) return undefined;
+  const fault = releaseCommitFault(source, tagged, sourceCommit);
+  if (fault) {
+    throw new ReleaseError(
+      `version: "${options.version}" — is already released (${tagged}), not from ref "${options.ref}" ` +
+        `(${sourceCommit}): ${fault}; tag a new version`,
+    );
+  }
+  return tagged;
 }
 
 export function release(options: ReleaseOptions): ReleaseResult {
@@ -215,80 +227,98 @@ export function release(options: ReleaseOptions): ReleaseResult {
     );
   }
   // The tag a release starts from (pushed on the source commit) gives way to the release commit's; a version that
-  // names anything else is released already, and is never moved.
-  const tagged = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${options.version}^{commit}`], {
-    cwd: source,
-    encoding: 'utf8',
-  }).stdout.trim();
-  if (tagged && tagged !== sourceCommit) {
+  // names a release commit of this source is resumed; one that names anything else is released, and never moved.
+  const resumedCommit = earlierRelease(options, source, sourceCommit);
+  const nodeModules = options.nodeModules ?? join(source, 'node_modules');
+  const build = options.build ?? buildBundles;
+  const check = options.check ?? checkBundles;
+  if (!resumedCommit && !options.build && !existsSync(join(nodeModules, '@vercel', 'ncc'))) {
     throw new ReleaseError(
-      `version: "${options.version}" — is already released (${tagged}); tag a new version`,
-    );
-  }
-  if (!existsSync(join(source, 'node_modules', '@vercel', 'ncc'))) {
-    throw new ReleaseError(
-      `source: "${source}" — has no node_modules with @vercel/ncc; run npm ci there first`,
+      `source: "${source}" — has no node_modules with @vercel/ncc (${nodeModules}); run npm ci there first`,
     );
   }
 
   const out = options.out ?? mkdtempSync(join(tmpdir(), 'tslab-release-'));
+  mkdirSync(out, { recursive: true });
   const tree = join(out, 'tslab');
   git(out, 'clone', '--quiet', '--no-local', '--no-checkout', source, tree);
-  git(tree, 'checkout', '--quiet', '--detach', sourceCommit);
-  if (tagged) git(tree, 'tag', '--delete', options.version);
 
-  // The build resolves packages through the source checkout's node_modules: the release commit holds none.
-  const modules = join(tree, 'node_modules');
-  symlinkSync(join(source, 'node_modules'), modules, 'dir');
-  try {
-    run(process.execPath, ['scripts/build-actions.js', ...RELEASED_ACTIONS], tree);
-  } finally {
-    unlinkSync(modules);
+  let releaseCommit: string;
+  if (resumedCommit) {
+    git(tree, 'checkout', '--quiet', '--detach', resumedCommit);
+    check(tree);
+    releaseCommit = resumedCommit;
+  } else {
+    git(tree, 'checkout', '--quiet', '--detach', sourceCommit);
+    if (commitOf(tree, `refs/tags/${options.version}`)) git(tree, 'tag', '--delete', options.version);
+    build(tree, nodeModules);
+    check(tree);
+    const dists = RELEASED_ACTIONS.map((action) => `actions/${action}/dist`);
+    // dist/ is git-ignored on main; -f adds it to this commit only.
+    git(tree, 'add', '--force', '--', ...dists);
+    run(
+      'git',
+      [
+        'commit',
+        '--quiet',
+        '--no-verify',
+        '-m',
+        `Release ${options.version}: action bundles`,
+        '-m',
+        `Built from ${sourceCommit}. This commit is not on main: it adds only actions/*/dist.`,
+      ],
+      tree,
+      gitIdentity(tree),
+    );
+    releaseCommit = git(tree, 'rev-parse', 'HEAD');
+    run(
+      'git',
+      ['tag', '--annotate', options.version, '-m', `tslab ${options.version}`],
+      tree,
+      gitIdentity(tree),
+    );
   }
-  for (const action of RELEASED_ACTIONS) {
-    checkBundleChunks(tree, action);
-    checkBundleFailsCleanly(tree, action);
-  }
+  const majorTagged = tagMajor(tree, options.version, releaseCommit);
 
-  const dists = RELEASED_ACTIONS.map((action) => `actions/${action}/dist`);
-  // dist/ is git-ignored on main; -f adds it to this commit only.
-  git(tree, 'add', '--force', '--', ...dists);
-  const identity = gitIdentity(tree);
-  run(
-    'git',
-    [
-      'commit',
-      '--quiet',
-      '--no-verify',
-      '-m',
-      `Release ${options.version}: action bundles`,
-      '-m',
-      `Built from ${sourceCommit}. This commit is not on main: it adds only actions/*/dist.`,
-    ],
-    tree,
-    identity,
-  );
-  const releaseCommit = git(tree, 'rev-parse', 'HEAD');
-  tagRelease(tree, options.version);
+  let bundle: string | undefined;
+  if (options.bundle) {
+    bundle = resolve(options.bundle);
+    mkdirSync(dirname(bundle), { recursive: true });
+    const refs = [`refs/tags/${options.version}`, ...(majorTagged ? [`refs/tags/${majorTag}`] : [])];
+    git(tree, 'bundle', 'create', '--quiet', bundle, ...refs, `^${sourceCommit}`);
+  }
 
   const bundles = Object.fromEntries(
     RELEASED_ACTIONS.map((action) => [action, directoryBytes(join(tree, 'actions', action, 'dist'))]),
   ) as ReleaseResult['bundles'];
-  return { version: options.version, majorTag, sourceCommit, releaseCommit, tree, bundles };
+  return {
+    version: options.version,
+    majorTag,
+    majorTagged,
+    resumed: resumedCommit !== undefined,
+    sourceCommit,
+    releaseCommit,
+    tree,
+    ...(bundle ? { bundle } : {}),
+    bundles,
+  };
 }
 
-function main(): void {
+/** The command line, with the build and check swappable (see ReleaseOptions). */
+export function main(argv: string[], overrides: Pick<ReleaseOptions, 'build' | 'check'> = {}): ReleaseResult {
   const { values, positionals } = parseArgs({
+    args: argv,
     allowPositionals: true,
     options: {
       source: { type: 'string', default: '.' },
       ref: { type: 'string', default: 'HEAD' },
       out: { type: 'string' },
+      bundle: { type: 'string' },
     },
   });
   if (positionals.length !== 1) {
     throw new ReleaseError(
-      'usage: npm run release -- vX.Y.Z [--source <dir>] [--ref <commit>] [--out <dir>]',
+      'usage: npm run release -- vX.Y.Z [--source <dir>] [--ref <commit>] [--out <dir>] [--bundle <file>]',
     );
   }
   const result = release({
@@ -296,6 +326,8 @@ function main(): void {
     source: values.source,
     ref: values.ref,
     ...(values.out ? { out: values.out } : {}),
+    ...(values.bundle ? { bundle: values.bundle } : {}),
+    ...overrides,
   });
   const outputFile = process.env['GITHUB_OUTPUT'];
   if (outputFile) {
@@ -304,14 +336,25 @@ function main(): void {
       `release-tree=${result.tree}\nrelease-commit=${result.releaseCommit}\nmajor-tag=${result.majorTag}\n`,
     );
   }
+  if (result.resumed) {
+    console.error(
+      `${result.version} already names ${result.releaseCommit}, a release commit of ${result.sourceCommit} that an ` +
+        'earlier attempt pushed: checked and handed on unchanged, not built again.',
+    );
+  }
   console.log(JSON.stringify(result, null, 2));
+  return result;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+export function runMain(argv: string[], overrides: Pick<ReleaseOptions, 'build' | 'check'> = {}): void {
   try {
-    main();
+    main(argv, overrides);
   } catch (error) {
     console.error(error instanceof ReleaseError ? error.message : error);
     process.exit(error instanceof ReleaseError ? 2 : 1);
   }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  runMain(process.argv.slice(2));
 }

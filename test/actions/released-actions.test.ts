@@ -1,20 +1,15 @@
-// The release as another repository meets it: scripts/release.ts makes a tagged release commit in a temporary clone,
-// and the three bundles run from that tag's tree exported the way the runner downloads an action (files only: no
-// .git, no node_modules, no src to fall back on), started from a separate workspace directory.
+// The release as another repository meets it: scripts/release.ts makes a tagged release commit of this checkout's
+// HEAD in a scratch repository that already has a release (released-tree.ts), and the three bundles run from that
+// tag's tree exported the way the runner downloads an action (files only: no .git, no node_modules, no src to fall
+// back on), started from a separate workspace directory. The release's tags, pushes and re-runs: test/release/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkBundleChunks,
-  release,
-  ReleaseError,
-  tagRelease,
-  type ReleaseResult,
-} from '../../scripts/release.ts';
+import { checkBundleChunks, release, ReleaseError, tagRelease } from '../../scripts/release.ts';
 import { ACTION_NAMES, runBundle } from './bundles.ts';
-import { releasedTree, TEST_VERSION } from './released-tree.ts';
+import { EARLIER_VERSION, releasedTree, TEST_VERSION, type ReleasedTree } from './released-tree.ts';
 import { requires } from '../support/requires.ts';
 
 function git(cwd: string, ...args: string[]): string {
@@ -39,7 +34,7 @@ function newWorkspace(): string {
   return mkdtempSync(join(tmpdir(), 'tslab-consumer-workspace-'));
 }
 
-let released: ReleaseResult;
+let released: ReleasedTree;
 let downloaded: string;
 
 beforeAll(() => {
@@ -55,7 +50,9 @@ describe('the release', () => {
 
   it('is one commit on top of the source commit that adds only the three bundles, and is not in this repository', () => {
     expect(git(released.tree, 'rev-parse', `${released.releaseCommit}^`)).toBe(released.sourceCommit);
-    expect(released.sourceCommit).toBe(git('.', 'rev-parse', 'HEAD'));
+    expect(git(released.tree, 'rev-parse', `${released.sourceCommit}^{tree}`)).toBe(
+      git('.', 'rev-parse', 'HEAD^{tree}'),
+    );
     const added = git(
       released.tree,
       'diff',
@@ -71,18 +68,49 @@ describe('the release', () => {
     ).not.toBe(0);
   });
 
-  it('tags the release commit with the version and the major tag', () => {
+  it('tags the release commit with the version and moves the major tag from the earlier release, which stays', () => {
     expect(git(released.tree, 'rev-parse', `${TEST_VERSION}^{commit}`)).toBe(released.releaseCommit);
     expect(released.majorTag).toBe('v0');
+    expect(released.majorTagged).toBe(true);
     expect(git(released.tree, 'rev-parse', 'v0^{commit}')).toBe(released.releaseCommit);
+    expect(git(released.tree, 'rev-parse', `${EARLIER_VERSION}^{commit}`)).toBe(released.earlierRelease);
+    expect(released.earlierRelease).not.toBe(released.releaseCommit);
     for (const action of ACTION_NAMES) expect(released.bundles[action]).toBeGreaterThan(100_000);
   });
 
-  it('refuses a version already released elsewhere, before building', () => {
+  it('refuses a version released from another commit, before building', () => {
     expect(() =>
-      release({ version: TEST_VERSION, source: released.tree, ref: released.sourceCommit }),
-    ).toThrow(`version: "${TEST_VERSION}" — is already released (${released.releaseCommit})`);
+      release({ version: EARLIER_VERSION, source: released.tree, ref: released.sourceCommit }),
+    ).toThrow(
+      `version: "${EARLIER_VERSION}" — is already released (${released.earlierRelease}), not from ref ` +
+        `"${released.sourceCommit}" (${released.sourceCommit}): its parent is`,
+    );
   });
+
+  it('hands on a version whose tag already names its release commit: the real bundles checked again, nothing built', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tslab-resumed-'));
+    const resumed = release({
+      version: TEST_VERSION,
+      source: released.tree,
+      ref: released.sourceCommit,
+      out,
+      bundle: join(out, 'release.bundle'),
+      build: () => {
+        throw new Error('a resumed release must not build');
+      },
+    });
+    expect(resumed).toMatchObject({
+      resumed: true,
+      releaseCommit: released.releaseCommit,
+      majorTagged: true,
+    });
+    const heads = git(out, 'bundle', 'list-heads', join(out, 'release.bundle'));
+    expect(heads).toContain(`refs/tags/${TEST_VERSION}`);
+    expect(heads).toContain('refs/tags/v0');
+    expect(git(resumed.tree, 'rev-parse', `${TEST_VERSION}`)).toBe(
+      git(released.tree, 'rev-parse', TEST_VERSION),
+    );
+  }, 120_000);
 
   it('refuses a version that is not vMAJOR.MINOR.PATCH and a commit that already holds bundles, before building', () => {
     expect(() => release({ version: '1.2', source: '.', ref: 'HEAD' })).toThrow(
