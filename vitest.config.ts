@@ -10,7 +10,7 @@ export default defineConfig({
     globalSetup: ['test/support/required-tools.ts'],
     // Tests skipped for a missing capability are named, with the reason, in one line per reason at the end.
     reporters: ['default', './test/support/skip-summary.ts'],
-    // requires() tags each gated test with what it needs: `vitest run --tagsFilter local-lab` runs those alone.
+    // requires() tags each gated test with what it needs: `vitest run --tags-filter local-lab` runs those alone.
     tags: CAPABILITY_TAGS,
   },
 });

@@ -27,7 +27,7 @@ export type Capability = keyof typeof CAPABILITIES;
 
 export const REQUIRE_VARIABLE = 'TSLAB_TESTS_REQUIRE';
 
-/** Each capability is also a vitest tag on the tests that need it: `vitest run --tagsFilter local-lab` runs them. */
+/** Each capability is also a vitest tag on the tests that need it: `vitest run --tags-filter local-lab` runs them. */
 export const CAPABILITY_TAGS = Object.entries(CAPABILITIES).map(([name, { what }]) => ({
   name,
   description: what,

@@ -1,7 +1,7 @@
 // The one way a test is gated on what the machine offers (docs/testing.md): `requires('local-lab').describe(...)`
 // runs the suite where the local lab can run, skips it elsewhere with the reason in its title (and in the run's
 // summary line: skip-summary.ts), and fails it where TSLAB_TESTS_REQUIRE promised the capability. Each capability
-// is a tag on what needs it, so `vitest run --tagsFilter local-lab` runs just those tests.
+// is a tag on what needs it, so `vitest run --tags-filter local-lab` runs just those tests.
 import { describe, it, type TestFunction } from 'vitest';
 import {
   decide,
