@@ -2,7 +2,7 @@
 // scratch server (scratch-github.ts), first for v0.1.0 and v1.0.0, then for a second round of four versions. Nothing
 // here depends on the tags of the checkout the tests run in.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ScratchGitHub, type WorkflowRun } from './scratch-github.ts';
+import { ScratchGitHub, TOKEN, type WorkflowRun } from './scratch-github.ts';
 
 // A run plays two jobs' steps, each a few processes (git, node, the stand-ins): seconds, more on a busy machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -25,11 +25,12 @@ function logOf(run: WorkflowRun): string {
 const released = new Map<string, string>();
 
 /** Commits a change on main, tags it, plays the run, and checks what a release must be. */
-function release(version: string): { source: string; commit: string; run: WorkflowRun } {
+function release(version: string, lightweight = false): { source: string; commit: string; run: WorkflowRun } {
   const source = gh.commit(`change for ${version}`);
   const before = versionObjects();
-  const run = gh.tagAndRelease(version, source);
+  const run = gh.tagAndRelease(version, source, { lightweight });
   expect(run.attempts.at(-1)!.release?.result, logOf(run)).toBe('success');
+  expect(logOf(run)).not.toContain(TOKEN);
 
   const commit = gh.commitOf(version)!;
   expect(commit).not.toBe(source);
@@ -60,16 +61,16 @@ describe('a first release of each major', () => {
 
 describe('a second round in the repository that now has v0.1.0, v0, v1.0.0 and v1', () => {
   it.each([
-    // version, the release the major tag names afterwards, marked Latest (no newer version of any major)
-    ['v0.1.1', 'v0.1.1', 'false'],
-    ['v1.1.0', 'v1.1.0', 'true'],
-    ['v1.0.1', 'v1.1.0', 'false'],
-    ['v0.2.0', 'v0.2.0', 'false'],
-  ])('%s: released; its major names %s; Latest %s', (version, majorNames, latest) => {
+    // version, the release the major tag names afterwards, marked Latest (no newer version of any major), how tagged
+    ['v0.1.1', 'v0.1.1', 'false', 'annotated'],
+    ['v1.1.0', 'v1.1.0', 'true', 'annotated'],
+    ['v1.0.1', 'v1.1.0', 'false', 'annotated'],
+    ['v0.2.0', 'v0.2.0', 'false', 'lightweight'],
+  ])('%s: released; its major names %s; Latest %s (tag pushed %s)', (version, majorNames, latest, how) => {
     const major = version.split('.')[0]!;
     const otherMajor = major === 'v0' ? 'v1' : 'v0';
     const otherBefore = gh.tags().get(otherMajor);
-    release(version);
+    release(version, how === 'lightweight');
     expect(gh.commitOf(major)).toBe(gh.commitOf(majorNames));
     expect(gh.tags().get(otherMajor)).toEqual(otherBefore);
     expect(gh.release(version)?.latest).toBe(latest);
@@ -85,7 +86,7 @@ describe('a second round in the repository that now has v0.1.0, v0, v1.0.0 and v
 describe('a version already released', () => {
   it('pushed again over its tag (a forced push): refused before anything is installed, and the run moves nothing', () => {
     const source = gh.commit('a change after v0.1.1');
-    expect(gh.pushTag('v0.1.1', source, true)).toEqual({ created: false });
+    expect(gh.pushTag('v0.1.1', source, { force: true })).toEqual({ created: false });
     const pushed = gh.tags();
     const run = gh.startRun('v0.1.1', source, false);
     const build = run.attempts[0]!.build!;

@@ -149,7 +149,7 @@ describe('refusals after a partial failure, each saying what exists and what to 
     ).toBe('failure');
     expect(run.attempts[0]!.build!.log).toContain('could not read the GitHub release v1.1.0');
     const other = gh.commit('third');
-    gh.pushTag('v1.1.0', other, true);
+    gh.pushTag('v1.1.0', other, { force: true });
     const moved = gh.tags();
     gh.rerun(run, 'all');
     expect(run.attempts.at(-1)!.build!.result).toBe('failure');

@@ -128,15 +128,20 @@ export class ScratchGitHub {
     return this.git(this.maintainer, 'rev-parse', 'HEAD');
   }
 
-  /** Pushes an annotated tag as a maintainer does; `created` is what the push event would say. */
-  pushTag(version: string, commit: string, force = false): { created: boolean } {
+  /** Pushes a tag as a maintainer does (annotated unless asked); `created` is what the push event would say. */
+  pushTag(
+    version: string,
+    commit: string,
+    how: { force?: boolean; lightweight?: boolean } = {},
+  ): { created: boolean } {
     const created = !this.tags().has(version);
-    this.git(this.maintainer, 'tag', '--force', '--annotate', version, '-m', version, commit);
+    const annotate = how.lightweight ? [] : ['--annotate', '-m', version];
+    this.git(this.maintainer, 'tag', '--force', ...annotate, version, commit);
     this.git(
       this.maintainer,
       'push',
       '--quiet',
-      ...(force ? ['--force'] : []),
+      ...(how.force ? ['--force'] : []),
       'origin',
       `refs/tags/${version}`,
     );
@@ -200,8 +205,8 @@ export class ScratchGitHub {
   }
 
   /** Tags `commit` and plays the run the push starts. */
-  tagAndRelease(version: string, commit: string): WorkflowRun {
-    return this.startRun(version, commit, this.pushTag(version, commit).created);
+  tagAndRelease(version: string, commit: string, how: { lightweight?: boolean } = {}): WorkflowRun {
+    return this.startRun(version, commit, this.pushTag(version, commit, how).created);
   }
 
   /** Re-runs the run's failed jobs (GitHub reuses the successful ones) or all of them, as a new attempt. */
