@@ -233,6 +233,9 @@ describe('workflow permissions', () => {
       }
       // Pushing the release tags and creating the GitHub release (release.yml) writes contents.
       if (step.run?.includes('gh release create')) wanted['contents'] = 'write';
+      // Pushing a branch and opening a pull request with the refreshed pins (refresh-pins.yml).
+      if (step.run?.includes('gh pr create'))
+        Object.assign(wanted, { contents: 'write', 'pull-requests': 'write' });
     }
     return wanted;
   }

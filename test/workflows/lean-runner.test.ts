@@ -170,6 +170,8 @@ describe('bundles built once per run', () => {
       );
       expect(uploads.length).toBe(1);
       const { other: builder, s: upload } = uploads[0]!;
+      // Each dist/ holds the provider lock file, a dotfile upload-artifact drops unless told to keep it.
+      expect(upload.with?.['include-hidden-files']).toBe(true);
       const paths = String(upload.with?.['path'])
         .trim()
         .split('\n')

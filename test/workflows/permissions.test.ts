@@ -35,6 +35,11 @@ function writesToPullRequest(job: Job): boolean {
   );
 }
 
+/** refresh-pins.yml's job that proposes the refreshed pins as a pull request. */
+function opensPullRequest(job: Job): boolean {
+  return (job.steps ?? []).some((s) => (s.run ?? '').includes('gh pr create'));
+}
+
 function runsTeardownAction(job: Job): boolean {
   if (job.uses?.startsWith('./.github/workflows/')) {
     const called = workflow(job.uses.slice('./.github/workflows/'.length));
@@ -84,7 +89,8 @@ describe('workflow permissions', () => {
         const permissions = permissionsOf(job);
         for (const scope of ['pull-requests', 'deployments']) {
           const granted = permissions[scope] === 'write';
-          if (granted !== writesToPullRequest(job)) mismatched.push(`${file} ${id}: ${scope}`);
+          const wanted = writesToPullRequest(job) || (scope === 'pull-requests' && opensPullRequest(job));
+          if (granted !== wanted) mismatched.push(`${file} ${id}: ${scope}`);
         }
       }
     }
@@ -124,14 +130,15 @@ describe('workflow permissions', () => {
     for (const { file, workflow: wf } of workflows) {
       for (const [id, job] of jobs(wf)) {
         const scope = permissionsOf(job)['pull-requests'];
-        const wanted = writesToPullRequest(job) ? 'write' : sweeps(job) ? 'read' : undefined;
+        const wanted =
+          writesToPullRequest(job) || opensPullRequest(job) ? 'write' : sweeps(job) ? 'read' : undefined;
         expect(scope, `${file} ${id}`).toBe(wanted);
       }
     }
     expect(permissionsOf(workflow('cleanup.yml').jobs['sweep']!)['pull-requests']).toBe('read');
   });
 
-  it('never grant write on contents, but to the release job that pushes tags, and list every scope (no write-all)', () => {
+  it('never grant write on contents, but to the jobs that push tags or a branch, and list every scope (no write-all)', () => {
     const writers: string[] = [];
     for (const { file, workflow: wf } of workflows) {
       for (const [id, job] of jobs(wf)) {
@@ -140,7 +147,7 @@ describe('workflow permissions', () => {
         if (contents === 'write') writers.push(`${file} ${id}`);
       }
     }
-    expect(writers).toEqual(['release.yml release']);
+    expect(writers).toEqual(['refresh-pins.yml propose', 'release.yml release']);
   });
 
   it('give the release job no secret and no cloud role: only the run token, handed to one git push', () => {
