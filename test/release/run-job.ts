@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, jobCondition, type Lookup, type Value } from '../workflows/expression.ts';
+import { evaluate, jobCondition, type Lookup } from '../workflows/expression.ts';
+import { path } from '../workflows/simulate.ts';
 import type { Step, Workflow } from '../workflows/workflow-files.ts';
 
 export interface GithubContext {
@@ -40,15 +41,6 @@ export interface JobRun {
   steps: StepRun[];
   /** Every step's stdout and stderr, in order. */
   log: string;
-}
-
-function path(root: unknown, keys: readonly string[]): Value {
-  let current: unknown = root;
-  for (const key of keys) {
-    if (current === null || typeof current !== 'object') return null;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current === undefined ? null : (current as Value);
 }
 
 function stepName(step: Step): string {

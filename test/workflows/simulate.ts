@@ -39,7 +39,8 @@ export function declaredInputs(wf: Workflow): Record<string, InputSpec> {
   return { ...(on['workflow_dispatch']?.inputs ?? {}), ...(on['workflow_call']?.inputs ?? {}) };
 }
 
-function path(root: unknown, keys: readonly string[]): Value {
+/** The value at `keys` below `root`, as an expression reads a context (null where there is none). */
+export function path(root: unknown, keys: readonly string[]): Value {
   let current: unknown = root;
   for (const key of keys) {
     if (current === null || typeof current !== 'object') return null;
