@@ -165,3 +165,20 @@ describe('every workflow', () => {
     }
   });
 });
+
+describe('a private or internal tslab', () => {
+  it.each(['lab-reusable.yml', 'cleanup.yml'])(
+    '%s checks tslab out in every job with the checkout token the caller passes, else the job token',
+    (file) => {
+      const wf = workflow(file);
+      const call = wf.on['workflow_call'] as { secrets: Record<string, { required?: boolean }> };
+      expect(call.secrets['TSLAB_CHECKOUT_TOKEN']?.required).toBe(false);
+      const checkouts = Object.values(wf.jobs).flatMap((job) =>
+        (job.steps ?? []).filter((s) => s.uses?.startsWith('actions/checkout@')),
+      );
+      expect(checkouts.length).toBeGreaterThanOrEqual(2);
+      for (const checkout of checkouts)
+        expect(checkout.with?.['token']).toBe('${{ secrets.TSLAB_CHECKOUT_TOKEN || github.token }}');
+    },
+  );
+});
