@@ -19,8 +19,12 @@ trap 'rm -rf "$work"' EXIT
 draft="$work/pins.env"
 cp "$pins_file" "$draft"
 
+# HTTPS only, but where a test points a base URL at a stand-in server on loopback.
+protocols='=https'
+[ -z "${HASHICORP_RELEASES_URL:-}${OPENTOFU_RELEASES_URL:-}${TAILSCALE_PKGS_URL:-}" ] || protocols='=https,http'
+
 fetch() {
-  curl --fail --silent --show-error --location --proto '=https,http' --retry 3 --output "$2" "$1" ||
+  curl --fail --silent --show-error --location --proto "$protocols" --proto-redir "$protocols" --retry 3 --output "$2" "$1" ||
     { echo "could not download $1" >&2; exit 1; }
 }
 

@@ -107,6 +107,14 @@ describe('the engine a test run needs', () => {
     expect(lines.filter((line) => /^[^#]*\bnpm (test|run test)/.test(line))).toEqual(['npm test']);
   });
 
+  it('runs as npm test’s pretest, so a machine without the engine stops before the typecheck and the lint', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts['pretest']).toBe('node test/support/required-tools.ts');
+    expect(scripts['test']).toMatch(/^npm run typecheck && /);
+  });
+
   it('is the minimum docs/testing.md gives', () => {
     const doc = readFileSync(join(ROOT, 'docs/testing.md'), 'utf8');
     expect(doc).toContain(`\`terraform\` ${MIN_ENGINE} or later on PATH`);

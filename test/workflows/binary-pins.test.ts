@@ -253,6 +253,12 @@ describe('refresh-pins.yml', () => {
     const runs = (fetcher.steps ?? []).map((s) => s.run ?? '');
     expect(runs).toContain('scripts/refresh-pins.sh');
     expect(runs).toContain('scripts/lock-providers.sh');
+    // The engines that compute the lock file are the pinned ones: checked after the pins are written, before locking.
+    const verify = runs.indexOf(
+      'scripts/pins.sh verify-engine terraform && scripts/pins.sh verify-engine tofu',
+    );
+    expect(verify).toBeGreaterThan(runs.indexOf('scripts/refresh-pins.sh'));
+    expect(verify).toBeLessThan(runs.indexOf('scripts/lock-providers.sh'));
   });
 
   it('writes in a job that installs nothing and runs nothing it checked out or downloaded', () => {

@@ -11,8 +11,12 @@
 //      against its pin before the credentials.
 //   4. Teardown is a job of its own that runs after provision whatever happened (`always()`), the AWS session
 //      outlives the job's timeout, permissions are listed per scope, and runs of one lab never overlap.
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PINNED_ACTIONS } from './pinned-actions.ts';
 import {
   loadDocExamples,
@@ -92,36 +96,43 @@ describe('the rules have something to hold (none of the checks below is vacuous)
   });
 });
 
-describe('1. the engine is set up before tslab runs', () => {
-  it.each(tslabJobs.map((j) => [j.where, j] as const))('%s', (_, { steps, origin }) => {
-    const first = steps.findIndex(runsTslab);
-    const terraform = steps.findIndex(setsUpTerraform);
-    expect(
-      terraform,
-      'a pinned hashicorp/setup-terraform with terraform_wrapper: false',
-    ).toBeGreaterThanOrEqual(0);
-    expect(terraform, 'set up before the first step that runs tslab').toBeLessThan(first);
-    // Where an action may be handed engine: tofu, OpenTofu is set up too (each under its own condition).
-    const mayUseTofu = steps.some(
-      (s) => tslabAction(s) && s.with?.['engine'] !== undefined && s.with['engine'] !== 'terraform',
+/** What rule 1 finds wrong with a job that runs tslab (nothing, for a job that keeps it). */
+function engineSetupViolations({ steps, origin }: Pick<JobAt, 'steps' | 'origin'>): string[] {
+  const found: string[] = [];
+  const first = steps.findIndex(runsTslab);
+  const terraform = steps.findIndex(setsUpTerraform);
+  if (terraform < 0) found.push('no pinned hashicorp/setup-terraform with terraform_wrapper: false');
+  else if (terraform > first) found.push('terraform is set up after the first step that runs tslab');
+  // Where an action may be handed engine: tofu, OpenTofu is set up too (each under its own condition).
+  const mayUseTofu = steps.some(
+    (s) => tslabAction(s) && s.with?.['engine'] !== undefined && s.with['engine'] !== 'terraform',
+  );
+  const tofu = steps.findIndex(setsUpTofu);
+  if (mayUseTofu && (tofu < 0 || tofu > first))
+    found.push(
+      'engine may be tofu, but no pinned opentofu/setup-opentofu with tofu_wrapper: false comes first',
     );
-    if (mayUseTofu) {
-      const tofu = steps.findIndex(setsUpTofu);
-      expect(tofu, 'a pinned opentofu/setup-opentofu with tofu_wrapper: false').toBeGreaterThanOrEqual(0);
-      expect(tofu).toBeLessThan(first);
+  for (const step of steps.filter((s) => setsUpTerraform(s) || setsUpTofu(s))) {
+    const version = String(step.with?.['terraform_version'] ?? step.with?.['tofu_version']);
+    if (origin === 'repository') {
+      // One version for every workflow: the one .github/pins.env names, read by scripts/pins.sh.
+      const pins = steps.findIndex((s) => s.id === 'pins');
+      if (!/^\$\{\{ steps\.pins\.outputs\.(terraform|tofu)-version \}\}$/.test(version))
+        found.push(`version ${version} is not the pinned one (steps.pins.outputs)`);
+      if (!/^scripts\/pins\.sh (versions|aws) >> "\$GITHUB_OUTPUT"$/.test(steps[pins]?.run ?? ''))
+        found.push('no pins step reading .github/pins.env');
+      else if (pins > steps.indexOf(step)) found.push('the pins step comes after the set-up');
+    } else {
+      const expected = pinned(setsUpTofu(step) ? 'TOFU_VERSION' : 'TERRAFORM_VERSION');
+      if (version !== expected) found.push(`version ${version}, but .github/pins.env pins ${expected}`);
     }
-    for (const step of steps.filter((s) => setsUpTerraform(s) || setsUpTofu(s))) {
-      const version = String(step.with?.['terraform_version'] ?? step.with?.['tofu_version']);
-      if (origin === 'repository') {
-        // One version for every workflow: the one .github/pins.env names, read by scripts/pins.sh.
-        expect(version).toMatch(/^\$\{\{ steps\.pins\.outputs\.(terraform|tofu)-version \}\}$/);
-        const pins = steps.findIndex((s) => s.id === 'pins');
-        expect(steps[pins]?.run).toMatch(/^scripts\/pins\.sh (versions|aws) >> "\$GITHUB_OUTPUT"$/);
-        expect(pins).toBeLessThan(steps.indexOf(step));
-      } else {
-        expect(version).toBe(pinned(setsUpTofu(step) ? 'TOFU_VERSION' : 'TERRAFORM_VERSION'));
-      }
-    }
+  }
+  return found;
+}
+
+describe('1. the engine is set up before tslab runs', () => {
+  it.each(tslabJobs.map((j) => [j.where, j] as const))('%s', (_, job) => {
+    expect(engineSetupViolations(job)).toEqual([]);
   });
 
   it('pins versions at or above the engine minimum the tests, doctor and .ci/run check', async () => {
@@ -130,11 +141,25 @@ describe('1. the engine is set up before tslab runs', () => {
     expect(atLeast(pinned('TOFU_VERSION')!, MIN_ENGINE_VERSION)).toBe(true);
   });
 
-  it('finds a job without the set-up (the rule fails when it should)', () => {
-    const job = tslabJobs.find((j) => j.origin === 'repository')!;
-    const stripped = job.steps.filter((s) => !setsUpTerraform(s));
-    expect(stripped.some(setsUpTerraform)).toBe(false);
-    expect(stripped.some(runsTslab)).toBe(true);
+  it('reports a job whose set-up is missing, late or at another version (the rule fails when it should)', () => {
+    for (const job of [
+      tslabJobs.find((j) => j.origin === 'repository')!,
+      tslabJobs.find((j) => j.origin === 'example')!,
+    ]) {
+      const setup = job.steps.findIndex(setsUpTerraform);
+      const without = job.steps.filter((s) => !setsUpTerraform(s));
+      expect(engineSetupViolations({ ...job, steps: without }), job.where).toContain(
+        'no pinned hashicorp/setup-terraform with terraform_wrapper: false',
+      );
+      const late = [...without, job.steps[setup]!];
+      expect(engineSetupViolations({ ...job, steps: late }), job.where).toContain(
+        'terraform is set up after the first step that runs tslab',
+      );
+      const other = job.steps.map((s, i) =>
+        i === setup ? { ...s, with: { ...s.with, terraform_version: '1.9.0' } } : s,
+      );
+      expect(engineSetupViolations({ ...job, steps: other }).length, job.where).toBe(1);
+    }
   });
 });
 
@@ -193,7 +218,19 @@ describe('3. tailnet first, then AWS credentials, and only pinned binaries', () 
       const aws = steps.findIndex(takesAwsCredentials);
       const join = steps.findIndex(joinsTailnet);
       if (join >= 0) expect(join, 'tailnet before AWS credentials').toBeLessThan(aws);
-      if (origin !== 'repository') return;
+      if (origin !== 'repository') {
+        // An example has no scripts/pins.sh: a step of its own checks both binaries against pinned checksums
+        // (run below, for real) before the Tailscale binary is installed and before any credential exists.
+        const check = steps.findIndex((s) => (s.run ?? '').includes('sha256sum --check'));
+        expect(check, 'a step checking the pinned checksums').toBeGreaterThan(
+          steps.findIndex(setsUpTerraform),
+        );
+        if (join >= 0) expect(check).toBeLessThan(join);
+        expect(check).toBeLessThan(aws);
+        const env = Object.values(steps[check]!.env ?? {}).map(String);
+        if (join >= 0) expect(env).toContain(String(steps[join]!.with?.['sha256sum']));
+        return;
+      }
       const pins = steps.findIndex((s) => s.id === 'pins');
       expect(steps[pins]?.run, 'fails closed while the Tailscale checksum is not pinned').toBe(
         'scripts/pins.sh aws >> "$GITHUB_OUTPUT"',
@@ -289,6 +326,47 @@ describe('4. teardown, session length, permissions, concurrency', () => {
         expect(typeof group).toBe('object');
         expect(String((group as { 'cancel-in-progress'?: unknown })['cancel-in-progress'])).toBe('false');
       }
+    },
+  );
+});
+
+describe('the examples’ checksum step, run as a runner runs it (bash -e)', () => {
+  const checks = allJobs
+    .filter((j) => j.origin === 'example')
+    .flatMap((j) =>
+      j.steps.filter((s) => (s.run ?? '').includes('sha256sum --check')).map((step) => ({ ...j, step })),
+    );
+  const bin = mkdtempSync(join(tmpdir(), 'tslab-example-check-'));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  writeFileSync(join(bin, 'terraform'), '#!/bin/sh\necho stand-in terraform\n');
+  chmodSync(join(bin, 'terraform'), 0o755);
+  const good = createHash('sha256')
+    .update(readFileSync(join(bin, 'terraform')))
+    .digest('hex');
+
+  const run = (script: string, env: Record<string, string>) =>
+    spawnSync('bash', ['-e', '-c', script], {
+      env: { PATH: `${bin}:${process.env['PATH']}`, ...env },
+      encoding: 'utf8',
+    }).status;
+
+  it('finds one in every job of an example that takes AWS credentials', () => {
+    expect(checks.length).toBe(
+      allJobs.filter((j) => j.origin === 'example' && j.steps.some(takesAwsCredentials)).length,
+    );
+  });
+
+  it.each(checks.map((c) => [c.where, c] as const))(
+    '%s passes pinned checksums, and stops on an empty or a wrong one',
+    (_, { step }) => {
+      const names = Object.keys(step.env ?? {});
+      const tailscale = names.find((n) => n.startsWith('TAILSCALE'))!;
+      const terraform = names.find((n) => n.startsWith('TERRAFORM'))!;
+      const pinnedTailscale = 'a'.repeat(64);
+      expect(run(step.run!, { [tailscale]: pinnedTailscale, [terraform]: good })).toBe(0);
+      expect(run(step.run!, { [tailscale]: '', [terraform]: good })).not.toBe(0);
+      expect(run(step.run!, { [tailscale]: pinnedTailscale, [terraform]: '' })).not.toBe(0);
+      expect(run(step.run!, { [tailscale]: pinnedTailscale, [terraform]: 'b'.repeat(64) })).not.toBe(0);
     },
   );
 });
