@@ -38,6 +38,11 @@ export function run(
   return result.stdout.trim();
 }
 
+/** A workflow command's message: %, CR and LF escaped, so a message of several lines stays one annotation. */
+export function escapeCommand(message: string): string {
+  return message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
 export const git = (cwd: string, ...args: string[]): string => run('git', args, cwd);
 
 /** The commit a revision names (tags peeled), or undefined when it names none. */

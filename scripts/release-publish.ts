@@ -15,7 +15,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commitOf, git, majorTagOf, releaseCommitFault, ReleaseError } from './release-git.ts';
+import { commitOf, escapeCommand, git, majorTagOf, releaseCommitFault, ReleaseError } from './release-git.ts';
 import { planRelease, type Publish, type Received, type RemoteState } from './release-plan.ts';
 import {
   fetchRef,
@@ -219,11 +219,6 @@ export function publish(cwd: string, env: NodeJS.ProcessEnv, bundle: string): Pu
     'gh-repository': settings.remote.ghRepository,
   });
   return plan;
-}
-
-/** A workflow command's message: %, CR and LF escaped, so a message of several lines stays one annotation. */
-function escapeCommand(message: string): string {
-  return message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 function main(argv: string[]): void {

@@ -1,7 +1,8 @@
 // release.yml's shape, which the runs played in release-twice.test.ts and rerun.test.ts cannot show: the job that runs
-// the tests and builds holds no write permission and sets the engine up before the tests; the job that holds
-// contents: write installs nothing with npm and restores no cache; the bundle goes from one to the other as an
-// artifact; no step or script names github.com as the server.
+// the tests and builds holds no write permission, refuses a commit that could not run on AWS before it installs
+// anything, and sets the engine up before the tests; the job that holds contents: write installs nothing with npm and
+// restores no cache; the bundle goes from one to the other as an artifact; no step or script names github.com as the
+// server.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PINNED_ACTIONS } from '../workflows/pinned-actions.ts';
@@ -40,6 +41,25 @@ describe('release.yml', () => {
     const pins = steps.findIndex((s) => s.id === 'pins');
     expect(steps[pins]!.run).toBe('scripts/pins.sh versions >> "$GITHUB_OUTPUT"');
     expect(pins).toBeLessThan(terraform);
+  });
+
+  it('build: refuses a commit that could not run on AWS after the tag check, before anything is installed or built', () => {
+    const steps = build.steps!;
+    const check = running(steps, /^node scripts\/release-publish\.ts check$/);
+    // The command exactly: no argument or flag, so nothing in the workflow points the check elsewhere or skips it.
+    const readiness = running(steps, /^node scripts\/release-readiness\.ts$/);
+    const install = running(steps, /^npm ci$/);
+    const made = running(steps, /^npm run release -- /);
+    expect(readiness).toBeGreaterThan(check);
+    expect(readiness).toBeLessThan(install);
+    expect(install).toBeLessThan(made);
+    expect(steps[readiness]!.if).toBeUndefined();
+    expect(steps[readiness]!['continue-on-error']).toBeUndefined();
+    expect(steps[readiness]!.env).toEqual({
+      VERSION: '${{ github.ref_name }}',
+      SOURCE_SHA: '${{ github.sha }}',
+    });
+    expect(steps.filter((s) => /release-readiness/.test(s.run ?? ''))).toHaveLength(1);
   });
 
   it('build: hands the bundle over as the artifact the release job downloads, to the path it publishes from', () => {
@@ -102,6 +122,7 @@ describe('release.yml', () => {
       'scripts/release-git.ts',
       'scripts/release-plan.ts',
       'scripts/release-publish.ts',
+      'scripts/release-readiness.ts',
       'scripts/release-remote.ts',
     ];
     for (const file of files) {

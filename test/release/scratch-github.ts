@@ -1,8 +1,9 @@
 // A repository server standing in for GitHub in the release tests, with no network: a bare repository that git
 // reaches at https://ghe.example.test/acme/tslab through url.<base>.insteadOf (so the scripts use the URL they build
 // from GITHUB_SERVER_URL, a server that is not github.com), test/release/fake-gh.ts as `gh` for its releases, and a
-// maintainer's clone whose commits carry this working tree's release files. Runs of release.yml are played by
-// run-job.ts: a push of a tag starts one, and a run can be re-run (its failed jobs, or all) with its artifacts kept.
+// maintainer's clone whose commits carry this working tree's release files, with pins and a provider lock file
+// computed from stand-in bytes (aws-ready.ts). Runs of release.yml are played by run-job.ts: a push of a tag starts
+// one, and a run can be re-run (its failed jobs, or all) with its artifacts kept.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -21,6 +22,7 @@ import { dirname, join } from 'node:path';
 import type { RemoteTag } from '../../scripts/release-plan.ts';
 import { remoteTags } from '../../scripts/release-remote.ts';
 import { REPO_ROOT, workflow } from '../workflows/workflow-files.ts';
+import { refreshed, writePrerequisites, type AwsPrerequisites } from './aws-ready.ts';
 import type { ReleaseRecord } from './fake-gh.ts';
 import { runJob, type GithubContext, type JobRun } from './run-job.ts';
 
@@ -28,17 +30,24 @@ export const SERVER_URL = 'https://ghe.example.test';
 export const REPOSITORY = 'acme/tslab';
 export const TOKEN = 'ghs_fakeRunToken0123456789';
 
-/** What the steps of release.yml run from the checkout. */
+/**
+ * What the steps of release.yml run from the checkout: the scripts, and the engine's lock check with what it reads
+ * (the pins file and the provider lock file are written per commit, see commit()).
+ */
 const SOURCE_FILES = [
   'package.json',
-  '.github/pins.env',
   '.github/workflows/release.yml',
   'scripts/pins.sh',
   'scripts/release.ts',
   'scripts/release-git.ts',
   'scripts/release-plan.ts',
   'scripts/release-publish.ts',
+  'scripts/release-readiness.ts',
   'scripts/release-remote.ts',
+  'src/engine/provider-lock.ts',
+  'src/engine/provider-lock-file.ts',
+  'src/engine/stack-providers.ts',
+  'infra/providers/versions.tf.json',
 ];
 
 export interface WorkflowRun {
@@ -110,8 +119,12 @@ export class ScratchGitHub {
     return result.stdout.trim();
   }
 
-  /** A maintainer's commit on `branch` (this working tree's release files and one line of CHANGES), pushed. */
-  commit(message: string, branch = 'main'): string {
+  /**
+   * A maintainer's commit on `branch` (this working tree's release files and one line of CHANGES), pushed. Its pins
+   * and provider lock file are as the refresh workflow leaves them, unless `prerequisites` says otherwise (as they are
+   * before its first run: notRefreshed()).
+   */
+  commit(message: string, branch = 'main', prerequisites: AwsPrerequisites = refreshed()): string {
     const exists = this.git(this.maintainer, 'branch', '--list', branch) !== '';
     this.git(this.maintainer, 'checkout', '--quiet', ...(exists ? [branch] : ['-b', branch]));
     for (const file of SOURCE_FILES) {
@@ -120,6 +133,7 @@ export class ScratchGitHub {
       copyFileSync(join(REPO_ROOT, file), target);
       chmodSync(target, statSync(join(REPO_ROOT, file)).mode);
     }
+    writePrerequisites(this.maintainer, prerequisites);
     const changes = join(this.maintainer, 'CHANGES');
     writeFileSync(changes, `${existsSync(changes) ? readFileSync(changes, 'utf8') : ''}${message}\n`);
     this.git(this.maintainer, 'add', '--all');
