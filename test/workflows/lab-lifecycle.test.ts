@@ -72,8 +72,8 @@ const rows: Row[] = [
 ];
 
 describe('lab-reusable.yml', () => {
-  it('has build → provision → validate → teardown, teardown needing all three', () => {
-    expect(needsOf(reusable.jobs['provision']!)).toEqual(['build']);
+  it('has build-provision → provision, build → validate → teardown, teardown needing build, provision, validate', () => {
+    expect(needsOf(reusable.jobs['provision']!)).toEqual(['build-provision']);
     expect(needsOf(reusable.jobs['validate']!)).toEqual(['build', 'provision']);
     expect(needsOf(teardown).sort()).toEqual(['build', 'provision', 'validate']);
   });

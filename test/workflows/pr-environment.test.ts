@@ -95,6 +95,7 @@ describe('pr-environment.yml', () => {
       expect(gate.outputs).toEqual({ trusted: 'true' });
       expect(results).toEqual({
         gate: 'success',
+        'build-provision': 'success',
         build: 'success',
         provision: 'success',
         'provision-report': 'skipped',
@@ -109,6 +110,7 @@ describe('pr-environment.yml', () => {
     const { results } = play(event('closed', BASE));
     expect(results).toEqual({
       gate: 'success',
+      'build-provision': 'skipped',
       build: 'success',
       provision: 'skipped',
       'provision-report': 'skipped',
@@ -198,6 +200,7 @@ describe('pr-environment.yml', () => {
       expect(gate.stdout).toMatch(/^::notice title=tslab lab skipped::.*no (repository )?secrets/m);
       expect(results).toEqual({
         gate: 'success',
+        'build-provision': 'skipped',
         build: 'skipped',
         provision: 'skipped',
         'provision-report': 'skipped',
