@@ -95,7 +95,17 @@ export class ProviderLock {
     host: ProviderRegistryHost,
   ): Promise<ProviderLockEntry[]> {
     if (required.length === 0) return [];
-    const entries = await this.read();
+    return this.pick(await this.read(), required, requiredBy, host);
+  }
+
+  /** entriesFor over entries already read (undefined: no file). */
+  private pick(
+    entries: ProviderLockEntry[] | undefined,
+    required: readonly RequiredProvider[],
+    requiredBy: readonly string[],
+    host: ProviderRegistryHost,
+  ): ProviderLockEntry[] {
+    if (required.length === 0) return [];
     const byAddress = new Map((entries ?? []).map((entry) => [entry.address, entry]));
     const missing = required.filter((p) => !byAddress.get(p.address)?.hashes.length).map((p) => p.address);
     if (missing.length) {
@@ -121,7 +131,8 @@ export class ProviderLock {
       required.push(...providers);
       if (providers.some((p) => !locked.has(p.address))) stacks.add(stackName(dir));
     }
-    await this.entriesFor(required, [...stacks], host);
+    // The file read above, not read again: one verdict for all the stacks.
+    this.pick(entries, required, [...stacks], host);
   }
 
   /**
