@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLab } from '../src/lab/config.ts';
-import { synthLab } from '../src/operations/synth-lab.ts';
+import { synthLab } from '../src/targets/synth-lab.ts';
 
 const started = performance.now();
 const { stacks } = synthLab(

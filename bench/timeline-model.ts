@@ -12,8 +12,8 @@ import type { SynthesizedStack } from '../src/engine/stack-order.ts';
 import { TerraformOutputs } from '../src/engine/terraform-outputs.ts';
 import type { TerraformRunner } from '../src/engine/terraform.ts';
 import { resolveLab, type LabConfig } from '../src/lab/config.ts';
-import { synthLab } from '../src/operations/synth-lab.ts';
-import { ROUTER_WAIT, ROUTER_WAIT_EDGES } from '../src/operations/up-aws.ts';
+import { synthLab } from '../src/targets/synth-lab.ts';
+import { ROUTER_WAIT, ROUTER_WAIT_EDGES } from '../src/targets/aws/provision.ts';
 import { CLIENT_JOIN_MINUTES, INIT_MINUTES, timingOf } from './aws-timings.ts';
 
 /** Real milliseconds per modelled minute: long enough that the engine's own work (ms) is noise. */

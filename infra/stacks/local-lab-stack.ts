@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { DataResource, TerraformOutput, Token, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { localPlan, PEERS } from '../../src/local/plan.ts';
-import { createScript, destroyScript, localTopology } from '../../src/local/topology.ts';
+import { localPlan, PEERS } from '../local/plan.ts';
+import { createScript, destroyScript, localTopology } from '../local/topology.ts';
 import { LabStack } from './lab-stack.ts';
 
 /** Terraform reads every string as a template: bash's `${x}` must reach it as `$${x}` (and `%{` as `%%{`). */

@@ -18,10 +18,10 @@ import {
   type LabCredentials,
   type LabVerb,
   type TailscaleCredentialNames,
-} from '../operations/credentials.ts';
-import { IDENTITY_TOKEN_ENV } from '../tailscale/identity-token.ts';
+} from '../targets/credentials.ts';
+import { IDENTITY_TOKEN_ENV } from '../clients/tailscale/identity-token.ts';
 import { requireAwsRegions } from '../lab/regions.ts';
-import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
+import type { SweepLabsOptions } from '../sweep/sweep-labs.ts';
 import { repositoryFromEnv } from '../github/pull-requests.ts';
 
 /** Where the local target keeps its state on a runner: the job's temporary directory. */

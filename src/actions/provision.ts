@@ -2,11 +2,11 @@
 // namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
 import * as core from '@actions/core';
 import type { LabConfig } from '../lab/config.ts';
-import type { LabDependencies } from '../operations/dependencies.ts';
-import type { ProvisionOutputs, UpResult } from '../operations/lab-target.ts';
-import { openLab } from '../operations/open-lab.ts';
+import type { LabDependencies } from '../targets/dependencies.ts';
+import type { ProvisionOutputs, UpResult } from '../targets/lab-target.ts';
+import { openLab } from '../targets/open-lab.ts';
 import { errorMessage } from '../lab/errors.ts';
-import type { LabCredentials } from '../operations/credentials.ts';
+import type { LabCredentials } from '../targets/credentials.ts';
 import { readProvisionInputs } from './inputs.ts';
 import { runAction, stackProgress, timelineChart } from './run-action.ts';
 
@@ -23,7 +23,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
       localStateDir: inputs.localStateDir,
       outdir: OUTDIR,
       // Loaded on demand: synth (cdktf, the providers) is a chunk of its own, minified, off the cold start.
-      provisioners: (await import('../operations/provisioners.ts')).PROVISIONERS,
+      provisioners: (await import('../targets/provisioners.ts')).PROVISIONERS,
       ...(inputs.pluginCacheDir ? { pluginCacheDir: inputs.pluginCacheDir } : {}),
       ...(dependencies ? { dependencies } : {}),
     });

@@ -3,8 +3,8 @@ import * as core from '@actions/core';
 import { InterruptedError, trapStopSignals, type Interruption } from '../engine/interruption.ts';
 import { GroupedProgress } from '../engine/progress.ts';
 import { renderGantt } from '../engine/gantt.ts';
-import type { Timeline } from '../operations/lab-target.ts';
-import { expiredSessionAdvice, isExpiredSession } from '../aws/expired-session.ts';
+import type { Timeline } from '../targets/lab-target.ts';
+import { expiredSessionAdvice, isExpiredSession } from '../clients/aws/expired-session.ts';
 import { errorMessage, LabConfigError, renameFields } from '../lab/errors.ts';
 import { kebabName } from '../lab/string-inputs.ts';
 

@@ -3,9 +3,9 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { runEndedVia } from '../github/workflow-runs.ts';
-import type { SweepLabsOptions } from '../operations/sweep-labs.ts';
-import type { LabDependencies } from '../operations/dependencies.ts';
-import { openLab } from '../operations/open-lab.ts';
+import type { SweepLabsOptions } from '../sweep/sweep-labs.ts';
+import type { LabDependencies } from '../targets/dependencies.ts';
+import { openLab } from '../targets/open-lab.ts';
 import { readTeardownInputs, type SweepInputs } from './inputs.ts';
 import { logLine, runAction, stackProgress, timelineChart } from './run-action.ts';
 
@@ -63,9 +63,9 @@ async function sweepAction(
   dependencies: Partial<LabDependencies> | undefined,
   run: SweepLabsOptions['run'],
 ): Promise<void> {
-  const { sweepLabs } = await import('../operations/sweep-labs.ts');
+  const { sweepLabs } = await import('../sweep/sweep-labs.ts');
   const { escapeHtml, outcomeLine, SUMMARY_HEADER, summaryRows, sweepFailure } =
-    await import('../sweeper/report.ts');
+    await import('../sweep/report.ts');
   const report = await sweepLabs({
     ...inputs,
     now: new Date(),

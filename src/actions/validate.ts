@@ -4,9 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { renderSummaryMarkdown } from '../checks/report.ts';
 import type { ValidationReport } from '../checks/types.ts';
-import type { LabCredentials } from '../operations/credentials.ts';
-import type { LabDependencies } from '../operations/dependencies.ts';
-import { openLab } from '../operations/open-lab.ts';
+import type { LabCredentials } from '../targets/credentials.ts';
+import type { LabDependencies } from '../targets/dependencies.ts';
+import { openLab } from '../targets/open-lab.ts';
 import { readValidateInputs } from './inputs.ts';
 import { runAction } from './run-action.ts';
 

@@ -5,7 +5,7 @@ import { LabConfigError, errorMessage, renameFields } from '../lab/errors.ts';
 import { labFieldDocs, type LabFieldDoc } from '../lab/schema.ts';
 import { EXIT, OperationFailed } from './exit.ts';
 import { InterruptedError } from '../engine/interruption.ts';
-import { expiredSessionAdvice, isExpiredSession } from '../aws/expired-session.ts';
+import { expiredSessionAdvice, isExpiredSession } from '../clients/aws/expired-session.ts';
 import { kebabCase, kebabName, STRING_FIELDS, type StringLabInput } from '../lab/string-inputs.ts';
 
 type Handler = (

@@ -130,7 +130,7 @@ export function resolveLab(input: unknown, options: ResolveOptions = {}): LabCon
     issues.push({ field: 'serviceCidr', value: serviceCidr, rule: `must not overlap vpcCidr ${vpcCidr}` });
   }
 
-  // Offline default; on AWS, provision picks by zone ID instead (src/aws/availability-zones.ts).
+  // Offline default; on AWS, provision picks by zone ID instead (src/targets/aws/availability-zones.ts).
   const azs = raw.azs ?? options.recorded?.azs ?? [`${raw.region}a`, `${raw.region}b`, `${raw.region}c`];
   azs.forEach((az, i) => {
     if (!az.startsWith(raw.region) || az.length !== raw.region.length + 1) {
@@ -262,7 +262,7 @@ function chooseKubernetesVersion(
   }
   if (recorded?.kubernetesVersion !== undefined) return recorded.kubernetesVersion;
   // When the calendar has nothing that lasts (an old tslab), a lab must still resolve: teardown, validate and the
-  // sweeper need it from its id alone. Provision on AWS asks EKS, which picks or refuses (src/aws/eks-versions.ts).
+  // sweeper need it from its id alone. Provision on AWS asks EKS, which picks or refuses (src/targets/aws/eks-versions.ts).
   return defaultKubernetesVersion(createdAt, expiresAt) ?? [...KNOWN_VERSIONS].sort(byNewest)[0]!;
 }
 

@@ -1,5 +1,5 @@
 // The EKS Kubernetes release calendar tslab knows offline: which versions a lab may run, and until when EKS gives each
-// standard support. A provision on AWS asks EKS itself and prefers its answer (src/aws/eks-versions.ts); synth and the
+// standard support. A provision on AWS asks EKS itself and prefers its answer (src/targets/aws/eks-versions.ts); synth and the
 // local target use this table only. Sources and where they disagree: docs/design/eks.md §6.
 //
 // Retrieved 2026-12-02 from

@@ -29,7 +29,7 @@ describe('released action bundles', () => {
   });
 
   // Validate and teardown carry no synth (cdktf, the providers): only provision imports the up path
-  // (src/operations/provisioners.ts).
+  // (src/targets/provisioners.ts).
   it('all three together are within 12 MB', () => {
     const total = ACTION_NAMES.reduce((sum, name) => sum + sizes[name], 0);
     expect(total, JSON.stringify(sizes)).toBeLessThanOrEqual(TOTAL_BUDGET);

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProvision } from '../../src/actions/provision.ts';
 import { runTeardown } from '../../src/actions/teardown.ts';
-import { tailscaleApiFor } from '../../src/operations/default-dependencies.ts';
-import type { LabDependencies } from '../../src/operations/dependencies.ts';
+import { tailscaleApiFor } from '../../src/targets/aws/default-dependencies.ts';
+import type { LabDependencies } from '../../src/targets/dependencies.ts';
 import { startFakeGithubOidc, type FakeGithubOidc } from '../fakes/github-oidc.ts';
 import { runActionInProcess } from '../reliability/support/action-run.ts';
 import { startActionWorld } from '../reliability/support/action-world.ts';

@@ -1,7 +1,7 @@
 // What terraform sees of the credentials: the provider's TAILSCALE_OAUTH_* and the workloads stack's
 // TF_VAR_operator_oauth_*, next to the runner's own environment, and nothing for a credential not given.
 import { describe, expect, it } from 'vitest';
-import { terraformEnvironment } from '../../src/operations/credentials.ts';
+import { terraformEnvironment } from '../../src/targets/credentials.ts';
 import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../../src/lab/stack-contract.ts';
 
 describe('terraform environment', () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runValidate } from '../../src/actions/validate.ts';
 import { main } from '../../src/cli/main.ts';
-import type { LabDependencies } from '../../src/operations/dependencies.ts';
+import type { LabDependencies } from '../../src/targets/dependencies.ts';
 import { removeRunnerFiles, runActionInProcess } from '../reliability/support/action-run.ts';
 
 // Every AWS client (the state bucket's included) is made through here: none may be made at all.

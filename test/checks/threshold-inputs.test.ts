@@ -6,7 +6,7 @@ import { runValidate } from '../../src/actions/validate.ts';
 import { parseThresholds } from '../../src/checks/thresholds.ts';
 import { main } from '../../src/cli/main.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
-import type { LabDependencies } from '../../src/operations/dependencies.ts';
+import type { LabDependencies } from '../../src/targets/dependencies.ts';
 import { runActionInProcess } from '../reliability/support/action-run.ts';
 
 describe('parseThresholds', () => {

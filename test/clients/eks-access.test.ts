@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EKS_TOKEN_REFRESH_MS, connectToCluster } from '../../src/aws/eks-access.ts';
-import { EKS_TOKEN_PREFIX } from '../../src/aws/eks-token.ts';
-import { createLabCluster } from '../../src/kubernetes/lab-cluster.ts';
+import { EKS_TOKEN_REFRESH_MS, connectToCluster } from '../../src/clients/aws/eks-access.ts';
+import { EKS_TOKEN_PREFIX } from '../../src/clients/aws/eks-token.ts';
+import { createLabCluster } from '../../src/clients/kubernetes/lab-cluster.ts';
 import { startFakeKubeApiServer } from '../fakes/kube-api-server.ts';
 
 const eksMock = mockClient(EKSClient);

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EKS_TOKEN_PREFIX, eksBearerToken } from '../../src/aws/eks-token.ts';
+import { EKS_TOKEN_PREFIX, eksBearerToken } from '../../src/clients/aws/eks-token.ts';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',

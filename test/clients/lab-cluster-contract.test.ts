@@ -2,7 +2,7 @@
 // tests written against the fake say something about the real thing.
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLabCluster, type LabCluster } from '../../src/kubernetes/lab-cluster.ts';
+import { createLabCluster, type LabCluster } from '../../src/clients/kubernetes/lab-cluster.ts';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../fakes/kube-api-server.ts';
 import { FakeLabCluster } from '../fakes/lab-cluster.ts';
 

@@ -2,8 +2,8 @@
 // API server), and the in-memory fake held to the same behaviour.
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLabCluster, type LabCluster } from '../../src/kubernetes/lab-cluster.ts';
-import { serverPodManifest, serverPodPhase } from '../../src/kubernetes/server-pod.ts';
+import { createLabCluster, type LabCluster } from '../../src/clients/kubernetes/lab-cluster.ts';
+import { serverPodManifest, serverPodPhase } from '../../src/clients/kubernetes/server-pod.ts';
 import { startFakeKubeApiServer, type FakeKubeApiServer, type PodScript } from '../fakes/kube-api-server.ts';
 import { FakeLabCluster } from '../fakes/lab-cluster.ts';
 

@@ -1,6 +1,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesApiError, createLabCluster, type LabCluster } from '../../src/kubernetes/lab-cluster.ts';
+import {
+  KubernetesApiError,
+  createLabCluster,
+  type LabCluster,
+} from '../../src/clients/kubernetes/lab-cluster.ts';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../fakes/kube-api-server.ts';
 
 let server: FakeKubeApiServer;

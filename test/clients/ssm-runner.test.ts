@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InstanceCommandTimeoutError, runOnInstance } from '../../src/aws/ssm-runner.ts';
+import { InstanceCommandTimeoutError, runOnInstance } from '../../src/clients/aws/ssm-runner.ts';
 
 const ssmMock = mockClient(SSMClient);
 const ssm = new SSMClient({ region: 'eu-west-1' });

@@ -7,7 +7,7 @@ import {
   findDevicesByHostname,
   ipv4Of,
   type TailscaleApiOptions,
-} from '../../src/tailscale/api-client.ts';
+} from '../../src/clients/tailscale/api-client.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../fakes/tailscale-api.ts';
 
 let fake: FakeTailscaleApi;

@@ -5,17 +5,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tailscaleApiFor } from '../../src/operations/default-dependencies.ts';
+import { tailscaleApiFor } from '../../src/targets/aws/default-dependencies.ts';
 import {
   TailscaleApiError,
   createTailscaleApiClient,
   type TailscaleApiOptions,
-} from '../../src/tailscale/api-client.ts';
+} from '../../src/clients/tailscale/api-client.ts';
 import {
   IDENTITY_TOKEN_ENV,
   identityTokenFromEnvironment,
   type IdentityTokenSource,
-} from '../../src/tailscale/identity-token.ts';
+} from '../../src/clients/tailscale/identity-token.ts';
 import { startFakeGithubOidc, type FakeGithubOidc } from '../fakes/github-oidc.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../fakes/tailscale-api.ts';
 

@@ -13,8 +13,8 @@ import {
 } from '../../src/engine/provider-lock.ts';
 import { registryHostOf, requiredProvidersOf } from '../../src/engine/stack-providers.ts';
 import { resolveLab } from '../../src/lab/config.ts';
-import type { AwsRunDeps } from '../../src/operations/aws-run.ts';
-import { upAwsLab } from '../../src/operations/up-aws.ts';
+import type { AwsRunDeps } from '../../src/targets/aws/run-deps.ts';
+import { upAwsLab } from '../../src/targets/aws/provision.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'tslab-lock-before-cloud-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -14,7 +14,7 @@ import {
   requiredProvidersOf,
 } from '../../src/engine/stack-providers.ts';
 import { resolveLab } from '../../src/lab/config.ts';
-import { synthLab } from '../../src/operations/synth-lab.ts';
+import { synthLab } from '../../src/targets/synth-lab.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'tslab-provider-requirements-'));

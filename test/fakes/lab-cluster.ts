@@ -10,7 +10,7 @@ import type {
   ServerPodSpec,
   TailscaleKind,
   TailscaleObject,
-} from '../../src/kubernetes/lab-cluster.ts';
+} from '../../src/clients/kubernetes/lab-cluster.ts';
 
 export type JobOutcome = Pick<JobRun, 'outcome' | 'exitCode' | 'logs'> & { detail?: string };
 export type JobHandler = (spec: ProbeJobSpec) => JobOutcome | Promise<JobOutcome>;

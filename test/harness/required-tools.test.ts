@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIN_ENGINE_VERSION } from '../../src/engine/engine-version.ts';
-import { MIN_ENGINE } from '../../src/operations/doctor/engine.ts';
+import { MIN_ENGINE } from '../../src/doctor/engine.ts';
 import { brokenPromises } from '../support/capabilities.ts';
 import { engineProblem } from '../support/required-tools.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 const REAL_TERRAFORM = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
 const [major, minor] = MIN_ENGINE_VERSION;

@@ -14,7 +14,7 @@ import {
   EKS_VERSIONS,
   KNOWN_VERSIONS,
 } from '../../src/lab/eks-versions.ts';
-import { adoptManifest } from '../../src/operations/lab-identity.ts';
+import { adoptManifest } from '../../src/targets/lab-identity.ts';
 
 function rejection(input: Record<string, unknown>): LabConfigError {
   try {

@@ -1,7 +1,7 @@
 // Promise 3: bad input never reaches the cloud. fast-check generates invalid lab configs and invalid action inputs
 // (names, CIDRs overlapping each other or the tailnet's ranges, sizes, TTLs, regions, missing secrets); each must fail
 // with a message naming the field, before any AWS SDK call, any Tailscale request or any terraform run.
-import { PROVISIONERS } from '../../src/operations/provisioners.ts';
+import { PROVISIONERS } from '../../src/targets/provisioners.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kebabCase } from '../../src/lab/string-inputs.ts';
@@ -12,8 +12,8 @@ import { buildManifest } from '../../src/engine/manifest.ts';
 import { S3LabStore } from '../../src/engine/lab-stores.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
-import type { LabDependencies } from '../../src/operations/dependencies.ts';
-import { openLab } from '../../src/operations/open-lab.ts';
+import type { LabDependencies } from '../../src/targets/dependencies.ts';
+import { openLab } from '../../src/targets/open-lab.ts';
 import { removeRunnerFiles, runActionInProcess } from './support/action-run.ts';
 import { sentActions } from './support/aws-mocks.ts';
 import { BUCKET, REGION } from './support/cloud-model.ts';

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runProvision } from '../../src/actions/provision.ts';
 import { runTeardown } from '../../src/actions/teardown.ts';
-import { isExpiredSession } from '../../src/aws/expired-session.ts';
+import { isExpiredSession } from '../../src/clients/aws/expired-session.ts';
 import { classifyFailure } from '../../src/engine/terraform-errors.ts';
 import type { TerraformRunner } from '../../src/engine/terraform.ts';
-import type { LabDependencies } from '../../src/operations/dependencies.ts';
+import type { LabDependencies } from '../../src/targets/dependencies.ts';
 import { runActionInProcess } from './support/action-run.ts';
 import { startActionWorld } from './support/action-world.ts';
 import { BUCKET, REGION } from './support/cloud-model.ts';

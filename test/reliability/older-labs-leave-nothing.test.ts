@@ -9,7 +9,7 @@ import { synthesize } from '../../src/engine/synth.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
 import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
-import { openLabSession } from '../../src/operations/lab-session.ts';
+import { openLabSession } from '../../src/home/lab-home.ts';
 import { LabWorld } from './support/lab-world.ts';
 import { addPreviousLayoutStacks, PREVIOUS_STACKS } from './support/previous-layout.ts';
 

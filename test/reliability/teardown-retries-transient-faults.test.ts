@@ -2,8 +2,8 @@
 // DependencyViolation during teardown are retried with bounded backoff; a failure that does not pass is reported with
 // what is left and how to remove it, and the rerun after it finishes the job.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AWS_ATTEMPTS, AWS_BACKOFF_BASE_MS } from '../../src/operations/down-aws.ts';
-import { TeardownIncompleteError } from '../../src/teardown/incomplete.ts';
+import { AWS_ATTEMPTS, AWS_BACKOFF_BASE_MS } from '../../src/targets/aws/teardown.ts';
+import { TeardownIncompleteError } from '../../src/targets/aws/incomplete.ts';
 import { sentActions } from './support/aws-mocks.ts';
 import { awsError } from './support/cloud-model.ts';
 import { Figures } from './support/figures.ts';

@@ -2,7 +2,7 @@
 // the promise TSLAB_TESTS_REQUIRE makes: a promised capability that is missing fails the run instead of skipping.
 // No vitest import here: the global setup and .ci/run load this file outside the test workers.
 import { spawnSync } from 'node:child_process';
-import { localPreflight } from '../../src/local/preflight.ts';
+import { localPreflight } from '../../src/targets/local/preflight.ts';
 
 export const CAPABILITIES = {
   'local-lab': {

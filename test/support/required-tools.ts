@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineVersion, type VersionJsonRunner } from '../../src/engine/engine-version.ts';
-import { engineVerdict, MIN_ENGINE } from '../../src/operations/doctor/engine.ts';
+import { engineVerdict, MIN_ENGINE } from '../../src/doctor/engine.ts';
 import { brokenPromises, promisedCapabilities, REQUIRE_VARIABLE } from './capabilities.ts';
 
 /** Why the terraform on this environment's PATH cannot run the tests, or its version when it can. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveLab } from '../../src/lab/config.ts';
-import { synthLab } from '../../src/operations/synth-lab.ts';
+import { synthLab } from '../../src/targets/synth-lab.ts';
 import { PINNED_ACTIONS } from './pinned-actions.ts';
 import { loadWorkflows, REPO_ROOT, type Job, type Step } from './workflow-files.ts';
 

@@ -11,7 +11,7 @@ import {
   type LabCredentials,
   type LabVerb,
   type TailscaleCredentialNames,
-} from '../../operations/credentials.ts';
+} from '../../targets/credentials.ts';
 
 export const TAILSCALE_ENV: TailscaleCredentialNames = {
   id: TAILSCALE_CREDENTIAL_ENV[0],

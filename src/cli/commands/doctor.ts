@@ -1,7 +1,7 @@
 // tslab doctor: says precisely what is missing for an AWS lab, before anything is created.
 import { resolveLab } from '../../lab/config.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { doctorDepsFromEnv, runDoctor, type DoctorResult } from '../../operations/doctor.ts';
+import { doctorDepsFromEnv, runDoctor, type DoctorResult } from '../../doctor/doctor.ts';
 import { OperationFailed } from '../exit.ts';
 
 export async function doctorCommand(

@@ -9,9 +9,9 @@ import type { ValidationReport } from '../../checks/types.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { labResourceName } from '../../lab/names.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { openLab, requireTargetSettings } from '../../operations/open-lab.ts';
-import type { LabTarget, OperationIo } from '../../operations/lab-target.ts';
-import type { LabDependencies } from '../../operations/dependencies.ts';
+import { openLab, requireTargetSettings } from '../../targets/open-lab.ts';
+import type { LabTarget, OperationIo } from '../../targets/lab-target.ts';
+import type { LabDependencies } from '../../targets/dependencies.ts';
 import { OperationFailed } from '../exit.ts';
 import { getOctokit } from '@actions/github';
 import { InterruptedError, trapStopSignals } from '../../engine/interruption.ts';
@@ -53,7 +53,7 @@ export async function labCommand(
     outdir: OUTDIR,
     // Only the verbs that bring a lab up load synth (cdktf, the providers).
     ...(verb === 'up' || verb === 'lab'
-      ? { provisioners: (await import('../../operations/provisioners.ts')).PROVISIONERS }
+      ? { provisioners: (await import('../../targets/provisioners.ts')).PROVISIONERS }
       : {}),
     ...(dependencies ? { dependencies } : {}),
   });

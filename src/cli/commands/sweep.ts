@@ -4,8 +4,8 @@
 import { repositoryFromEnv } from '../../github/pull-requests.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { requireAwsRegions } from '../../lab/regions.ts';
-import { sweepLabs, type SweepLabsOptions } from '../../operations/sweep-labs.ts';
-import { outcomeLine, sweepFailure } from '../../sweeper/report.ts';
+import { sweepLabs, type SweepLabsOptions } from '../../sweep/sweep-labs.ts';
+import { outcomeLine, sweepFailure } from '../../sweep/report.ts';
 import { OperationFailed } from '../exit.ts';
 import { credentialsFromEnv } from './credentials.ts';
 

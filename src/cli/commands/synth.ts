@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { resolveLab } from '../../lab/config.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { synthLab, synthTailnetPolicy } from '../../operations/synth-lab.ts';
+import { synthLab, synthTailnetPolicy } from '../../targets/synth-lab.ts';
 import { LabConfigError, renameFields } from '../../lab/errors.ts';
 
 const POLICY_FLAGS: Record<string, string> = {

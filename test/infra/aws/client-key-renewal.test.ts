@@ -9,7 +9,7 @@ import { App, DataResource, LocalBackend, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { renewAlongWith } from '../../../infra/stacks/client-auth-key.ts';
 import { resolveLab } from '../../../src/lab/config.ts';
-import { synthLab } from '../../../src/operations/synth-lab.ts';
+import { synthLab } from '../../../src/targets/synth-lab.ts';
 
 function terraform(dir: string, ...args: string[]): { status: number | null; out: string } {
   const run = spawnSync('terraform', [...args, '-no-color'], {

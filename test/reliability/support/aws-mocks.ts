@@ -40,7 +40,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { AwsClients } from '../../../src/aws/clients.ts';
+import type { AwsClients } from '../../../src/clients/aws/clients.ts';
 import { awsError, REGION, type CloudModel, type CloudResource } from './cloud-model.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDMODEL', secretAccessKey: 'model-secret' };

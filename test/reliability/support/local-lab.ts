@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
-import { localPlan, PEERS } from '../../../src/local/plan.ts';
+import { localPlan, PEERS } from '../../../infra/local/plan.ts';
 
 export const STATE_ROOT = resolve('.tslab/state');
 

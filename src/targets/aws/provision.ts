@@ -1,0 +1,176 @@
+// `up` on AWS, as one graph: network; then the cluster's control plane and the NAT at once; the client once the NAT is
+// up, and the wait for the client router (on the tailnet with its routes approved: the runner reaches the private EKS
+// endpoint through it) as soon as the client stack is applied; the nodes once the cluster and the NAT are; then the
+// workloads, once the nodes and the router are both ready.
+import { settleAvailabilityZones } from './availability-zones.ts';
+import { settleKubernetesVersion } from './eks-versions.ts';
+import { stoppableSleep } from '../../engine/interruption.ts';
+import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../../engine/lifecycle.ts';
+import { checkLockCoversAwsStacks } from '../../engine/provider-lock.ts';
+import type { StackBundle } from '../../engine/stack-bundle.ts';
+import type { TerraformRunner } from '../../engine/terraform.ts';
+import { buildManifest } from '../../engine/manifest.ts';
+import { findRouteConflicts } from '../../lab/address-plan.ts';
+import type { LabConfig } from '../../lab/config.ts';
+import { estimateHourlyCost, type CostEstimate } from '../../lab/cost.ts';
+import { LabConfigError } from '../../lab/errors.ts';
+import { AWS_STACKS, CLIENT_OUTPUTS, WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
+import { openLabSession } from '../../home/lab-home.ts';
+import { labStoreFor, terraformFor } from '../../home/lab-store.ts';
+import { lockOptions, type AwsRunDeps } from './run-deps.ts';
+import { leaseIdentity, withLabRunLock, type LabLease } from '../../home/tracked-lease.ts';
+import type { ProvisionOutputs } from '../lab-target.ts';
+import { synthLab } from '../synth-lab.ts';
+import { waitForClientRouter, type RouterReady } from './wait-for-router.ts';
+
+/** The graph node provision waits on between the client stack and the workloads. */
+export const ROUTER_WAIT = 'client router';
+/** Where the router wait sits in the graph: after the client stack, before the workloads. */
+export const ROUTER_WAIT_EDGES = { after: ['client'], before: ['workloads'] } as const;
+
+export interface ProvisionResult {
+  lab: LabConfig;
+  outputs: ProvisionOutputs;
+  stacks: StackRun[];
+  waits: WaitRun[];
+  startedAtMs: number;
+  routerWaitMs: number;
+  cost: CostEstimate;
+}
+
+export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+  // Before any cloud call: with no checksum for a provider of the AWS stacks no stack could be initialized
+  // (docs/supply-chain.md). An injected runner is a test's, which installs no provider.
+  if (!deps.terraform) await checkLockCoversAwsStacks(lab.engine.binary);
+  // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has, nor
+  // be made of other stacks than the ones it recorded.
+  const store = deps.store ?? labStoreFor(lab, deps.aws.s3);
+  await refuseRouteConflicts(lab, await store.list());
+  refuseOtherStacks(lab, await store.loadStacks(lab.id));
+  // Before anything is created: AWS itself picks what tslab chose offline (docs/design/eks.md §6), and refuses a version
+  // or AZ it would not take; the manifest then records both for every re-run.
+  lab = await settleAvailabilityZones(await settleKubernetesVersion(lab, deps.aws.eks), deps.aws.ec2);
+  return withLabRunLock(lab, 'provision', lockOptions(deps), (lease) =>
+    upHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
+  );
+}
+
+async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease): Promise<ProvisionResult> {
+  const session = await openLabSession(
+    lab,
+    {
+      outdir: deps.outdir,
+      env: deps.env,
+      s3: deps.aws.s3,
+      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+      ...(deps.terraform ? { terraform: deps.terraform } : {}),
+      ...(deps.store ? { store: deps.store } : {}),
+      ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    },
+    synthLab,
+  );
+
+  // The client router's wait starts as soon as the client stack is applied, in the shadow of the cluster's apply; the
+  // workloads start once both the cluster and the router are ready (docs/design/engine.md §4).
+  let router: RouterReady | undefined;
+  const routerWait: GraphWait = {
+    id: ROUTER_WAIT,
+    ...ROUTER_WAIT_EDGES,
+    async run() {
+      deps.log?.(
+        `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
+      );
+      router = await waitForClientRouter(deps.tailscale, lab, {
+        timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
+        intervalMs: 10_000,
+        sleep: (ms) =>
+          stoppableSleep(ms, deps.interruption, 'while waiting for the client router', deps.sleep),
+        ...(deps.log ? { log: deps.log } : {}),
+      });
+      if (!router.tailnetIp)
+        throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
+    },
+  };
+  // The egress Service targets the client device provision just saw online, not a same-named stale one.
+  const workloadsTerraform = (): TerraformRunner =>
+    deps.terraform ??
+    terraformFor(session.lab, {
+      env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router?.tailnetIp ?? '' },
+      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
+      ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    });
+  const deployed = await deployLab({
+    stacks: session.stacks,
+    terraform: session.terraform,
+    terraformFor: (stackId) => (stackId === 'workloads' ? workloadsTerraform() : session.terraform),
+    store: session.store,
+    manifest: buildManifest(session.lab),
+    waits: [routerWait],
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.interruption ? { interruption: deps.interruption } : {}),
+    runIdentity: leaseIdentity(lease),
+  });
+  const ready = router!;
+
+  return {
+    lab: session.lab,
+    outputs: {
+      labId: lab.id,
+      clusterName: lab.cluster.name,
+      clientInstanceId: String(deployed.outputs['client']?.value(CLIENT_OUTPUTS.instanceId) ?? ''),
+      clientTailnetName: ready.device.name,
+      clientTailnetIp: ready.tailnetIp ?? '',
+      nginxFqdn: lab.workloads.nginxFqdn,
+      egressService: `${lab.workloads.namespace}/${lab.workloads.egressServiceName}`,
+    },
+    stacks: deployed.stacks,
+    waits: deployed.waits,
+    startedAtMs: deployed.startedAtMs,
+    routerWaitMs: ready.waitedMs,
+    cost: estimateHourlyCost(lab),
+  };
+}
+
+/**
+ * A lab that recorded other stacks than these (one made before the NAT and the nodes had stacks of their own: the
+ * network held the NAT, the cluster the nodes) is torn down from what it recorded, never provisioned over. Provision
+ * records its stacks before it applies them, so a run that failed half-way would leave this version's stacks recorded
+ * over states of the older ones, and terraform cannot destroy a stack that reads outputs of a stack with no state
+ * (the client, reading a nat stack never applied).
+ */
+export function refuseOtherStacks(lab: LabConfig, recorded: StackBundle | undefined): void {
+  if (!recorded) return;
+  const ids = recorded.stacks.map((stack) => stack.id);
+  const expected = new Set<string>(AWS_STACKS);
+  if (ids.length === expected.size && ids.every((id) => expected.has(id))) return;
+  throw new LabConfigError([
+    {
+      field: 'lab',
+      value: lab.id,
+      rule:
+        `was provisioned by an earlier tslab, as stacks ${ids.join(', ')} (this one makes ${AWS_STACKS.join(', ')}): ` +
+        'tear it down first (tslab down, or the teardown action), then provision it again',
+    },
+  ]);
+}
+
+/** Two labs advertising overlapping routes would fight on the shared tailnet: refuse before anything is created. */
+export async function refuseRouteConflicts(
+  lab: LabConfig,
+  others: readonly { lab: string; routes: string[] }[],
+): Promise<void> {
+  const conflicts = findRouteConflicts([
+    { id: lab.id, routes: lab.tailnet.ownedRanges },
+    ...others.filter((m) => m.lab !== lab.id).map((m) => ({ id: m.lab, routes: m.routes })),
+  ]).filter((c) => c.a === lab.id || c.b === lab.id);
+  if (conflicts.length) {
+    throw new LabConfigError(
+      conflicts.map((c) => ({
+        field: 'slot',
+        value: lab.slot,
+        rule: `gives ${c.a === lab.id ? c.routeA : c.routeB}, which overlaps ${c.a === lab.id ? c.routeB : c.routeA} of lab '${c.a === lab.id ? c.b : c.a}': pick a free slot`,
+      })),
+    );
+  }
+}
