@@ -159,7 +159,7 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
   const waitRuns: WaitRun[] = [];
   const outputs: Record<string, TerraformOutputs> = {};
   const startedAtMs = clock.now();
-  let interrupted: InterruptedError | undefined;
+  const interruptions = new InterruptionRecorder(options, 'apply', book, clock, onProgress);
 
   const applyStack = async (stack: SynthesizedStack): Promise<void> => {
     const terraform = options.terraformFor?.(stack.id) ?? options.terraform;
@@ -177,49 +177,35 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
       runs.push({ id: stack.id, startedAtMs: startedAt, durationMs, changes });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'apply', durationMs, changes });
     } catch (error) {
-      if (isInterruption(error, options.interruption)) {
-        onProgress(interruptedEvent(stack.id, 'apply', clock.now() - startedAt, options.interruption));
-        interrupted = await recordInterruption(options, 'apply', stack.id, book, clock);
-        throw interrupted;
-      }
-      throw await recordFailure({
-        stack: stack.id,
-        operation: 'apply',
-        error,
-        startedAt,
-        book,
-        clock,
-        onProgress,
-      });
+      throw (
+        (await interruptions.stoppedStack(stack.id, startedAt, error)) ??
+        (await recordFailure({
+          stack: stack.id,
+          operation: 'apply',
+          error,
+          startedAt,
+          book,
+          clock,
+          onProgress,
+        }))
+      );
     }
   };
 
-  try {
-    await runGraph(
-      nodes,
-      async (id) => {
-        if (options.interruption?.stop.aborted) {
-          interrupted ??= await recordInterruption(options, 'apply', undefined, book, clock);
-          throw interrupted;
-        }
-        const wait = waits.find((w) => w.id === id);
-        if (wait) {
-          const started = clock.now();
-          await wait.run();
-          waitRuns.push({ id, startedAtMs: started, durationMs: clock.now() - started });
-          return;
-        }
-        await applyStack(selected.find((stack) => stack.id === id)!);
-      },
-      options.concurrency !== undefined ? { concurrency: options.concurrency } : {},
-    );
-  } catch (error) {
-    // A wait stopped by the interruption (the router wait) records the lab too.
-    if (error instanceof InterruptedError && options.interruption && !interrupted) {
-      throw await recordInterruption(options, 'apply', undefined, book, clock);
-    }
-    throw error;
-  }
+  await interruptions.runGraph(
+    nodes,
+    async (id) => {
+      const wait = waits.find((w) => w.id === id);
+      if (wait) {
+        const started = clock.now();
+        await wait.run();
+        waitRuns.push({ id, startedAtMs: started, durationMs: clock.now() - started });
+        return;
+      }
+      await applyStack(selected.find((stack) => stack.id === id)!);
+    },
+    options.concurrency,
+  );
   return { manifest: book.current!, stacks: runs, waits: waitRuns, outputs, startedAtMs };
 }
 
@@ -273,7 +259,7 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
   const book = new ManifestBook(stored, store);
   const results: DestroyedStack[] = [];
   const startedAtMs = clock.now();
-  let interrupted: InterruptedError | undefined;
+  const interruptions = new InterruptionRecorder(options, 'destroy', book, clock, onProgress);
   const ordered = destroyOrder(options.stacks);
   // Before any stack is destroyed: one whose providers cannot be verified would stop the teardown half-way.
   await checkProviderLocks(ordered, () => terraform);
@@ -285,10 +271,6 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
 
   const destroyStack = async (stack: SynthesizedStack): Promise<void> => {
     const startedAt = clock.now();
-    if (options.interruption?.stop.aborted) {
-      interrupted ??= await recordInterruption(options, 'destroy', undefined, book, clock);
-      throw interrupted;
-    }
     try {
       const state = await checkState(stack, terraform);
       if (!state.present) {
@@ -333,28 +315,25 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'destroy', durationMs, changes });
     } catch (error) {
-      if (error === interrupted) throw error;
-      if (isInterruption(error, options.interruption)) {
-        onProgress(interruptedEvent(stack.id, 'destroy', clock.now() - startedAt, options.interruption));
-        interrupted = await recordInterruption(options, 'destroy', stack.id, book, clock);
-        throw interrupted;
-      }
-      throw await recordFailure({
-        stack: stack.id,
-        operation: 'destroy',
-        error,
-        startedAt,
-        book,
-        clock,
-        onProgress,
-      });
+      throw (
+        (await interruptions.stoppedStack(stack.id, startedAt, error)) ??
+        (await recordFailure({
+          stack: stack.id,
+          operation: 'destroy',
+          error,
+          startedAt,
+          book,
+          clock,
+          onProgress,
+        }))
+      );
     }
   };
 
-  await runGraph(
+  await interruptions.runGraph(
     nodes,
     (id) => destroyStack(ordered.find((stack) => stack.id === id)!),
-    options.concurrency !== undefined ? { concurrency: options.concurrency } : {},
+    options.concurrency,
   );
 
   for (const stack of options.stacks) {
@@ -454,71 +433,112 @@ async function recordFailure(context: FailureContext): Promise<StackError> {
   return failure;
 }
 
-function isInterruption(
-  error: unknown,
-  interruption: Interruption | undefined,
-): interruption is Interruption {
-  return error instanceof InterruptedError || interruption?.stop.aborted === true;
-}
-
 function stopSignal(interruption: Interruption | undefined): InterruptedError {
   const reason = interruption?.stop.reason as unknown;
   return reason instanceof InterruptedError ? reason : new InterruptedError('SIGINT');
 }
 
-function interruptedEvent(
-  stack: string,
-  operation: StackOperation,
-  durationMs: number,
-  interruption: Interruption,
-): LabProgressEvent {
-  return {
-    kind: 'stack_failed',
-    stack,
-    operation,
-    durationMs,
-    message: `${operation} of '${stack}' ${stopSignal(interruption).message}`,
-  };
-}
-
 /**
- * Records the stack (if one was running: with the id of terraform's lock on it, when seen) and the lab as
- * interrupted, so the next teardown, the sweeper and a person reading the manifest know what happened. Best effort
- * within the runner's last seconds: the error matters more.
+ * How an apply or a destroy reacts to being stopped, the same for both: once stopped, no node of the graph starts;
+ * the lab, and each stack the stop cut short, is recorded interrupted (with the id of terraform's lock on the stack,
+ * when seen) so the next teardown, the sweeper and a person reading the manifest know what happened.
  */
-async function recordInterruption(
-  {
-    interruption,
-    runIdentity,
-  }: { interruption?: Interruption | undefined; runIdentity?: RunIdentity | undefined },
-  operation: StackOperation,
-  stack: string | undefined,
-  book: ManifestBook,
-  clock: Clock,
-): Promise<InterruptedError> {
-  const stopped = stopSignal(interruption);
-  const at = new Date(clock.now());
-  const identity = runIdentity?.();
-  const stateLockId = stack ? identity?.stateLockIdOf?.(stack) : undefined;
-  await book
-    .update((manifest) => {
-      const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
-      if (stack && stateLockId) marked.stacks[stack] = { ...marked.stacks[stack]!, stateLockId };
-      return {
-        ...marked,
-        interrupted: {
-          at: at.toISOString(),
-          signal: stopped.signal,
-          operation,
-          // The first stack stopped names the interruption; each stack keeps its own status and lock id.
-          ...(manifest.interrupted?.stack ? { stack: manifest.interrupted.stack } : stack ? { stack } : {}),
-          ...(identity ? { who: identity.who } : {}),
+class InterruptionRecorder {
+  /** The error the run ends with, once the interruption is recorded. */
+  private recorded: InterruptedError | undefined;
+
+  constructor(
+    private readonly options: {
+      interruption?: Interruption | undefined;
+      runIdentity?: RunIdentity | undefined;
+    },
+    private readonly operation: StackOperation,
+    private readonly book: ManifestBook,
+    private readonly clock: Clock,
+    private readonly onProgress: (event: LabProgressEvent) => void,
+  ) {}
+
+  /** runGraph, starting no node once stopped; a node the stop ended unrecorded (a wait) records the lab too. */
+  async runGraph(
+    nodes: readonly GraphNode[],
+    run: (id: string) => Promise<void>,
+    concurrency: number | undefined,
+  ): Promise<void> {
+    try {
+      await runGraph(
+        nodes,
+        async (id) => {
+          if (this.options.interruption?.stop.aborted) {
+            this.recorded ??= await this.record(undefined);
+            throw this.recorded;
+          }
+          await run(id);
         },
-      };
-    })
-    .catch(() => undefined);
-  return new InterruptedError(
-    stopped.signal,
-    stack ? `during the ${operation} of stack '${stack}'` : `before the next stack's ${operation}`,
-  );
+        concurrency !== undefined ? { concurrency } : {},
+      );
+    } catch (error) {
+      if (error instanceof InterruptedError && this.options.interruption && !this.recorded) {
+        throw await this.record(undefined);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A stack's run failed: when the stop is why (terraform ended with an InterruptedError, or failed once stopped),
+   * records the stack and returns the error to end the run with; undefined for any other failure.
+   */
+  async stoppedStack(
+    stack: string,
+    startedAt: number,
+    error: unknown,
+  ): Promise<InterruptedError | undefined> {
+    if (this.recorded !== undefined && error === this.recorded) return this.recorded;
+    const { interruption } = this.options;
+    if (!(error instanceof InterruptedError) && interruption?.stop.aborted !== true) return undefined;
+    const { operation, clock } = this;
+    this.onProgress({
+      kind: 'stack_failed',
+      stack,
+      operation,
+      durationMs: clock.now() - startedAt,
+      message: `${operation} of '${stack}' ${stopSignal(interruption).message}`,
+    });
+    this.recorded = await this.record(stack);
+    return this.recorded;
+  }
+
+  /**
+   * Records the stack (if one was running) and the lab as interrupted. Best effort within the runner's last
+   * seconds: the error matters more.
+   */
+  private async record(stack: string | undefined): Promise<InterruptedError> {
+    const { interruption, runIdentity } = this.options;
+    const { operation } = this;
+    const stopped = stopSignal(interruption);
+    const at = new Date(this.clock.now());
+    const identity = runIdentity?.();
+    const stateLockId = stack ? identity?.stateLockIdOf?.(stack) : undefined;
+    await this.book
+      .update((manifest) => {
+        const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
+        if (stack && stateLockId) marked.stacks[stack] = { ...marked.stacks[stack]!, stateLockId };
+        return {
+          ...marked,
+          interrupted: {
+            at: at.toISOString(),
+            signal: stopped.signal,
+            operation,
+            // The first stack stopped names the interruption; each stack keeps its own status and lock id.
+            ...(manifest.interrupted?.stack ? { stack: manifest.interrupted.stack } : stack ? { stack } : {}),
+            ...(identity ? { who: identity.who } : {}),
+          },
+        };
+      })
+      .catch(() => undefined);
+    return new InterruptedError(
+      stopped.signal,
+      stack ? `during the ${operation} of stack '${stack}'` : `before the next stack's ${operation}`,
+    );
+  }
 }

@@ -1,5 +1,7 @@
-// Lifecycle decisions that need no real terraform: stack selection, remote-state probing, failed destroys.
+// Lifecycle decisions that need no real terraform: stack selection, remote-state probing, failed destroys,
+// interruptions.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { InterruptedError, InterruptionController } from '../../src/engine/interruption.ts';
 import { deployLab, destroyLab, StackError } from '../../src/engine/lifecycle.ts';
 import { isManagedAddress } from '../../src/engine/local-state.ts';
 import {
@@ -8,6 +10,7 @@ import {
   type LabManifest,
   type ManifestStore,
 } from '../../src/engine/manifest.ts';
+import type { LabProgressEvent } from '../../src/engine/progress.ts';
 import type { SynthesizedStack } from '../../src/engine/stack-order.ts';
 import { TerraformError, TerraformOutputs, type TerraformRunner } from '../../src/engine/terraform.ts';
 import { resolveLab } from '../../src/lab/config.ts';
@@ -175,5 +178,216 @@ describe('destroy hooks', () => {
     });
     const order = calls.filter((c) => c.startsWith('hook') || c.startsWith('destroy'));
     expect(order).toEqual(['hook workloads', 'destroy workloads', 'hook network', 'destroy network']);
+  });
+});
+
+describe('interruptions', () => {
+  // What a TerraformCli does when the stop fires mid-run: the command ends with an InterruptedError.
+  const stoppedBy = (interruption: InterruptionController, dir: string) => {
+    interruption.interrupt('SIGINT');
+    return new InterruptedError('SIGINT', `during terraform in ${dir}`);
+  };
+  const identity = () => ({ who: 'runner@here', stateLockIdOf: (stack: string) => `lock-of-${stack}` });
+
+  it('apply: the stack running is recorded interrupted with its lock id, the lab names it, and nothing new starts', async () => {
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    const events: LabProgressEvent[] = [];
+    const error = await deployLab({
+      stacks: STACKS,
+      terraform: {
+        ...runner,
+        apply: async (dir) => {
+          calls.push(`apply ${stackOf(dir)}`);
+          if (stackOf(dir) === 'cluster') throw stoppedBy(interruption, dir);
+          return { add: 1, change: 0, remove: 0 };
+        },
+      },
+      store,
+      manifest: buildManifest(lab),
+      interruption,
+      runIdentity: identity,
+      onProgress: (event) => events.push(event),
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(String(error)).toMatch(/interrupted by SIGINT during the apply of stack 'cluster'/);
+    expect(calls.filter((c) => c.startsWith('apply'))).toEqual(['apply network', 'apply cluster']);
+    const manifest = store.saved.get(lab.id);
+    expect(manifest?.stacks).toMatchObject({
+      network: { status: 'applied' },
+      cluster: { status: 'interrupted', stateLockId: 'lock-of-cluster' },
+    });
+    expect(manifest?.stacks['workloads']).toBeUndefined();
+    expect(manifest?.interrupted).toMatchObject({
+      signal: 'SIGINT',
+      operation: 'apply',
+      stack: 'cluster',
+      who: 'runner@here',
+    });
+    expect(events.filter((e) => e.kind === 'stack_failed')).toEqual([
+      expect.objectContaining({ stack: 'cluster', message: "apply of 'cluster' interrupted by SIGINT" }),
+    ]);
+  });
+
+  it('apply: a stop between two stacks records the lab alone, before the next stack starts', async () => {
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    const error = await deployLab({
+      stacks: STACKS,
+      terraform: {
+        ...runner,
+        // network's apply completes, then the stop comes: cluster must not start.
+        output: async (dir) => (
+          stackOf(dir) === 'network' && interruption.interrupt('SIGTERM'),
+          new TerraformOutputs({})
+        ),
+      },
+      store,
+      manifest: buildManifest(lab),
+      interruption,
+      runIdentity: identity,
+    }).catch((e: unknown) => e);
+
+    expect(String(error)).toMatch(/interrupted by SIGTERM before the next stack's apply/);
+    expect(calls.filter((c) => c.startsWith('apply'))).toEqual(['apply network']);
+    const manifest = store.saved.get(lab.id);
+    expect(manifest?.stacks['network']?.status).toBe('applied');
+    expect(manifest?.stacks['cluster']).toBeUndefined();
+    expect(manifest?.interrupted).toEqual({
+      at: expect.any(String),
+      signal: 'SIGTERM',
+      operation: 'apply',
+      who: 'runner@here',
+    });
+  });
+
+  it('apply: a wait the stop ends records the lab interrupted too', async () => {
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    const error = await deployLab({
+      stacks: STACKS,
+      terraform: runner,
+      store,
+      manifest: buildManifest(lab),
+      interruption,
+      waits: [
+        {
+          id: 'router',
+          after: ['network'],
+          before: ['cluster'],
+          run: async () => {
+            interruption.interrupt('SIGINT');
+            throw new InterruptedError('SIGINT', 'while waiting for the router');
+          },
+        },
+      ],
+    }).catch((e: unknown) => e);
+
+    expect(String(error)).toMatch(/interrupted by SIGINT before the next stack's apply/);
+    expect(calls.filter((c) => c.startsWith('apply'))).toEqual(['apply network']);
+    expect(store.saved.get(lab.id)?.interrupted).toMatchObject({ signal: 'SIGINT', operation: 'apply' });
+  });
+
+  it('destroy: the stack running is recorded interrupted, the lab and its manifest are kept, nothing new starts', async () => {
+    stateOf = { workloads: ['helm_release.x'], cluster: ['aws_eks_cluster.lab'], network: ['aws_vpc.lab'] };
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    await store.write(buildManifest(lab));
+    const events: LabProgressEvent[] = [];
+    const error = await destroyLab({
+      stacks: STACKS,
+      terraform: {
+        ...runner,
+        destroy: async (dir) => {
+          calls.push(`destroy ${stackOf(dir)}`);
+          if (stackOf(dir) === 'cluster') throw stoppedBy(interruption, dir);
+          return { add: 0, change: 0, remove: 1 };
+        },
+      },
+      store,
+      lab: lab.id,
+      interruption,
+      runIdentity: identity,
+      onProgress: (event) => events.push(event),
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(String(error)).toMatch(/interrupted by SIGINT during the destroy of stack 'cluster'/);
+    expect(calls.filter((c) => c.startsWith('destroy'))).toEqual(['destroy workloads', 'destroy cluster']);
+    const manifest = store.saved.get(lab.id);
+    expect(manifest?.stacks).toMatchObject({
+      workloads: { status: 'destroyed' },
+      cluster: { status: 'interrupted', stateLockId: 'lock-of-cluster' },
+    });
+    expect(manifest?.interrupted).toMatchObject({ signal: 'SIGINT', operation: 'destroy', stack: 'cluster' });
+    expect(events.filter((e) => e.kind === 'stack_failed')).toEqual([
+      expect.objectContaining({ stack: 'cluster', message: "destroy of 'cluster' interrupted by SIGINT" }),
+    ]);
+  });
+
+  it('destroy: a stop between two stacks records the lab alone, before the next stack starts', async () => {
+    stateOf = { workloads: ['helm_release.x'], cluster: ['aws_eks_cluster.lab'] };
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    await store.write(buildManifest(lab));
+    const error = await destroyLab({
+      stacks: STACKS,
+      terraform: {
+        ...runner,
+        destroy: async (dir) => {
+          calls.push(`destroy ${stackOf(dir)}`);
+          interruption.interrupt('SIGINT');
+          return { add: 0, change: 0, remove: 1 };
+        },
+      },
+      store,
+      lab: lab.id,
+      interruption,
+    }).catch((e: unknown) => e);
+
+    expect(String(error)).toMatch(/interrupted by SIGINT before the next stack's destroy/);
+    expect(calls.filter((c) => c.startsWith('destroy') || c.startsWith('state'))).toEqual([
+      'state list workloads',
+      'destroy workloads',
+    ]);
+    const manifest = store.saved.get(lab.id);
+    expect(manifest?.stacks['workloads']?.status).toBe('destroyed');
+    expect(manifest?.interrupted).toMatchObject({ signal: 'SIGINT', operation: 'destroy' });
+    expect(manifest?.interrupted?.stack).toBeUndefined();
+  });
+
+  it('concurrent stacks stopped together: each is recorded interrupted, the first one names the interruption', async () => {
+    const interruption = new InterruptionController();
+    const store = new MemoryStore();
+    let release!: () => void;
+    const bothRunning = new Promise<void>((resolve) => (release = resolve));
+    let markStopped!: () => void;
+    const aStopped = new Promise<void>((resolve) => (markStopped = resolve));
+    let running = 0;
+    const error = await deployLab({
+      stacks: [remote('a'), remote('b')],
+      terraform: {
+        ...runner,
+        apply: async (dir) => {
+          if (++running === 2) release();
+          await bothRunning;
+          // b is stopped once a's interruption is on its way to the manifest.
+          if (stackOf(dir) === 'b') await aStopped;
+          throw stoppedBy(interruption, dir);
+        },
+      },
+      store,
+      manifest: buildManifest(lab),
+      interruption,
+      onProgress: (event) => {
+        if (event.kind === 'stack_failed' && event.stack === 'a') markStopped();
+      },
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InterruptedError);
+    const manifest = store.saved.get(lab.id);
+    expect(manifest?.stacks).toMatchObject({ a: { status: 'interrupted' }, b: { status: 'interrupted' } });
+    expect(manifest?.interrupted?.stack).toBe('a');
   });
 });
