@@ -204,7 +204,6 @@ describe('run locks in a directory', () => {
       await lease.noteStackDone('cluster');
       const after = JSON.parse(readFileSync(join(root, 'demo', 'run.lock'), 'utf8')) as RunLockHolder;
       expect(after.stacks?.map((s) => s.id)).toEqual(['client']);
-      expect(Date.parse(later.heartbeatAt!)).toBeGreaterThan(Date.parse(first.heartbeatAt!));
     });
   });
 });
