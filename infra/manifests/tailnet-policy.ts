@@ -32,9 +32,10 @@
 import { resolveLab, SHARED_OPERATOR_TAG, type LabConfig } from '../../src/lab/config.ts';
 import { THROUGHPUT_PORT } from '../../src/lab/measurement.ts';
 import { SLOT_COUNT } from '../../src/lab/schema.ts';
+import { CI_RUNNER_TAG } from '../../src/lab/stack-contract.ts';
 
-/** Tag of the CI OAuth client and of the CI runners that join the tailnet with it. */
-export const CI_RUNNER_TAG = 'tag:tslab-ci';
+// The CI tag lives in the stack contract, which `tslab doctor` reads without loading infra/.
+export { CI_RUNNER_TAG } from '../../src/lab/stack-contract.ts';
 export const ADMINS = 'autogroup:admin';
 export const CLIENT_SSH_USERS = ['ubuntu'];
 

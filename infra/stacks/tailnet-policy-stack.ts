@@ -7,7 +7,7 @@
 // infra/manifests/tailnet-policy.ts instead.
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { buildTailnetPolicy, CI_RUNNER_TAG, type TailnetPolicyOptions } from '../manifests/tailnet-policy.ts';
+import { buildTailnetPolicy, type TailnetPolicyOptions } from '../manifests/tailnet-policy.ts';
 import { TailscaleAcl } from '../tailscale/acl.ts';
 import { TailscaleDnsPreferences } from '../tailscale/dns.ts';
 import { TailscaleFederatedIdentity } from '../tailscale/federated-identity.ts';
@@ -16,6 +16,10 @@ import { TailscaleProvider } from '../tailscale/provider.ts';
 import { OPERATOR_SCOPES } from '../manifests/operator-values.ts';
 import { SHARED_OPERATOR_TAG } from '../../src/lab/config.ts';
 import { LabConfigError, type ConfigIssue } from '../../src/lab/errors.ts';
+import { CI_OAUTH_SCOPES, CI_RUNNER_TAG, GITHUB_ACTIONS_ISSUER } from '../../src/lab/stack-contract.ts';
+
+// What the CI credential carries lives in the stack contract, which `tslab doctor` reads without loading cdktf.
+export { CI_OAUTH_SCOPES, GITHUB_ACTIONS_ISSUER } from '../../src/lab/stack-contract.ts';
 
 export type TailnetPolicyBackend =
   { kind: 's3'; bucket: string; region: string; key: string } | { kind: 'local'; path: string };
@@ -43,17 +47,6 @@ export const TAILNET_POLICY_VARIABLES = {
 
 /** Scopes of the shared operator OAuth client (operator-auth oauth), as Tailscale's operator install guide requires. */
 export const OPERATOR_OAUTH_SCOPES = [...OPERATOR_SCOPES];
-
-/**
- * Scopes of the CI OAuth client (KB 1623 trust-credential scopes): devices:core to look up and delete lab devices,
- * auth_keys to mint the client's key and join runners, dns for each lab's split DNS, devices:routes:read to check
- * that a lab's routes were advertised and approved, federated_keys to create (and destroy) each lab's operator
- * identity (docs/design/workload-identity.md §3).
- */
-export const CI_OAUTH_SCOPES = ['devices:core', 'auth_keys', 'dns', 'devices:routes:read', 'federated_keys'];
-
-/** Issuer of GitHub Actions OIDC tokens (docs/design/workload-identity.md §7). */
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 
 export interface GithubClaimRules {
   subject: string;
@@ -134,7 +127,7 @@ export class TailnetPolicyStack extends TerraformStack {
     }
     const ci = new TailscaleOauthClient(this, 'ci-oauth', {
       description: 'tslab-ci',
-      scopes: CI_OAUTH_SCOPES,
+      scopes: [...CI_OAUTH_SCOPES],
       tags: [policyTag(policy, CI_RUNNER_TAG)],
       dependsOn: [acl],
     });
@@ -151,7 +144,7 @@ export class TailnetPolicyStack extends TerraformStack {
         issuer: GITHUB_ACTIONS_ISSUER,
         subject: rules.subject,
         customClaimRules: rules.customClaimRules,
-        scopes: CI_OAUTH_SCOPES,
+        scopes: [...CI_OAUTH_SCOPES],
         tags: [policyTag(policy, CI_RUNNER_TAG)],
         dependsOn: [acl],
       });

@@ -1,13 +1,10 @@
 // The doctor's look at the CI credential's own key (GET keys/<client id>, which any scope may read for the key in
 // use): an OAuth client or a federated identity, with the scopes and tag tslab needs; a federated identity must
 // trust GitHub's issuer and pin the repository, since its client ID and audience are not secret (docs/setup.md §3).
-import { CI_RUNNER_TAG } from '../../infra/manifests/tailnet-policy.ts';
-import { CI_OAUTH_SCOPES } from '../../infra/stacks/tailnet-policy-stack.ts';
 import { errorMessage } from '../lab/errors.ts';
+import { CI_OAUTH_SCOPES, CI_RUNNER_TAG, GITHUB_ACTIONS_ISSUER } from '../lab/stack-contract.ts';
 import type { TailnetKey, TailscaleApi } from '../clients/tailscale/api-client.ts';
 import { fail, pass, SETUP, type DoctorResult } from './result.ts';
-
-export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
 const TAILSCALE_SECTION = `${SETUP} §3 ("Tailscale")`;
 /** Where the CI federated identity (GitHub's issuer, the repository pinned by claim rules) is set up. */
@@ -85,12 +82,12 @@ function federatedTrust(key: TailnetKey): DoctorResult[] {
   const results: DoctorResult[] = [
     {
       check: 'tailscale-ci-issuer',
-      ...(issuer === GITHUB_ISSUER
-        ? pass(`trusts GitHub Actions (${GITHUB_ISSUER})`)
+      ...(issuer === GITHUB_ACTIONS_ISSUER
+        ? pass(`trusts GitHub Actions (${GITHUB_ACTIONS_ISSUER})`)
         : fail(
             `the federated identity ${key.id} trusts issuer ${issuer || '(none)'}, not GitHub Actions: ` +
               "workflows' tokens will be refused",
-            `Set its issuer to ${GITHUB_ISSUER}: re-apply the tailnet-policy stack with --github-repository ` +
+            `Set its issuer to ${GITHUB_ACTIONS_ISSUER}: re-apply the tailnet-policy stack with --github-repository ` +
               `(${FEDERATED_SECTION}).`,
           )),
     },

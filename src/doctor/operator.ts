@@ -2,8 +2,8 @@
 // operator's federated identity, tagged tag:tslab-s<N>-operator, so the policy must let tag:tslab-ci own that tag and
 // that tag own tag:tslab-s<N> (docs/setup.md §3). Those tagOwners are in the policy file, which needs
 // policy_file:read: the CI credential does not carry it, so that part is reported as not checked, never failed.
-import { CI_RUNNER_TAG } from '../../infra/manifests/tailnet-policy.ts';
 import type { LabConfig } from '../lab/config.ts';
+import { CI_RUNNER_TAG } from '../lab/stack-contract.ts';
 import type { TailnetKey } from '../clients/tailscale/api-client.ts';
 import { grants } from './ci-credential.ts';
 import { notChecked, SETUP, type Outcome } from './result.ts';

@@ -1,8 +1,12 @@
 // The doctor's Tailscale checks: the CI credential's token, its scopes by use and as its own key says, an optional
 // auth-key probe, and the operator's own client in the environment (operator-auth oauth only).
-import { CI_OAUTH_SCOPES } from '../../infra/stacks/tailnet-policy-stack.ts';
 import { errorMessage } from '../lab/errors.ts';
-import { OPERATOR_CREDENTIAL_ENV, TAILSCALE_CREDENTIAL_ENV } from '../lab/stack-contract.ts';
+import {
+  CI_OAUTH_SCOPES,
+  CI_RUNNER_TAG,
+  OPERATOR_CREDENTIAL_ENV,
+  TAILSCALE_CREDENTIAL_ENV,
+} from '../lab/stack-contract.ts';
 import { TailscaleApiError, type TailscaleApi } from '../clients/tailscale/api-client.ts';
 import type { TailnetKey } from '../clients/tailscale/api-client.ts';
 import type { DoctorDeps } from './doctor.ts';
@@ -19,7 +23,7 @@ export async function tailscale(deps: DoctorDeps): Promise<DoctorResult[]> {
         ok: false,
         detail: `${TAILSCALE_CREDENTIAL_ENV.join(' and ')} are not set`,
         fix:
-          `Export the CI OAuth client (tag:tslab-ci; scopes ${CI_OAUTH_SCOPES.join(', ')}): ` +
+          `Export the CI OAuth client (${CI_RUNNER_TAG}; scopes ${CI_OAUTH_SCOPES.join(', ')}): ` +
           '`terraform output -raw ci_oauth_client_id` / `ci_oauth_client_secret` in the tailnet-policy stack ' +
           `(${SETUP}, "Tailscale").`,
       },

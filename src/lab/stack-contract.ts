@@ -1,5 +1,5 @@
-// The names infra/ and the core library agree on: stack ids, output names, variable names. Kept here, free of
-// cdktf, so the validate and teardown bundles never load it.
+// The names infra/ and the core library agree on: stack ids, output names, variable names, and what the CI credential
+// must carry. Kept here, free of cdktf, so the validate and teardown bundles and `tslab doctor` never load it.
 
 /**
  * Per-lab stacks on AWS, in an order their apply-time dependencies allow (docs/design/engine.md §4). Labs made before
@@ -37,3 +37,29 @@ export const TAILSCALE_CREDENTIAL_ENV = [
   'TAILSCALE_OAUTH_CLIENT_ID',
   'TAILSCALE_OAUTH_CLIENT_SECRET',
 ] as const;
+
+/**
+ * Tag of the CI credential (the tailnet-policy stack's CI OAuth client and federated identity) and of the CI runners
+ * that join the tailnet with it. The tailnet policy grants it; `tslab doctor` checks the credential carries it.
+ */
+export const CI_RUNNER_TAG = 'tag:tslab-ci';
+
+/**
+ * Scopes of the CI credential (KB 1623 trust-credential scopes): devices:core to look up and delete lab devices,
+ * auth_keys to mint the client's key and join runners, dns for each lab's split DNS, devices:routes:read to check
+ * that a lab's routes were advertised and approved, federated_keys to create (and destroy) each lab's operator
+ * identity (docs/design/workload-identity.md §3). The tailnet-policy stack grants them; `tslab doctor` checks them.
+ */
+export const CI_OAUTH_SCOPES: readonly string[] = [
+  'devices:core',
+  'auth_keys',
+  'dns',
+  'devices:routes:read',
+  'federated_keys',
+];
+
+/**
+ * Issuer of GitHub Actions OIDC tokens (docs/design/workload-identity.md §7): the CI federated identity the
+ * tailnet-policy stack makes trusts it, and `tslab doctor` checks that the one in use does.
+ */
+export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
