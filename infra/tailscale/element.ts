@@ -1,5 +1,5 @@
 // The base class binding one Tailscale resource type to its attribute schema. (tslab reads no Tailscale data source:
-// the devices it waits for and removes are read through the API, src/tailscale/.)
+// the devices it waits for and removes are read through the API, src/clients/tailscale/.)
 import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 import { splitConfig, toHclAttributes, toTerraformAttributes, type AttributeSchema } from './attributes.ts';

@@ -1,4 +1,6 @@
-// Runs checks concurrently: each with its own deadline, settling checks retried with capped exponential backoff.
+// Runs the functional checks concurrently, then the measurements one at a time, so that a measurement disturbs
+// neither the checks nor the other measurement (docs/design/lab.md §5). Each check starts after those it depends on
+// and has its own deadline; settling checks are retried with capped exponential backoff.
 import type { LabConfig } from '../lab/config.ts';
 import type { MeasurementThresholds } from './data-plane.ts';
 import { errorMessage } from '../lab/errors.ts';

@@ -1,5 +1,6 @@
 // The few GitHub REST calls tslab makes, as a narrow structural type. The Octokit of @actions/github's getOctokit
-// satisfies it (test/github/octokit-compat.test.ts proves it at compile time), and tests pass a small recording fake.
+// satisfies it (test/github/pr-environment.test.ts asserts it with expectTypeOf, which tsc checks), and tests pass a
+// small recording fake.
 import type { getOctokit } from '@actions/github';
 
 export type Octokit = ReturnType<typeof getOctokit>;

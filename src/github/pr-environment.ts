@@ -1,7 +1,8 @@
 // A pull request's lab as the PR sees it: the sticky comment and the pr-<n> deployment, kept in step through a run.
-// The provision action calls reportProvisionStarted (and reportProvisionEnded when it fails); the validate action
-// reportValidation; the PR workflow's provision-report job reportProvisionEnded for a provision that could not say so
-// itself (src/github/report-provision.ts); its close job reportClosed (src/github/close-pr-environment.ts).
+// The provision action calls reportProvisionStarted; the validate action reportValidation; the PR workflow's
+// provision-report job reportProvisionEnded whenever provision did not succeed, since a failed, cancelled or lost
+// provision step cannot be relied on to say so itself (src/github/report-provision.ts); its close job reportClosed
+// (src/github/close-pr-environment.ts).
 import type { ValidationReport } from '../checks/types.ts';
 import { deactivateEnvironment, latestDeployment, prEnvironment, recordDeployment } from './deployment.ts';
 import type { GitHubApi, RepoRef } from './github-api.ts';

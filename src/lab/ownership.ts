@@ -1,4 +1,5 @@
-// What a lab owns, decided from names and tags alone, so teardown and the sweeper never touch anything else.
+// What a lab owns, decided from names and tags alone, so teardown and the sweeper never touch anything else. The
+// exception, bounded by the lab's own VPC: what its cluster left there untagged (src/targets/aws/leftovers.ts).
 import { TAG_KEYS } from './config.ts';
 
 /**

@@ -1,5 +1,7 @@
 // A lab's AWS resources, found by its tslab:lab tag: the one place tslab asks AWS "what belongs to this lab". Anything
-// without the tag is invisible here, so teardown, the sweeper and the checks can never take it for the lab's.
+// without the tag is invisible here, so teardown, the sweeper and the checks can never take it for the lab's. The one
+// reach past the tag is teardown's, and only inside the VPC found here: what the cluster left there untagged
+// (src/targets/aws/leftovers.ts).
 import { DescribeInstancesCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   GetResourcesCommand,

@@ -1,6 +1,12 @@
-// What `terraform destroy` misses on EKS labs: ENIs left "available" by the VPC CNI, load balancers and security
-// groups created by Kubernetes controllers (docs/design/eks.md §2). Only resources inside the lab's own
-// VPC (found by its tslab:lab tag) and marked for the lab's cluster are touched.
+// What `terraform destroy` misses on EKS labs (docs/design/eks.md §2), removed before the VPC can go. Only inside the
+// lab's own VPC (found by its tslab:lab tag), and there:
+// - load balancers tagged `kubernetes.io/cluster/<the lab's cluster>` or carrying the AWS Load Balancer Controller's
+//   `elbv2.k8s.aws/cluster` tag (Kubernetes controllers made them for LoadBalancer Services and Ingresses);
+// - every network interface whose status is "available", whatever its tags: the VPC CNI leaves them behind when a
+//   node or aws-node dies mid-detach. Safe because the VPC is the lab's own (its network stack made it for this lab
+//   alone, so nothing else has interfaces there) and an available interface is attached to nothing: the NAT's, the
+//   client's and the API endpoint's are in use, so never listed;
+// - security groups carrying either tag, except the VPC's default group.
 import {
   DeleteNetworkInterfaceCommand,
   DeleteSecurityGroupCommand,
