@@ -1,4 +1,5 @@
-// The AWS SDK clients tslab uses, created once per region with the default credential chain (OIDC role in Actions).
+// The AWS SDK clients tslab uses for one region (S3 in the state bucket's own region), with the default credential
+// chain (OIDC role in Actions). Each call makes new clients: a caller that wants them once keeps what it got.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
