@@ -2,14 +2,14 @@
 // built-in terraform_data stand-ins: the JSON form of replace_triggered_by the bindings write is accepted, triggers a
 // replacement when the client's identity changes, and changes nothing on a re-run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, DataResource, LocalBackend, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { renewAlongWith } from '../../../infra/stacks/client-auth-key.ts';
 import { resolveLab } from '../../../src/lab/config.ts';
 import { synthLab } from '../../../src/targets/synth-lab.ts';
+import { testOutdir } from '../../support/cdktf-app.ts';
 
 function terraform(dir: string, ...args: string[]): { status: number | null; out: string } {
   const run = spawnSync('terraform', [...args, '-no-color'], {
@@ -33,7 +33,7 @@ function standIn(outdir: string, identity: string): string {
 
 describe('client auth key renewal', () => {
   it('ties the key to the client identity with a bare address, in the synthesized client stack', () => {
-    const { stacks } = synthLab(resolveLab({ lab: 'demo' }), mkdtempSync(join(tmpdir(), 'tslab-key-')));
+    const { stacks } = synthLab(resolveLab({ lab: 'demo' }), testOutdir());
     const client = stacks.find((s) => s.id === 'client')!;
     const json = JSON.parse(readFileSync(join(client.workingDirectory, 'cdk.tf.json'), 'utf8'));
     expect(json.resource.tailscale_tailnet_key['client-auth-key'].lifecycle).toEqual({
@@ -43,7 +43,7 @@ describe('client auth key renewal', () => {
   });
 
   it('is accepted by terraform, renews with a new identity and keeps still otherwise', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'tslab-renew-'));
+    const outdir = testOutdir();
     const dir = standIn(outdir, 'user-data-v1');
     expect(terraform(dir, 'init', '-input=false').status).toBe(0);
     expect(terraform(dir, 'apply', '-auto-approve', '-input=false').status).toBe(0);

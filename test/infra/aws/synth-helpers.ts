@@ -7,6 +7,7 @@ import { ClusterStack } from '../../../infra/stacks/cluster-stack.ts';
 import { NatStack } from '../../../infra/stacks/nat-stack.ts';
 import { NetworkStack } from '../../../infra/stacks/network-stack.ts';
 import { NodesStack } from '../../../infra/stacks/nodes-stack.ts';
+import { testApp } from '../../support/cdktf-app.ts';
 
 export type Json = Record<string, unknown>;
 export interface SynthesizedLab {
@@ -33,7 +34,7 @@ export function synthLab(
   lab: LabConfig = demoLab(),
   tailnetKey: TailnetKeySource = fakeTailnetKey,
 ): SynthesizedLab {
-  const app: App = Testing.app();
+  const app: App = testApp();
   const network = new NetworkStack(app, lab);
   const nat = new NatStack(app, lab, { network });
   const cluster = new ClusterStack(app, lab, { network });

@@ -9,6 +9,7 @@ import { resolveLab } from '../../../src/lab/config.ts';
 import { localPlan } from '../../../infra/local/plan.ts';
 import { createScript, destroyScript, localTopology } from '../../../infra/local/topology.ts';
 import { requires } from '../../support/requires.ts';
+import { testApp } from '../../support/cdktf-app.ts';
 
 interface LocalExec {
   command: string;
@@ -32,7 +33,7 @@ const lab = resolveLab(
 );
 
 function synth(): StackJson {
-  const stack = new LocalLabStack(Testing.app(), lab);
+  const stack = new LocalLabStack(testApp(), lab);
   return JSON.parse(Testing.synth(stack)) as StackJson;
 }
 

@@ -17,13 +17,14 @@ import {
   TailscaleTailnetKey,
 } from '../../../infra/tailscale/index.ts';
 import { documentedAttributes } from './provider-docs.ts';
+import { testApp } from '../../support/cdktf-app.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function synthJson(build: (stack: TerraformStack) => void): Json {
-  const app: App = Testing.app();
+  const app: App = testApp();
   const stack = new TerraformStack(app, 'bindings');
   new TailscaleProvider(stack, 'tailscale');
   build(stack);
@@ -129,7 +130,7 @@ describe('Tailscale bindings', () => {
   });
 
   it('renders the same arguments in HCL', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 'hcl');
     new TailscaleProvider(stack, 'tailscale', { tailnet: 'example.com' });
     new TailscaleOauthClient(stack, 'ci', { scopes: ['dns'], tags: ['tag:ci'], description: 'tslab-ci' });
@@ -142,7 +143,7 @@ describe('Tailscale bindings', () => {
   });
 
   it('requires tailscale/tailscale ~> 0.29.2 and configures the provider with its documented argument names', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 'provider');
     new TailscaleProvider(stack, 'tailscale', {
       oauthClientId: 'id',
@@ -186,7 +187,7 @@ describe('Tailscale bindings', () => {
   });
 
   it('rejects an argument the provider does not have, and a missing required one', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 'invalid');
     const unknown = { acl: '{}', overwrite: true } as unknown as ConstructorParameters<
       typeof TailscaleAcl
@@ -198,7 +199,7 @@ describe('Tailscale bindings', () => {
 
   it('passes cdktf validation only with a TailscaleProvider in the stack', () => {
     const stackWith = (provider: boolean): TerraformStack => {
-      const stack = new TerraformStack(Testing.app(), 'validated');
+      const stack = new TerraformStack(testApp(), 'validated');
       if (provider) new TailscaleProvider(stack, 'tailscale');
       new TailscaleDnsPreferences(stack, 'p', { magicDns: true });
       return stack;

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +10,12 @@ import {
 } from '../../../infra/stacks/tailnet-policy-stack.ts';
 import { main } from '../../../src/cli/main.ts';
 import { LabConfigError } from '../../../src/lab/errors.ts';
+import { testApp, testOutdir } from '../../support/cdktf-app.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function synthPolicyStack(options: TailnetPolicyStackOptions = {}): Json {
-  return JSON.parse(Testing.synth(new TailnetPolicyStack(Testing.app(), 'tailnet-policy', options))) as Json;
+  return JSON.parse(Testing.synth(new TailnetPolicyStack(testApp(), 'tailnet-policy', options))) as Json;
 }
 
 describe('tailnet-policy stack', () => {
@@ -231,7 +231,7 @@ describe('the CI federated identity (GitHub Actions, no secret)', () => {
   });
 
   it('is wired through tslab synth-policy: --github-repository and --github-repository-id', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'tslab-policy-'));
+    const out = testOutdir();
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     const args = ['synth-policy', '--out', out, '--github-repository', 'octo/tslab'];

@@ -7,6 +7,7 @@ import type { LabConfig } from '../../../src/lab/config.ts';
 import { CLIENT_TAILNET_IP_VALUE, renderChartTemplate } from '../../../infra/manifests/lab-chart.ts';
 import { WorkloadsStack } from '../../../infra/stacks/workloads-stack.ts';
 import { demoLab } from './lab-fixture.ts';
+import { testApp } from '../../support/cdktf-app.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,7 +29,7 @@ interface SynthesizedWorkloads {
 }
 
 function synthWorkloads(lab: LabConfig): SynthesizedWorkloads {
-  const stack = new WorkloadsStack(Testing.app(), lab, { cluster: CLUSTER });
+  const stack = new WorkloadsStack(testApp(), lab, { cluster: CLUSTER });
   const outdir = Testing.fullSynth(stack);
   outdirs.push(outdir);
   const stackDir = join(outdir, 'stacks', 'workloads');
