@@ -53,7 +53,7 @@ async function provisionOnce(): Promise<{ modules: string[]; folders: string[] }
         dependencies: { ...world.dependencies(), terraform },
       },
     );
-    await target.up().catch((error: unknown) => {
+    await target.provision().catch((error: unknown) => {
       if (!(error instanceof FirstInit) && !((error as Error).cause instanceof FirstInit)) throw error;
     });
   } finally {

@@ -16,7 +16,7 @@ import {
   requiredCredentials,
   tailscaleCredentialFrom,
   type LabCredentials,
-  type LabVerb,
+  type CredentialUse,
   type TailscaleCredentialNames,
 } from '../targets/credentials.ts';
 import { IDENTITY_TOKEN_ENV } from '../clients/tailscale/identity-token.ts';
@@ -67,12 +67,13 @@ export type TeardownInputs =
   | { mode: 'sweep'; sweep: SweepInputs; githubToken?: string };
 
 export function readProvisionInputs(): ProvisionInputs {
-  const credentials = readCredentials('up');
+  const credentials = readCredentials('provision');
   // operator-auth oauth needs the shared operator client: said here, before openLab reads the bucket.
-  const operatorIssue =
-    (core.getInput('target') || 'aws') === 'aws'
-      ? operatorCredentialIssue(core.getInput('operator-auth') || 'federated', credentials)
-      : undefined;
+  const operatorIssue = operatorCredentialIssue(
+    core.getInput('target') || 'aws',
+    core.getInput('operator-auth') || 'federated',
+    credentials,
+  );
   if (operatorIssue) throw new LabConfigError([{ ...operatorIssue, field: 'operator-auth' }]);
   const pluginCacheDir = core.getInput('plugin-cache-dir');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
@@ -125,7 +126,7 @@ export function readTeardownInputs(): TeardownInputs {
   if (githubToken) core.setSecret(githubToken);
   const token = githubToken ? { githubToken } : {};
   if (mode === 'teardown') {
-    const teardown = labInputs(readCredentials('down'));
+    const teardown = labInputs(readCredentials('teardown'));
     return {
       mode,
       teardown,
@@ -202,9 +203,9 @@ function readMasked(name: string): string {
 
 /**
  * Reads and masks every secret input first, whatever is required, so none can reach a log line later. Missing
- * required ones (what `verb` needs on the target asked for) are reported together, by input name.
+ * required ones (what `use` needs on the target asked for) are reported together, by input name.
  */
-function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): LabCredentials {
+function readCredentials(use: CredentialUse, dryRun: () => boolean = () => false): LabCredentials {
   const target = core.getInput('target') || 'aws';
   // Client ids and the audience are not secret to Tailscale, but they name the credential: out of logs too.
   const ci = {
@@ -220,7 +221,7 @@ function readCredentials(verb: LabVerb, dryRun: () => boolean = () => false): La
   const identityToken = process.env[IDENTITY_TOKEN_ENV]?.trim();
   if (identityToken) core.setSecret(identityToken);
 
-  const required = requiredCredentials(target, verb, dryRun());
+  const required = requiredCredentials(target, use, dryRun());
   const credentials: LabCredentials = {};
   const { credential, issues } = tailscaleCredentialFrom(
     ci,

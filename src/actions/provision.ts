@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
-import type { ProvisionOutputs, UpResult } from '../targets/lab-target.ts';
+import type { ProvisionOutputs, ProvisionResult } from '../targets/lab-target.ts';
 import { openLab } from '../targets/open-lab.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { LabCredentials } from '../targets/credentials.ts';
@@ -31,7 +31,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const progress = stackProgress();
     const started = Date.now();
     const result = await target
-      .up({ onProgress: progress.handle, log: progress.log, interruption })
+      .provision({ onProgress: progress.handle, log: progress.log, interruption })
       .finally(() => progress.close());
     setOutputs(result.outputs, result.lab);
     await writeSummary(result, Date.now() - started);
@@ -89,7 +89,7 @@ function setOutputs(outputs: ProvisionOutputs, lab: LabConfig): void {
 }
 
 async function writeSummary(
-  { lab, outputs, stacks, cost, timeline }: UpResult,
+  { lab, outputs, stacks, cost, timeline }: ProvisionResult,
   totalMs: number,
 ): Promise<void> {
   await core.summary

@@ -31,7 +31,7 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     });
     const progress = stackProgress();
     const result = await target
-      .down({
+      .teardown({
         onProgress: progress.handle,
         log: progress.log,
         interruption,
@@ -44,7 +44,7 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
     core.setOutput('removed', JSON.stringify(result.removed));
     for (const warning of result.warnings) core.warning(warning);
     const summary = core.summary
-      .addHeading(`tslab lab ${lab.id} torn down${lab.target === 'local' ? ' (local)' : ''}`, 2)
+      .addHeading(`tslab lab ${lab.id} torn down (${lab.target})`, 2)
       .addList(result.removed.length ? result.removed : ['nothing to remove: the lab was already gone']);
     if (result.timeline.bars.length) {
       summary.addRaw(
@@ -61,7 +61,7 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
 async function sweepAction(
   inputs: SweepInputs,
   dependencies: Partial<LabDependencies> | undefined,
-  run: SweepLabsOptions['run'],
+  io: SweepLabsOptions['io'],
 ): Promise<void> {
   const { sweepLabs } = await import('../sweep/sweep-labs.ts');
   const { escapeHtml, outcomeLine, SUMMARY_HEADER, summaryRows, sweepFailure } =
@@ -70,8 +70,8 @@ async function sweepAction(
     ...inputs,
     now: new Date(),
     log: logLine,
-    ...(dependencies ? { dependencies } : {}),
-    ...(run ? { run } : {}),
+    dependencies,
+    io,
   });
   const { outcomes, notes } = report;
   core.setOutput('removed', JSON.stringify(outcomes));

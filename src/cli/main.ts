@@ -106,7 +106,7 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
           status.exitCode = EXIT.failed;
         } else if (error instanceof InterruptedError) {
           io.err(
-            `tslab: ${error.message}; the lab is recorded as interrupted: run tslab down with the same --target and --lab to remove it`,
+            `tslab: ${error.message}; the lab is recorded as interrupted: run tslab teardown with the same --target and --lab to remove it`,
           );
           status.exitCode = error.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
         } else if (isExpiredSession(error)) {
@@ -173,13 +173,16 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
       }),
     );
 
-  for (const [name, description] of [
-    ['up', 'Provision a lab'],
-    ['validate', 'Validate a running lab (both scenarios)'],
-    ['down', 'Tear a lab down (works from the lab id alone; a second run is a no-op)'],
-    ['lab', 'up → validate → down, printing the report'],
+  // The operations' names are the actions' (provision, validate, teardown); up and down stay as their aliases.
+  for (const [name, description, alias] of [
+    ['provision', 'Provision a lab', 'up'],
+    ['validate', 'Validate a running lab (both scenarios)', undefined],
+    ['teardown', 'Tear a lab down (works from the lab id alone; a second run is a no-op)', 'down'],
+    ['lab', 'provision → validate → teardown, printing the report', undefined],
   ] as const) {
-    addLabOptions(program.command(name).description(description), name === 'lab' ? 'local' : 'aws')
+    const command = program.command(name).description(description);
+    if (alias) command.alias(alias);
+    addLabOptions(command, name === 'lab' ? 'local' : 'aws')
       .option('--report <file>', 'write the JSON validation report here')
       .option(
         '--check-timeout <seconds>',
@@ -196,7 +199,7 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
       .option('--keep', 'lab: keep the lab after validation')
       .option(
         '--finished-jobs <ids>',
-        'down: jobs of this GitHub run that have ended; a run lock one of them left is taken over at once',
+        'teardown: jobs of this GitHub run that have ended; a run lock one of them left is taken over at once',
       )
       .action(
         run(async (flags, options) => {

@@ -54,20 +54,20 @@ export interface DeployOptions {
   stacks: readonly SynthesizedStack[];
   terraform: TerraformRunner;
   /** The runner of one stack when it differs (the workloads stack gets the router's address); default `terraform`. */
-  terraformFor?: (stackId: string) => TerraformRunner;
+  terraformFor?: ((stackId: string) => TerraformRunner) | undefined;
   store: ManifestStore;
   /** Built from the LabConfig (buildManifest); stack statuses already stored for the lab are kept. */
   manifest: LabManifest;
-  onProgress?: (event: LabProgressEvent) => void;
+  onProgress?: ((event: LabProgressEvent) => void) | undefined;
   /** Apply only these stacks; the stacks they depend on must already be applied. */
-  only?: readonly string[];
-  waits?: readonly GraphWait[];
+  only?: readonly string[] | undefined;
+  waits?: readonly GraphWait[] | undefined;
   /** 1: one stack at a time in dependency order (the old schedule, kept for comparison); default: the graph. */
-  concurrency?: number;
-  clock?: Clock;
+  concurrency?: number | undefined;
+  clock?: Clock | undefined;
   /** Once stopped, no stack starts; running ones are recorded `interrupted`, and so is the lab. */
-  interruption?: Interruption;
-  runIdentity?: RunIdentity;
+  interruption?: Interruption | undefined;
+  runIdentity?: RunIdentity | undefined;
 }
 
 export interface StackRun {
@@ -214,22 +214,23 @@ export interface DestroyOptions {
   terraform: TerraformRunner;
   store: ManifestStore;
   lab: string;
-  onProgress?: (event: LabProgressEvent) => void;
+  onProgress?: ((event: LabProgressEvent) => void) | undefined;
   /**
    * Runs before a stack with state is destroyed: where teardown removes what Terraform does not know about (custom
    * resources the operator turns into tailnet devices, ENIs and load balancers that would block the VPC's deletion).
    */
-  beforeDestroy?: (stackId: string) => Promise<DestroyFlags | void>;
+  beforeDestroy?: ((stackId: string) => Promise<DestroyFlags | void>) | undefined;
   /**
    * A stack's state is locked: return true once the lock is gone (it was a dead run's, and was removed) and the
    * destroy is tried once more; false leaves the StateLockedError as it is.
    */
-  onStateLocked?: (stackId: string, workingDirectory: string, error: StateLockedError) => Promise<boolean>;
+  onStateLocked?:
+    ((stackId: string, workingDirectory: string, error: StateLockedError) => Promise<boolean>) | undefined;
   /** 1: one stack at a time in reverse dependency order; default: the reverse graph. */
-  concurrency?: number;
-  clock?: Clock;
-  interruption?: Interruption;
-  runIdentity?: RunIdentity;
+  concurrency?: number | undefined;
+  clock?: Clock | undefined;
+  interruption?: Interruption | undefined;
+  runIdentity?: RunIdentity | undefined;
 }
 
 export interface DestroyedStack {

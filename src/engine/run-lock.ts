@@ -104,16 +104,16 @@ export const STALE_AFTER_MS = 3 * 3_600_000;
 export interface RunLockOptions {
   /** How long to wait for a busy lab before failing with LabBusyError. */
   waitMs: number;
-  pollMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  pollMs?: number | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Who is asking: the GitHub run, the jobs of it known to have ended, how to ask GitHub about another run. */
-  takeover?: Omit<TakeoverContext, 'me' | 'now'>;
-  run?: WorkflowRun;
-  interruption?: Interruption;
-  heartbeatMs?: number;
-  log?: (line: string) => void;
+  takeover?: Omit<TakeoverContext, 'me' | 'now'> | undefined;
+  run?: WorkflowRun | undefined;
+  interruption?: Interruption | undefined;
+  heartbeatMs?: number | undefined;
+  log?: ((line: string) => void) | undefined;
   /** Host identity; injectable for tests. */
-  host?: string;
+  host?: string | undefined;
 }
 
 /** What the body may do with the lock it holds. */

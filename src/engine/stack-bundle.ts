@@ -31,7 +31,13 @@ const bundleSchema = z.object({
       dependencies: z.array(z.string()),
       backend: z.union([
         z.object({ kind: z.literal('local'), path: z.string() }),
-        z.object({ kind: z.literal('remote'), type: z.string() }),
+        // Bundles recorded before the S3 location was kept have no bucket or key.
+        z.object({
+          kind: z.literal('remote'),
+          type: z.string(),
+          bucket: z.string().optional(),
+          key: z.string().optional(),
+        }),
       ]),
       files: z.record(z.string(), z.string()),
     }),

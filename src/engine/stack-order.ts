@@ -2,7 +2,10 @@
 // Free of cdktf on purpose: only synth.ts may import it, so a move to cdktn or plain Terraform JSON stays cheap.
 
 /** Where a stack keeps its state, read from the synthesized `terraform.backend` block. */
-export type StackBackend = { kind: 'local'; path: string } | { kind: 'remote'; type: string };
+export type StackBackend =
+  | { kind: 'local'; path: string }
+  /** `bucket` and `key` for S3: where the state object (and terraform's lock object beside it) is. */
+  | { kind: 'remote'; type: string; bucket?: string | undefined; key?: string | undefined };
 
 export interface SynthesizedStack {
   /** Stack id as the manifest and the CLI know it, e.g. "network". */

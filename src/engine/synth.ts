@@ -20,7 +20,7 @@ export interface SynthOptions {
 /**
  * Runs `build` against a fresh cdktf App writing to `outdir`, synthesizes it and reads cdktf's manifest.json.
  *
- * Local backends must use absolute state paths (see state-location.ts): terraform resolves a relative path from each
+ * Local backends must use absolute state paths (see src/home/lab-home.ts): terraform resolves a relative path from each
  * stack's own working directory, so a stack reading another's state through a cross-stack reference would miss it.
  */
 export function synthesize(
@@ -61,16 +61,19 @@ function readManifest(outdir: string): SynthesizedStack[] {
 
 function readBackend(stackId: string, stackFile: string): StackBackend {
   const stackJson = JSON.parse(readFileSync(stackFile, 'utf8')) as {
-    terraform?: { backend?: Record<string, { path?: string }> };
+    terraform?: { backend?: Record<string, { path?: string; bucket?: string; key?: string }> };
   };
   const [type, config] = Object.entries(stackJson.terraform?.backend ?? {})[0] ?? ['local', {}];
+  // Where the state object is: terraform's S3 lock object sits beside it, and a run records that lock's id.
+  if (type === 's3' && config.bucket && config.key)
+    return { kind: 'remote', type, bucket: config.bucket, key: config.key };
   if (type !== 'local') return { kind: 'remote', type };
   // Terraform's own default for a local backend without a path: terraform.tfstate in the working directory.
   const path = config.path ?? 'terraform.tfstate';
   if (!isAbsolute(path)) {
     throw new Error(
       `Stack '${stackId}' keeps its local state at the relative path '${path}'; resolve the state dir to an absolute ` +
-        'path before synth (withAbsoluteStateDir), or the state lands inside the synth output and cross-stack reads miss it',
+        'path before synth (src/home/lab-home.ts), or the state lands inside the synth output and cross-stack reads miss it',
     );
   }
   return { kind: 'local', path };

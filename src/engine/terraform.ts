@@ -20,20 +20,20 @@ export { TerraformOutputs } from './terraform-outputs.ts';
 export type TerraformBinary = 'terraform' | 'tofu' | `/${string}`;
 
 export interface TerraformCliOptions {
-  binary?: TerraformBinary;
+  binary?: TerraformBinary | undefined;
   /** Environment the binary sees (cloud credentials, TF_VAR_*); defaults to this process's. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Shared provider cache, so each stack's init reuses downloaded providers (TF_PLUGIN_CACHE_DIR). */
-  pluginCacheDir?: string;
+  pluginCacheDir?: string | undefined;
   /** How long apply/destroy wait for a held state lock before failing with StateLockedError; terraform's default is 0. */
-  lockTimeoutSeconds?: number;
+  lockTimeoutSeconds?: number | undefined;
   /** Stops a running command the way a terminal would: SIGINT, then a second SIGINT (docs/design/interruptions.md §2). */
-  interruption?: Interruption;
+  interruption?: Interruption | undefined;
   /**
    * The lock file every init checks providers against (docs/supply-chain.md); default the repository's
    * infra/providers/.terraform.lock.hcl (in a bundle, the copy beside it).
    */
-  providerLockFile?: string;
+  providerLockFile?: string | undefined;
 }
 
 export type EventSink = (event: TerraformEvent) => void;

@@ -1,52 +1,265 @@
-// Everything an operation needs to drive one lab's stacks: the stacks, the terraform/tofu runner and the store
-// beside its state. Provision synthesizes (and records the stacks first); teardown restores what was recorded.
-import type { S3Client } from '@aws-sdk/client-s3';
+// One lab's home: where the lab lives — its state (an S3 bucket or a directory), its records (manifest and the stacks
+// provision recorded), its run lock, the region of its state, and the directories its stacks are synthesized into —
+// decided once, when openLab opens the lab. Every provision and teardown runs through run(): the lab's run lock held
+// for its whole length, the lock's record kept current as stacks start and stop (docs/design/interruptions.md §3).
+import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Interruption } from '../engine/interruption.ts';
+import { LocalLabStore, S3LabStore, type LabStore } from '../engine/lab-stores.ts';
+import type { RunIdentity } from '../engine/lifecycle.ts';
+import type { LabProgressEvent } from '../engine/progress.ts';
+import { LocalRunLocks, S3RunLocks, withRunLock, type RunLease, type RunLocks } from '../engine/run-lock.ts';
 import { captureStacks, restoreStacks } from '../engine/stack-bundle.ts';
 import type { SynthesizedStack } from '../engine/stack-order.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
-import type { TerraformRunner } from '../engine/terraform.ts';
+import { workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
+import { TerraformCli, type TerraformRunner } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
-import { labStoreFor, terraformFor, type LabStore, type RunnerOptions } from './lab-store.ts';
+import { trackLease, type StateLockObject } from './tracked-lease.ts';
 
-export interface LabSessionOptions extends RunnerOptions {
-  /** Where stacks are synthesized or restored; one directory per lab below it. */
-  outdir: string;
-  s3?: S3Client;
-  /** Injected by tests (fault injection); by default the terraform/tofu binary of the lab. */
-  terraform?: TerraformRunner;
-  /** Injected by tests; by default S3 beside the state, or the local state dir. */
-  store?: LabStore;
+export type { LabStore };
+
+/** The two operations that change a lab, each under its run lock (validate only reads, and takes none). */
+export type LabOperation = 'provision' | 'teardown';
+
+/** Where an operation reports as it goes, and what stops it or proves an earlier run gone. */
+export interface OperationIo {
+  onProgress?: ((event: LabProgressEvent) => void) | undefined;
+  log?: ((line: string) => void) | undefined;
+  /** SIGINT/SIGTERM of the caller: terraform is stopped at a safe point and the lab recorded as interrupted. */
+  interruption?: Interruption | undefined;
+  /** What proves another run of the lab gone, so its run lock may be taken over (docs/design/interruptions.md §3). */
+  takeover?: TakeoverEvidence | undefined;
 }
 
-export interface LabSession {
-  /** The lab with its local state dir made absolute. */
-  lab: LabConfig;
-  stacks: SynthesizedStack[];
-  terraform: TerraformRunner;
-  store: LabStore;
+/** How long a run waits for the lab's lock, and who it says it is there; injectable for tests. */
+export interface RunLockSettings {
+  /** How long to wait for another run of the same lab (default 10 minutes in S3, 5 locally). */
+  waitMs?: number | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** This process's GitHub run (default: from GITHUB_* variables) and host. */
+  env?: NodeJS.ProcessEnv | undefined;
+  host?: string | undefined;
+  heartbeatMs?: number | undefined;
+  /** How often to look for terraform's S3 lock object after a stack starts (default 1 s). */
+  stateLockPollMs?: number | undefined;
+}
+
+export interface LabHomeOptions {
+  /** Where stacks are synthesized and restored: one directory per lab and state location below it. */
+  outdir: string;
+  /** What terraform sees: cloud credentials, TAILSCALE_OAUTH_*, TF_VAR_*. */
+  env?: NodeJS.ProcessEnv | undefined;
+  pluginCacheDir?: string | undefined;
+  /** The client of the state bucket's region; made on first use otherwise (a local lab never makes one). */
+  s3?: ((stateRegion: string) => S3Client) | undefined;
+  lock?: RunLockSettings | undefined;
+  /** Injected by tests (fault injection); by default the lab's terraform/tofu binary, store and lock. */
+  terraform?: TerraformRunner | undefined;
+  store?: LabStore | undefined;
+  locks?: RunLocks | undefined;
+}
+
+/** Where the state is, as the home sees it: everything below is decided from this one value. */
+type Place =
+  | { kind: 's3'; bucket: string; region: string; s3: () => S3Client }
+  | { kind: 'local'; dir: string; region: string };
+
+/** What one run's terraform sees besides the home's environment. */
+export interface TerraformEnv {
+  set?: NodeJS.ProcessEnv;
+  defaults?: NodeJS.ProcessEnv;
+}
+
+/** What an operation holding the lab's lock works with. */
+export interface HomeRun {
+  readonly lab: LabConfig;
+  readonly store: LabStore;
+  /** The caller's progress handler, wrapped so the lock records which stack runs. */
+  readonly onProgress: (event: LabProgressEvent) => void;
+  /** Who this run is to terraform, and the state lock it holds if seen. */
+  readonly runIdentity: RunIdentity;
+  /** The caller's SIGINT/SIGTERM, for the engine (terraform has it already). */
+  readonly interruption: Interruption | undefined;
+  /** The run whose lock this one took over, with why it was proven gone. */
+  readonly takenOver: RunLease['takenOver'];
+  /**
+   * Terraform for this run, stopped by the run's interruption: the home's environment with `set` over it and
+   * `defaults` under it (for variables the home's environment lacks).
+   */
+  terraform(env?: TerraformEnv): TerraformRunner;
+  /**
+   * Synthesizes the lab's stacks and records them beside the state before anything is applied, so a teardown from
+   * the lab id alone can destroy whatever an interrupted provision created.
+   */
+  synthesize(
+    synth: (lab: LabConfig, outdir: string) => { stacks: SynthesizedStack[] },
+  ): Promise<SynthesizedStack[]>;
+  /** The stacks provision recorded; none when it never got that far (then there is nothing to destroy). */
+  restore(): Promise<SynthesizedStack[]>;
+}
+
+export class LabHome {
+  /** The lab with every path absolute. */
+  readonly lab: LabConfig;
+  readonly store: LabStore;
+  private readonly place: Place;
+
+  private constructor(
+    lab: LabConfig,
+    private readonly options: LabHomeOptions,
+  ) {
+    this.lab = absolute(lab);
+    this.place = placeOf(this.lab, options);
+    this.store = options.store ?? storeAt(this.place);
+  }
+
+  static of(lab: LabConfig, options: LabHomeOptions): LabHome {
+    return new LabHome(lab, options);
+  }
+
+  /** The same home for the lab as its manifest recorded it (same state, same options). */
+  adopt(lab: LabConfig): LabHome {
+    return new LabHome(lab, this.options);
+  }
+
+  /** Region of the lab's state bucket (the lab's own region when it keeps state locally). */
+  get stateRegion(): string {
+    return this.place.region;
+  }
+
+  /** The state bucket, if the lab keeps its state in S3. */
+  get stateBucket(): string | undefined {
+    return this.place.kind === 's3' ? this.place.bucket : undefined;
+  }
+
+  /** The flags that point `tslab` at this home again, for messages that say how to resume. */
+  get locationFlags(): string {
+    if (this.place.kind === 'local') return '';
+    const region = this.place.region === this.lab.region ? '' : ` --state-region ${this.place.region}`;
+    return ` --region ${this.lab.region} --state-bucket ${this.place.bucket}${region}`;
+  }
+
+  /**
+   * Where this lab's stacks are synthesized: keyed by the state location too, since terraform keeps a stack's backend
+   * in its working directory and refuses an init whose backend changed ("Backend configuration changed").
+   */
+  get stacksDir(): string {
+    const where =
+      this.place.kind === 's3' ? `s3://${this.place.bucket}@${this.place.region}` : this.place.dir;
+    const key = createHash('sha256').update(where).digest('hex').slice(0, 8);
+    return resolve(this.options.outdir, `${this.lab.id}-${key}`);
+  }
+
+  /** The lab's terraform/tofu with the home's environment. */
+  terraform({ set, defaults }: TerraformEnv = {}, interruption?: Interruption): TerraformRunner {
+    if (this.options.terraform) return this.options.terraform;
+    return new TerraformCli({
+      binary: this.lab.engine.binary,
+      env: { ...defaults, ...(this.options.env ?? process.env), ...set },
+      pluginCacheDir: this.options.pluginCacheDir,
+      // A second run on the same lab waits this long for the state lock, then fails naming the holder.
+      lockTimeoutSeconds: 300,
+      interruption,
+    });
+  }
+
+  /**
+   * Runs an offline check of the engine (the provider lock file) before any cloud call; an injected runner is a
+   * test's, which installs no provider.
+   */
+  async checkEngine(check: (binary: string) => Promise<void>): Promise<void> {
+    if (!this.options.terraform) await check(this.lab.engine.binary);
+  }
+
+  /** Runs `body` holding the lab's run lock: one provision or teardown of a lab at a time, for its whole length. */
+  run<T>(operation: LabOperation, io: OperationIo, body: (run: HomeRun) => Promise<T>): Promise<T> {
+    const lock = this.options.lock ?? {};
+    const s3 = this.place.kind === 's3';
+    let stacks: SynthesizedStack[] = [];
+    const stateLockOf = (stack: string): StateLockObject | undefined => {
+      const backend = stacks.find((s) => s.id === stack)?.backend;
+      if (this.place.kind !== 's3' || backend?.kind !== 'remote' || !backend.bucket || !backend.key) return;
+      // Terraform's S3 lock object sits beside the state object (use_lockfile).
+      return { s3: this.place.s3(), bucket: backend.bucket, key: `${backend.key}.tflock` };
+    };
+    return withRunLock(
+      this.options.locks ?? locksAt(this.place),
+      this.lab.id,
+      operation,
+      {
+        waitMs: lock.waitMs ?? (s3 ? 600_000 : 300_000),
+        pollMs: s3 ? undefined : 500,
+        sleep: lock.sleep,
+        interruption: io.interruption,
+        takeover: io.takeover,
+        log: io.log,
+        host: lock.host,
+        heartbeatMs: lock.heartbeatMs,
+        run: workflowRunFromEnv(lock.env ?? process.env),
+      },
+      (lease) => {
+        const tracked = trackLease(lease, stateLockOf, lock.stateLockPollMs);
+        const keep = async (found: SynthesizedStack[]) => (stacks = found);
+        return body({
+          lab: this.lab,
+          store: this.store,
+          onProgress: tracked.track(io.onProgress),
+          runIdentity: tracked.identity,
+          interruption: io.interruption,
+          takenOver: lease.takenOver,
+          terraform: (env) => this.terraform(env, io.interruption),
+          synthesize: async (synth) => {
+            const { stacks: found } = synth(this.lab, this.stacksDir);
+            await this.store.saveStacks(this.lab.id, await captureStacks(found));
+            return keep(found);
+          },
+          restore: async () => {
+            const bundle = await this.store.loadStacks(this.lab.id);
+            return keep(bundle ? await restoreStacks(bundle, `${this.stacksDir}-restored`) : []);
+          },
+        });
+      },
+    );
+  }
+}
+
+/** Where a lab id's records are in a state bucket: what the sweep lists before it opens any one lab. */
+export function labsInBucket(s3: S3Client, bucket: string): LabStore {
+  return new S3LabStore(s3, bucket);
 }
 
 /**
- * Synthesizes the lab and records its stacks beside the state before anything is applied, so a teardown from the
- * lab id alone can destroy whatever an interrupted provision created.
+ * The lab with its local state dir absolute. LabConfig defaults it to the relative '.tslab/state/<lab>', but terraform
+ * resolves a relative backend path from each stack's working directory (inside the synth output), so state would be
+ * scattered per stack, lost with the output dir, and invisible to cross-stack reads.
  */
-export async function openLabSession(
-  lab: LabConfig,
-  options: LabSessionOptions,
-  synth: (lab: LabConfig, outdir: string) => { stacks: SynthesizedStack[] },
-): Promise<LabSession> {
-  const absolute = withAbsoluteStateDir(lab);
-  const { stacks } = synth(absolute, `${options.outdir}/${lab.id}`);
-  const store = options.store ?? labStoreFor(absolute, options.s3);
-  await store.saveStacks(lab.id, await captureStacks(stacks));
-  return { lab: absolute, stacks, terraform: options.terraform ?? terraformFor(absolute, options), store };
+export function absolute(lab: LabConfig, cwd: string = process.cwd()): LabConfig {
+  const placed = placeOf(lab, {});
+  return placed.kind === 'local' ? { ...lab, state: { kind: 'local', dir: resolve(cwd, placed.dir) } } : lab;
 }
 
-/** The stacks provision recorded; none when it never got that far (then there is nothing to destroy). */
-export async function restoreLabSession(lab: LabConfig, options: LabSessionOptions): Promise<LabSession> {
-  const absolute = withAbsoluteStateDir(lab);
-  const store = options.store ?? labStoreFor(absolute, options.s3);
-  const bundle = await store.loadStacks(lab.id);
-  const stacks = bundle ? await restoreStacks(bundle, `${options.outdir}/${lab.id}-restored`) : [];
-  return { lab: absolute, stacks, terraform: options.terraform ?? terraformFor(absolute, options), store };
+function placeOf(lab: LabConfig, options: Pick<LabHomeOptions, 's3'>): Place {
+  const state = lab.state;
+  if (state.kind === 'local') return { kind: 'local', dir: state.dir, region: lab.region };
+  let client: S3Client | undefined;
+  return {
+    kind: 's3',
+    bucket: state.bucket,
+    region: state.region,
+    s3: () => (client ??= options.s3?.(state.region) ?? new S3Client({ region: state.region })),
+  };
+}
+
+// A lab's records and lock sit beside its own state dir (…/<lab>), so a lab's files are all in one place.
+function storeAt(place: Place): LabStore {
+  return place.kind === 's3'
+    ? new S3LabStore(place.s3(), place.bucket)
+    : new LocalLabStore(dirname(place.dir));
+}
+
+function locksAt(place: Place): RunLocks {
+  return place.kind === 's3'
+    ? new S3RunLocks(place.s3(), place.bucket)
+    : new LocalRunLocks(dirname(place.dir));
 }

@@ -1,104 +1,45 @@
-// The one way an operation takes a lab's run lock: one up or down of a lab at a time, for its whole length (the
-// workflows' concurrency groups aside). The lock lives beside the lab's manifest: in the state bucket, or in the
-// local state dir. While the body runs, the lock records which stack terraform runs and, for S3 state, the id of
-// terraform's state lock, so a teardown after a lost run can remove exactly that lock (docs/design/interruptions.md §3).
-import { dirname } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Interruption } from '../engine/interruption.ts';
+// The run lock's record of what a run is doing: while the body runs, the lock records which stack terraform runs and,
+// for S3 state, the id of terraform's state lock on it, so a teardown after a lost run can remove exactly that lock
+// (docs/design/interruptions.md §3).
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunIdentity } from '../engine/lifecycle.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
-import {
-  LocalRunLocks,
-  S3RunLocks,
-  withRunLock,
-  type RunLease,
-  type RunLocks,
-  type RunLockHolder,
-} from '../engine/run-lock.ts';
-import { workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
-import type { LabConfig } from '../lab/config.ts';
+import type { RunLease } from '../engine/run-lock.ts';
 
-export interface LabRunLockOptions {
-  /** Injected by tests; by default the lab's own lock. */
-  locks?: RunLocks;
-  /** How long to wait for another run of the same lab (default 10 minutes in S3, 5 locally). */
-  waitMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  s3?: S3Client;
-  interruption?: Interruption;
-  takeover?: TakeoverEvidence;
-  log?: (line: string) => void;
-  /** This process's GitHub run (default: from GITHUB_* variables) and host; injectable for tests. */
-  env?: NodeJS.ProcessEnv;
-  host?: string;
-  heartbeatMs?: number;
-  /** How often to look for terraform's S3 lock object after a stack starts (default 1 s). */
-  stateLockPollMs?: number;
+/** Where terraform keeps a stack's S3 lock object, from the stack's synthesized backend. */
+export interface StateLockObject {
+  s3: S3Client;
+  bucket: string;
+  key: string;
 }
 
-/** The lock held for the body, with a progress hook that keeps the lock's record of the running stack current. */
-export interface LabLease extends RunLease {
-  /** Wrap the operation's progress handler with this. */
+export interface TrackedLease {
+  /** Wraps an operation's progress handler so the lock's record follows the stacks. */
   track(onProgress?: (event: LabProgressEvent) => void): (event: LabProgressEvent) => void;
-}
-
-export function withLabRunLock<T>(
-  lab: LabConfig,
-  operation: string,
-  options: LabRunLockOptions,
-  body: (lease: LabLease) => Promise<T>,
-): Promise<T> {
-  const state = lab.state;
-  const s3 = state.kind === 's3';
-  const client = state.kind === 's3' ? (options.s3 ?? new S3Client({ region: state.region })) : undefined;
-  const locks =
-    options.locks ??
-    (state.kind === 's3'
-      ? new S3RunLocks(client ?? new S3Client({ region: state.region }), state.bucket)
-      : new LocalRunLocks(dirname(state.dir)));
-  const run = workflowRunFromEnv(options.env ?? process.env);
-  return withRunLock(
-    locks,
-    lab.id,
-    operation,
-    {
-      waitMs: options.waitMs ?? (s3 ? 600_000 : 300_000),
-      ...(s3 ? {} : { pollMs: 500 }),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.interruption ? { interruption: options.interruption } : {}),
-      ...(options.takeover ? { takeover: options.takeover } : {}),
-      ...(options.log ? { log: options.log } : {}),
-      ...(options.host ? { host: options.host } : {}),
-      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      ...(run ? { run } : {}),
-    },
-    (lease) => body(trackingLease(lease, lab, client, options.stateLockPollMs ?? STATE_LOCK_POLL_MS)),
-  );
-}
-
-/** Who the lease's run is to terraform (`user@host`), and the state lock it holds if seen. */
-export function leaseIdentity(lease: RunLease): RunIdentity {
-  return () => ({
-    who: `${lease.holder.user ?? ''}@${lease.holder.host}`,
-    stateLockIdOf: (stack) => lease.holder.stacks?.find((s) => s.id === stack)?.stateLockId,
-  });
+  /** Who the lease's run is to terraform (`user@host`), and the state lock it holds if seen. */
+  identity: RunIdentity;
 }
 
 /** How long, after a stack starts, to look for terraform's lock object (it takes it within seconds of starting). */
 const STATE_LOCK_WATCH_MS = 30_000;
 const STATE_LOCK_POLL_MS = 1_000;
 
-function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined, pollMs: number): LabLease {
+export function trackLease(
+  lease: RunLease,
+  stateLockOf: (stack: string) => StateLockObject | undefined,
+  pollMs: number = STATE_LOCK_POLL_MS,
+): TrackedLease {
+  const who = `${lease.holder.user ?? ''}@${lease.holder.host}`;
   // Stacks whose lock is still being looked for; several run at once on the graph.
   const watching = new Set<string>();
   const watchStateLock = async (stack: string) => {
-    if (lab.state.kind !== 's3' || !s3) return;
+    const object = stateLockOf(stack);
+    if (!object) return;
     watching.add(stack);
-    const lockKey = `${lab.state.keyPrefix}/${stack}.tfstate.tflock`;
     const deadline = Date.now() + STATE_LOCK_WATCH_MS;
     while (watching.has(stack) && Date.now() < deadline) {
-      const lock = await readStateLock(s3, lab.state.bucket, lockKey);
-      if (lock && lock.Who === `${lease.holder.user}@${lease.holder.host}`) {
+      const lock = await readStateLock(object);
+      if (lock && lock.Who === who) {
         if (watching.delete(stack)) await lease.noteStack({ id: stack, stateLockId: lock.ID });
         return;
       }
@@ -107,12 +48,10 @@ function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined
     watching.delete(stack);
   };
   return {
-    get holder(): Readonly<RunLockHolder> {
-      return lease.holder;
-    },
-    ...(lease.takenOver ? { takenOver: lease.takenOver } : {}),
-    noteStack: (stack) => lease.noteStack(stack),
-    noteStackDone: (id) => lease.noteStackDone(id),
+    identity: () => ({
+      who,
+      stateLockIdOf: (stack) => lease.holder.stacks?.find((s) => s.id === stack)?.stateLockId,
+    }),
     track(onProgress) {
       return (event) => {
         if (event.kind === 'stack_start') {
@@ -135,11 +74,11 @@ function trackingLease(lease: RunLease, lab: LabConfig, s3: S3Client | undefined
 }
 
 /** Terraform's S3 lock object (`<key>.tflock`, docs/design/interruptions.md §3); undefined when there is none. */
-async function readStateLock(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<{ ID: string; Who: string } | undefined> {
+async function readStateLock({
+  s3,
+  bucket,
+  key,
+}: StateLockObject): Promise<{ ID: string; Who: string } | undefined> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const parsed = JSON.parse((await response.Body?.transformToString('utf8')) ?? '') as {

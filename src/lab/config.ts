@@ -100,11 +100,11 @@ export interface LabConfig {
 }
 
 export interface ResolveOptions {
-  now?: Date;
+  now?: Date | undefined;
   /** Other labs already on the tailnet: their routes must not overlap this lab's. */
   otherLabs?: readonly { id: string; routes: readonly string[] }[];
   /** Directory for local state (local target, or aws without a state bucket). */
-  localStateDir?: string;
+  localStateDir?: string | undefined;
   /**
    * What an existing lab was created with (its manifest): used where the input gives nothing, and a recorded version
    * is not judged again (EKS may have chosen one the calendar does not know). The input still wins.

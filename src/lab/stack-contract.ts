@@ -9,6 +9,20 @@
 export const AWS_STACKS = ['network', 'cluster', 'nat', 'client', 'nodes', 'workloads'] as const;
 export const LOCAL_STACKS = ['local'] as const;
 
+export type AwsStackId = (typeof AWS_STACKS)[number];
+
+/** What the AWS wing must know of particular stacks: which one plays which part in a provision and a teardown. */
+export const AWS_STACK_ROLES = {
+  /** Creates the client instance, whose router the runner reaches the private cluster through. */
+  client: 'client',
+  /** Reads the client router's tailnet address (WORKLOADS_VARIABLES.clientTailnetIp): applied once the router is up. */
+  needsRouter: 'workloads',
+  /** Holds the Helm releases and, through them, the operator's custom resources: its destroy needs the cluster API. */
+  inCluster: 'workloads',
+  /** Holds the VPC: what the cluster's controllers leave in it (ENIs, load balancers) must go before it. */
+  vpc: 'network',
+} as const satisfies Record<string, AwsStackId>;
+
 export const CLIENT_OUTPUTS = { instanceId: 'instance_id', privateIp: 'private_ip' } as const;
 
 /** Terraform variables of the workloads stack (TF_VAR_<name> in the engine's environment). */

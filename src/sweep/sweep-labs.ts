@@ -1,23 +1,25 @@
 // The janitor: every lab past its tslab:expires-at (by manifest or by tag), and every pr-<n> lab whose pull request
 // has closed, is torn down like any other teardown. A lab that cannot be removed comes back with what is left.
 import type { AwsClients } from '../clients/aws/clients.ts';
-import { type LabManifest, type ManifestStore } from '../engine/manifest.ts';
-import { S3LabStore } from '../engine/lab-stores.ts';
-import { githubPullRequestsApi, pullRequestLookup, type GitHubRepository } from '../github/pull-requests.ts';
-import type { LabCluster } from '../clients/kubernetes/lab-cluster.ts';
-import { resolveLab, type LabConfig } from '../lab/config.ts';
-import type { TailscaleApi } from '../clients/tailscale/api-client.ts';
-import { expiredLabs } from './expired-labs.ts';
-import { closedPullRequestLabs, type PullRequestSource } from './closed-pr-labs.ts';
-import type { SweepReport } from './report.ts';
 import { scanTaggedLabs } from '../clients/aws/lab-resources.ts';
-import { sweep, type LabToSweep } from './sweep.ts';
+import type { LabCluster } from '../clients/kubernetes/lab-cluster.ts';
+import type { TailscaleApi } from '../clients/tailscale/api-client.ts';
+import type { LabManifest, ManifestStore } from '../engine/manifest.ts';
+import type { TerraformRunner } from '../engine/terraform.ts';
+import { githubPullRequestsApi, pullRequestLookup, type GitHubRepository } from '../github/pull-requests.ts';
+import { labsInBucket, LabHome, type OperationIo, type RunLockSettings } from '../home/lab-home.ts';
+import { resolveLab, type LabConfig } from '../lab/config.ts';
 import { TeardownIncompleteError } from '../targets/aws/incomplete.ts';
-import { terraformEnvironment, type LabCredentials } from '../targets/credentials.ts';
 import { withDefaults } from '../targets/aws/default-dependencies.ts';
+import type { AwsServices } from '../targets/aws/services.ts';
+import { incomplete, leftBehind, teardownAwsLab } from '../targets/aws/teardown.ts';
+import { terraformEnvironment, type LabCredentials } from '../targets/credentials.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
 import { adoptManifest } from '../targets/lab-identity.ts';
-import { downAwsLab, leftBehind, type TeardownDeps } from '../targets/aws/teardown.ts';
+import { closedPullRequestLabs, type PullRequestSource } from './closed-pr-labs.ts';
+import { expiredLabs } from './expired-labs.ts';
+import type { SweepReport } from './report.ts';
+import { sweep, type LabToSweep } from './sweep.ts';
 
 export type { SweepReport } from './report.ts';
 
@@ -39,11 +41,11 @@ export interface SweepLabsOptions {
   /** Where closed pull requests are asked about; a string says why they cannot be (the result repeats it). */
   github: SweepGitHub | string;
   now: Date;
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
   /** Fakes for tests; the real clients otherwise. */
-  dependencies?: Partial<LabDependencies>;
+  dependencies?: Partial<LabDependencies> | undefined;
   /** The caller's SIGINT/SIGTERM and what proves a lab's previous run gone: handed to each lab's teardown. */
-  run?: Pick<TeardownDeps, 'interruption' | 'takeover'>;
+  io?: Pick<OperationIo, 'interruption' | 'takeover'> | undefined;
 }
 
 /** The sweep as the CLI and the teardown action run it: clients of the swept region and of each lab's own. */
@@ -55,7 +57,7 @@ export async function sweepLabs(options: SweepLabsOptions): Promise<SweepReport>
   return sweepExpiredLabs({
     aws,
     awsFor: (region) => dependencies.awsClients(region, options.stateRegion),
-    store: new S3LabStore(aws.s3, options.stateBucket),
+    store: labsInBucket(aws.s3, options.stateBucket),
     stateBucket: options.stateBucket,
     stateRegion: options.stateRegion,
     dryRun: options.dryRun,
@@ -72,14 +74,12 @@ export async function sweepLabs(options: SweepLabsOptions): Promise<SweepReport>
               github.token,
             ),
           },
-    ...(tailscale ? { tailscale: dependencies.tailscaleApi(tailscale) } : {}),
+    tailscale: tailscale ? dependencies.tailscaleApi(tailscale) : undefined,
     env: terraformEnvironment(options.credentials),
     connectCluster: dependencies.connectCluster,
-    ...(options.log ? { log: options.log } : {}),
-    teardownDeps: {
-      ...(dependencies.terraform ? { terraform: dependencies.terraform } : {}),
-      ...options.run,
-    },
+    log: options.log,
+    io: options.io,
+    seams: { terraform: dependencies.terraform },
   });
 }
 
@@ -89,35 +89,33 @@ export interface SweepDeps {
   store: ManifestStore;
   stateBucket: string;
   /** Region of the state bucket (default the swept region). */
-  stateRegion?: string;
+  stateRegion?: string | undefined;
   /** Clients for a lab in another region (its manifest says where it runs). */
   awsFor: (region: string) => AwsClients;
   /** A lab's cluster API, with the clients of the lab's region. */
   connectCluster: (lab: LabConfig, aws: AwsClients) => Promise<LabCluster>;
   dryRun: boolean;
   now: Date;
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Where to ask whether a pr-<n> lab's pull request is closed; without it, only expired labs go (and it says so). */
-  pullRequests?: PullRequestSource;
+  pullRequests?: PullRequestSource | undefined;
   /** Needed only to remove labs (not for a dry run). */
-  tailscale?: TailscaleApi;
-  env?: NodeJS.ProcessEnv;
-  log?: (line: string) => void;
+  tailscale?: TailscaleApi | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  log?: ((line: string) => void) | undefined;
+  /** What each lab's teardown is told: the caller's SIGINT/SIGTERM, what proves a lab's previous run gone. */
+  io?: Pick<OperationIo, 'interruption' | 'takeover'> | undefined;
   /** Injected by tests: how one lab is torn down. */
-  teardown?: (lab: LabToSweep) => Promise<string | void>;
-  /** Injected by tests (fault injection) into each lab's teardown: terraform runner, cluster, clock, where to restore. */
-  teardownDeps?: Partial<
-    Pick<
-      TeardownDeps,
-      | 'terraform'
-      | 'connectCluster'
-      | 'sleep'
-      | 'outdir'
-      | 'operatorCleanupWaitMs'
-      | 'interruption'
-      | 'takeover'
-    >
-  >;
+  teardown?: ((lab: LabToSweep) => Promise<string | void>) | undefined;
+  /** Injected by tests (fault injection) into each lab's teardown. */
+  seams?: SweepSeams | undefined;
+}
+
+/** What tests replace in each lab's teardown: terraform, where it restores, its lock's timing, the wing's waits. */
+export interface SweepSeams extends Partial<Pick<AwsServices, 'sleep' | 'operatorCleanupWaitMs'>> {
+  terraform?: TerraformRunner | undefined;
+  outdir?: string | undefined;
+  lock?: RunLockSettings | undefined;
 }
 
 /** Expired labs, then labs of closed pull requests, torn down (or, in a dry run, listed) with why. */
@@ -149,7 +147,6 @@ export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepReport> {
 
 async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: SweepDeps): Promise<string> {
   if (!deps.tailscale) throw new Error('removing labs needs Tailscale OAuth credentials');
-  const tailscale = deps.tailscale;
   const stateRegion = deps.stateRegion ?? deps.aws.region;
   const input = {
     lab: expired.lab,
@@ -159,30 +156,36 @@ async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: 
   };
   const manifest = manifests.find((m) => m.lab === expired.lab);
   const lab = manifest ? adoptManifest(input, manifest) : resolveLab(input);
-  // A lab is torn down where it runs, whatever region the sweep was started for.
+  // A lab is torn down where it runs, whatever region the sweep was started for; its state stays in the bucket.
   const aws = lab.region === deps.aws.region ? deps.aws : deps.awsFor(lab.region);
-  let report;
-  try {
-    report = await downAwsLab(lab, {
-      outdir: '.tslab/synth-sweep',
-      env: deps.env ?? process.env,
-      aws,
-      tailscale,
-      connectCluster: (l) => deps.connectCluster(l, aws),
-      ...(deps.log ? { log: deps.log } : {}),
-      ...deps.teardownDeps,
-    });
-  } catch (error) {
-    // Failures before the teardown could take stock (a busy lock, a state it cannot read) still say what is left.
-    if (error instanceof TeardownIncompleteError) throw error;
-    throw new TeardownIncompleteError(lab, error, await leftBehind(lab, aws, tailscale, deps.store));
-  }
+  const seams = deps.seams ?? {};
+  const home = LabHome.of(lab, {
+    outdir: seams.outdir ?? '.tslab/synth-sweep',
+    env: deps.env ?? process.env,
+    s3: () => deps.aws.s3,
+    terraform: seams.terraform,
+    lock: seams.lock,
+  });
+  const services: AwsServices = {
+    aws,
+    tailscale: deps.tailscale,
+    connectCluster: (l) => deps.connectCluster(l, aws),
+    sleep: seams.sleep,
+    operatorCleanupWaitMs: seams.operatorCleanupWaitMs,
+  };
+  const report = await teardownAwsLab(home, services, { log: deps.log, ...deps.io }).catch(
+    async (error: unknown) => {
+      // Failures before the teardown could take stock (a busy lock, a state it cannot read) still say what is left.
+      throw error instanceof TeardownIncompleteError ? error : await incomplete(home, services, error);
+    },
+  );
   if (report.remaining.length) {
     // The teardown ran to its end, but AWS still lists resources with the lab's tag: not removed.
     throw new TeardownIncompleteError(
       lab,
       new Error(`${report.remaining.length} resource(s) still tagged for the lab after its teardown`),
-      await leftBehind(lab, aws, tailscale, deps.store),
+      await leftBehind(lab, aws, deps.tailscale, home.store),
+      home.locationFlags,
     );
   }
   return (

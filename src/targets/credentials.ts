@@ -38,25 +38,27 @@ export interface LabCredentials {
 }
 
 export type CredentialKind = keyof LabCredentials;
-export type LabVerb = 'up' | 'validate' | 'down' | 'sweep';
+/** What a credential is asked for: a lab operation, or the sweep of expired labs. */
+export type CredentialUse = 'provision' | 'validate' | 'teardown' | 'sweep';
 
 /**
- * What each verb needs on the target as given: only aws needs any (the local lab none; an unknown target is named by
+ * What each use needs on the target as given: only aws needs any (the local lab none; an unknown target is named by
  * openLab before anything is asked for), and a sweep that only lists (dry run) removes no tailnet device. The
  * operator's own OAuth client only with operator-auth oauth: by default each lab makes its operator a federated
  * identity (operatorCredentialIssue).
  */
-export function requiredCredentials(target: unknown, verb: LabVerb, dryRun = false): CredentialKind[] {
-  if (target !== 'aws' || (verb === 'sweep' && dryRun)) return [];
+export function requiredCredentials(target: unknown, use: CredentialUse, dryRun = false): CredentialKind[] {
+  if (target !== 'aws' || (use === 'sweep' && dryRun)) return [];
   return ['tailscale'];
 }
 
-/** With operator-auth oauth, up needs the shared operator client; named before any cloud call. */
+/** With operator-auth oauth, provision on aws needs the shared operator client; named before any cloud call. */
 export function operatorCredentialIssue(
+  target: unknown,
   operatorAuth: string,
   credentials: LabCredentials,
 ): { field: string; value: string; rule: string } | undefined {
-  if (operatorAuth !== 'oauth' || credentials.operator) return undefined;
+  if (target !== 'aws' || operatorAuth !== 'oauth' || credentials.operator) return undefined;
   return {
     field: 'operatorAuth',
     value: operatorAuth,

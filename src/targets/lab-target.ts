@@ -1,24 +1,15 @@
-// What a lab target (aws, local) does with one lab: up, validate, down, each returning a structured result that the
-// CLI and the actions render. openLab (open-lab.ts) picks the target; nothing else switches on it.
+// What a lab target (aws, local) does with one lab: provision, validate, teardown, each returning a structured result
+// the CLI and the actions render as they are. openLab (open-lab.ts) picks the target; nothing else switches on it, so
+// what differs between targets (what a person is told after provision) is said by the target itself.
 import type { ValidationReport } from '../checks/types.ts';
 import type { ValidateOptions } from '../checks/validate-lab.ts';
 import type { StackRun } from '../engine/lifecycle.ts';
-import type { Interruption } from '../engine/interruption.ts';
-import type { TakeoverEvidence } from '../engine/takeover.ts';
-import type { LabProgressEvent } from '../engine/progress.ts';
+import type { OperationIo } from '../home/lab-home.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { CostEstimate } from '../lab/cost.ts';
 import type { TimelineBar } from '../engine/gantt.ts';
 
-/** Where an operation reports as it goes: stack progress, and plain lines (waits, cleanups). */
-export interface OperationIo {
-  onProgress?: (event: LabProgressEvent) => void;
-  log?: (line: string) => void;
-  /** SIGINT/SIGTERM of the caller: terraform is stopped at a safe point and the lab recorded as interrupted. */
-  interruption?: Interruption;
-  /** What proves another run of the lab gone, so its run lock may be taken over (docs/design/interruptions.md §3). */
-  takeover?: TakeoverEvidence;
-}
+export type { OperationIo };
 
 export interface ProvisionOutputs {
   labId: string;
@@ -32,13 +23,15 @@ export interface ProvisionOutputs {
   egressService: string;
 }
 
-export interface UpResult {
+export interface ProvisionResult {
   lab: LabConfig;
   outputs: ProvisionOutputs;
   stacks: StackRun[];
   /** What the lab costs an hour; none on the local target. */
-  cost?: CostEstimate;
+  cost?: CostEstimate | undefined;
   timeline: Timeline;
+  /** What a person at a terminal is told next: how to reach the lab, what it costs. */
+  notes: string[];
 }
 
 /** When each stack and wait of the run started and how long it took: what the summaries draw. */
@@ -69,7 +62,7 @@ export function timelineOf(
   };
 }
 
-export interface DownResult {
+export interface TeardownResult {
   /** What this run removed, one line each ("stack network (23 resources)", "tailnet device tslab-demo-client"). */
   removed: string[];
   warnings: string[];
@@ -79,7 +72,7 @@ export interface DownResult {
 }
 
 export interface LabTarget {
-  up(io?: OperationIo): Promise<UpResult>;
+  provision(io?: OperationIo): Promise<ProvisionResult>;
   validate(options?: ValidateOptions): Promise<ValidationReport>;
-  down(io?: OperationIo): Promise<DownResult>;
+  teardown(io?: OperationIo): Promise<TeardownResult>;
 }

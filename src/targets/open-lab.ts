@@ -1,19 +1,15 @@
 // The one entry to a lab for the CLI and the actions: check the target's rules on the input as given (before any cloud
-// call), resolve the lab as it was created (its manifest) with every path absolute, and hand back its target.
-import type { S3Client } from '@aws-sdk/client-s3';
+// call), open the lab's home (where it lives), resolve the lab as it was created (its manifest), and hand back its
+// target.
 import type { LabManifest } from '../engine/manifest.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
-import { resolveLab, type LabConfig, type ResolveOptions } from '../lab/config.ts';
+import { LabHome } from '../home/lab-home.ts';
+import { resolveLab, type LabConfig } from '../lab/config.ts';
 import { LabConfigError } from '../lab/errors.ts';
-import type { LabCredentials } from './credentials.ts';
+import { terraformEnvironment, type LabCredentials } from './credentials.ts';
 import type { LabDependencies } from './dependencies.ts';
 import { adoptManifest } from './lab-identity.ts';
-import { labStoreFor } from '../home/lab-store.ts';
 import type { LabTarget } from './lab-target.ts';
-import type { AwsRunDeps } from './aws/run-deps.ts';
-import type { ProvisionResult } from './aws/provision.ts';
-import type { LocalRunOptions } from './local/teardown.ts';
-import type { DeployResult } from '../engine/lifecycle.ts';
+import type { Provisioners } from './provisioners.ts';
 
 export interface OpenLabOptions {
   credentials: LabCredentials;
@@ -21,18 +17,12 @@ export interface OpenLabOptions {
   localStateDir: string;
   /** Where stacks are synthesized or restored, below the working directory. */
   outdir: string;
-  pluginCacheDir?: string;
+  pluginCacheDir?: string | undefined;
   /** Fakes for tests; the real clients otherwise. */
-  dependencies?: Partial<LabDependencies>;
-  now?: Date;
+  dependencies?: Partial<LabDependencies> | undefined;
+  now?: Date | undefined;
   /** How a lab comes up (src/targets/provisioners.ts); without it the target can validate and tear down only. */
-  provisioners?: Provisioners;
-}
-
-/** The up of each target, injected so entry points that never provision do not bundle synth. */
-export interface Provisioners {
-  aws: (lab: LabConfig, deps: AwsRunDeps) => Promise<ProvisionResult>;
-  local: (lab: LabConfig, options: LocalRunOptions) => Promise<DeployResult>;
+  provisioners?: Provisioners | undefined;
 }
 
 export interface OpenedLab {
@@ -43,20 +33,24 @@ export interface OpenedLab {
 
 export async function openLab(input: Record<string, unknown>, options: OpenLabOptions): Promise<OpenedLab> {
   requireTargetSettings(input);
-  const awsClients = options.dependencies?.awsClients;
-  const { lab, manifest } = await resolveExistingLab(input, {
-    localStateDir: options.localStateDir,
-    ...(options.now ? { now: options.now } : {}),
-    ...(awsClients ? { s3: (l: LabConfig) => awsClients(l.region, stateRegion(l)).s3 } : {}),
-  });
+  const { home, manifest } = await openHome(input, options);
   // Each target's code is imported only when used: a local run never loads the AWS target's clients (EC2, EKS, SSM,
   // Kubernetes); the S3 client of the lab stores and run locks is loaded by every bundle.
   const target =
-    lab.target === 'local'
-      ? (await import('./local/target.ts')).localTarget(lab, options)
-      : (await import('./aws/target.ts')).awsTarget(lab, options);
-  return { lab, manifest, target };
+    home.lab.target === 'local'
+      ? (await import('./local/target.ts')).localTarget(home, options)
+      : (await import('./aws/target.ts')).awsTarget(home, options);
+  return { lab: home.lab, manifest, target };
 }
+
+/** Input names of the defaults a target brings: one machine, one default local lab. */
+export function withTargetDefaults(input: Record<string, unknown>): Record<string, unknown> {
+  return input['target'] === 'local' && input['lab'] === undefined
+    ? { ...input, lab: DEFAULT_LOCAL_LAB }
+    : input;
+}
+
+export const DEFAULT_LOCAL_LAB = 'local';
 
 /**
  * The aws target keeps its state, run locks and manifest in the state bucket: without one there is no lab to find or
@@ -74,22 +68,25 @@ export function requireTargetSettings(input: Record<string, unknown>): void {
   }
 }
 
-/** The lab as given, or, when it already exists, as it was created; its local state dir absolute either way. */
-export async function resolveExistingLab(
+/** The lab's home, for the lab as given or, when it already exists, as it was created. */
+export async function openHome(
   input: Record<string, unknown>,
-  options: ResolveOptions & { s3?: (lab: LabConfig) => S3Client } = {},
-): Promise<{ lab: LabConfig; manifest: LabManifest | undefined }> {
-  const fresh = withAbsoluteStateDir(resolveLab(input, options));
-  // A local lab's store is a directory: no AWS client is made for it.
-  const s3 = fresh.state.kind === 's3' ? options.s3?.(fresh) : undefined;
-  const manifest = await labStoreFor(fresh, s3).read(fresh.id);
-  return {
-    lab: manifest ? withAbsoluteStateDir(adoptManifest(input, manifest, options)) : fresh,
-    manifest,
-  };
-}
-
-/** Region of the lab's state bucket (its own region when it keeps state locally). */
-export function stateRegion(lab: LabConfig): string {
-  return lab.state.kind === 's3' ? lab.state.region : lab.region;
+  options: Pick<
+    OpenLabOptions,
+    'credentials' | 'localStateDir' | 'outdir' | 'pluginCacheDir' | 'dependencies' | 'now'
+  >,
+): Promise<{ home: LabHome; manifest: LabManifest | undefined }> {
+  const resolveOptions = { localStateDir: options.localStateDir, now: options.now };
+  const fresh = resolveLab(input, resolveOptions);
+  const awsClients = options.dependencies?.awsClients;
+  const home = LabHome.of(fresh, {
+    outdir: options.outdir,
+    env: terraformEnvironment(options.credentials),
+    pluginCacheDir: options.pluginCacheDir,
+    // The state bucket's client from the injected clients (tests); by default made on first use.
+    s3: awsClients ? (stateRegion) => awsClients(fresh.region, stateRegion).s3 : undefined,
+    terraform: options.dependencies?.terraform,
+  });
+  const manifest = await home.store.read(fresh.id);
+  return { home: manifest ? home.adopt(adoptManifest(input, manifest, resolveOptions)) : home, manifest };
 }

@@ -2,12 +2,12 @@
 import { resolve } from 'node:path';
 import { addLabStacks, addTailnetPolicyStack } from '../../infra/app.ts';
 import { synthesize, type SynthResult } from '../engine/synth.ts';
-import { withAbsoluteStateDir } from '../engine/state-location.ts';
+import { absolute } from '../home/lab-home.ts';
 import type { LabConfig } from '../lab/config.ts';
 
 export function synthLab(lab: LabConfig, outdir: string): { lab: LabConfig } & SynthResult {
-  const absolute = withAbsoluteStateDir(lab);
-  return { lab: absolute, ...synthesize((app) => addLabStacks(app, absolute), outdir) };
+  const placed = absolute(lab);
+  return { lab: placed, ...synthesize((app) => addLabStacks(app, placed), outdir) };
 }
 
 /** The tailnet's own stack: state in the bucket (`tslab/tailnet-policy.tfstate`) when given, else a local file. */

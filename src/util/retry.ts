@@ -3,21 +3,21 @@
 
 export interface RetryOptions {
   /** Names the operation in the "attempt n of m" line. */
-  label?: string;
+  label?: string | undefined;
   /** Total attempts, the first included (1 = no retry). */
   maxAttempts: number;
   /** Backoff base: attempt n waits up to baseMs × 2^(n-1), capped at maxDelayMs. */
   baseMs: number;
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** True for transient failures only (throttling, 5xx, network); everything else is thrown at once. */
   shouldRetry(error: unknown): boolean;
   /** A delay the server asked for (Retry-After), used instead of the backoff when present. */
   serverDelayMs?(error: unknown): number | undefined;
   /** Injected so tests don't wait. */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** In [0, 1); injected so tests can pin the jitter. */
-  random?: () => number;
-  log?: (line: string) => void;
+  random?: (() => number) | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
 export const DEFAULT_MAX_DELAY_MS = 30_000;

@@ -134,7 +134,7 @@ describe('action inputs: the CI credential', () => {
 });
 
 describe('CLI environment: the CI credential', () => {
-  const read = (env: NodeJS.ProcessEnv) => () => credentialsFromEnv('aws', 'down', { env });
+  const read = (env: NodeJS.ProcessEnv) => () => credentialsFromEnv('aws', 'teardown', { env });
 
   it('TAILSCALE_OAUTH_CLIENT_ID + _SECRET: an OAuth client; + TAILSCALE_AUDIENCE: a federated identity', () => {
     expect(

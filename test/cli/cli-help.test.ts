@@ -14,7 +14,7 @@ const commands: Command[] = [program, ...program.commands];
 const docs = new Map(
   labFieldDocs().map((d) => [`--${d.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, d]),
 );
-const LAB_COMMANDS = ['synth', 'up', 'validate', 'down', 'lab', 'doctor'];
+const LAB_COMMANDS = ['synth', 'provision', 'validate', 'teardown', 'lab', 'doctor'];
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
@@ -39,6 +39,15 @@ describe('tslab --help', () => {
       }
     }
     expect(count).toBeGreaterThan(6 * docs.size);
+  });
+
+  it('names the operations as the actions do, and keeps up and down as their aliases', () => {
+    const byAlias = (alias: string) => program.commands.find((c) => c.aliases().includes(alias))?.name();
+    expect(byAlias('up')).toBe('provision');
+    expect(byAlias('down')).toBe('teardown');
+    expect(program.commands.map((c) => c.name())).toEqual(
+      expect.arrayContaining(['provision', 'validate', 'teardown']),
+    );
   });
 
   it('gives every lab setting a description in the schema', () => {

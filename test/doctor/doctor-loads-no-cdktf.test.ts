@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Testing } from 'cdktf';
+import { testApp } from '../support/cdktf-app.ts';
 import { describe, expect, it } from 'vitest';
 import { TailnetPolicyStack } from '../../infra/stacks/tailnet-policy-stack.ts';
 import { CI_OAUTH_SCOPES, CI_RUNNER_TAG, GITHUB_ACTIONS_ISSUER } from '../../src/lab/stack-contract.ts';
@@ -40,7 +41,7 @@ describe('tslab doctor loads no cdktf', () => {
 
 describe('the tailnet-policy stack makes the CI credential the doctor checks for', () => {
   type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const stack = new TailnetPolicyStack(Testing.app(), 'tailnet-policy', { githubRepository: 'octo/tslab' });
+  const stack = new TailnetPolicyStack(testApp(), 'tailnet-policy', { githubRepository: 'octo/tslab' });
   const resources = (JSON.parse(Testing.synth(stack)) as Json).resource as Json;
 
   it.each([

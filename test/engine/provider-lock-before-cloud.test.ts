@@ -13,8 +13,9 @@ import {
 } from '../../src/engine/provider-lock.ts';
 import { registryHostOf, requiredProvidersOf } from '../../src/engine/stack-providers.ts';
 import { resolveLab } from '../../src/lab/config.ts';
-import type { AwsRunDeps } from '../../src/targets/aws/run-deps.ts';
-import { upAwsLab } from '../../src/targets/aws/provision.ts';
+import { LabHome } from '../../src/home/lab-home.ts';
+import { provisionAwsLab } from '../../src/targets/aws/provision.ts';
+import type { AwsServices } from '../../src/targets/aws/services.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'tslab-lock-before-cloud-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -50,14 +51,13 @@ describe('an AWS provision', () => {
     async (engine) => {
       const touched: string[] = [];
       const lab = resolveLab({ lab: 'lockcheck', stateBucket: 'tslab-state', engine });
-      const deps: AwsRunDeps = {
-        outdir,
-        env: {},
+      const home = LabHome.of(lab, { outdir, env: {}, store: cloud('store', touched) });
+      const services: AwsServices = {
         tailscale: cloud('tailscale', touched),
         aws: cloud('aws', touched),
-        store: cloud('store', touched),
+        connectCluster: cloud('cluster', touched),
       };
-      const error = await upAwsLab(lab, deps).catch((e: unknown) => e);
+      const error = await provisionAwsLab(home, services).catch((e: unknown) => e);
       if (committedLockCovers(engine)) {
         // The verdict is the file's: complete for this engine, the run goes on to the bucket first.
         expect(touched[0]).toBe('store.list');

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DataResource, LocalBackend, TerraformStack } from 'cdktf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withAbsoluteStateDir } from '../../src/engine/state-location.ts';
 import { applyOrder, destroyOrder, synthesize, type SynthesizedStack } from '../../src/engine/synth.ts';
 import { resolveLab } from '../../src/lab/config.ts';
 import { configureBackend } from '../../infra/stacks/lab-stack.ts';
@@ -54,7 +53,7 @@ describe('synthesize', () => {
     expect(stacks.map((s) => s.id)).toEqual(['early', 'late']);
   });
 
-  it('reports an S3 backend as remote', () => {
+  it("reports an S3 backend as remote, with the bucket and key its state (and terraform's lock beside it) live at", () => {
     const lab = resolveLab({ lab: 'remote', stateBucket: 'tslab-state' });
     const { stacks } = synthesize(
       (app) => {
@@ -64,7 +63,12 @@ describe('synthesize', () => {
       },
       join(work.path, 'out'),
     );
-    expect(stacks[0]?.backend).toEqual({ kind: 'remote', type: 's3' });
+    expect(stacks[0]?.backend).toEqual({
+      kind: 'remote',
+      type: 's3',
+      bucket: 'tslab-state',
+      key: 'tslab/remote/network.tfstate',
+    });
   });
 
   it('refuses a relative local state path, which terraform would resolve inside each stack dir', () => {
@@ -97,21 +101,5 @@ describe('apply and destroy order', () => {
 
   it('names a dependency that was not synthesized', () => {
     expect(() => applyOrder([stack('cluster', ['network'])])).toThrow(/'cluster' depends on 'network'/);
-  });
-});
-
-describe('withAbsoluteStateDir', () => {
-  it('resolves the default relative local state dir against the given directory', () => {
-    const lab = resolveLab({ lab: 'demo', target: 'local' });
-    expect(lab.state).toEqual({ kind: 'local', dir: '.tslab/state/demo' });
-    expect(withAbsoluteStateDir(lab, '/home/me/tslab').state).toEqual({
-      kind: 'local',
-      dir: '/home/me/tslab/.tslab/state/demo',
-    });
-  });
-
-  it('leaves S3 state alone', () => {
-    const lab = resolveLab({ lab: 'demo', stateBucket: 'tslab-state' });
-    expect(withAbsoluteStateDir(lab, '/anywhere')).toBe(lab);
   });
 });

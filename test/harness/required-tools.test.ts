@@ -13,7 +13,7 @@ import { MIN_ENGINE } from '../../src/doctor/engine.ts';
 import { brokenPromises } from '../support/capabilities.ts';
 import { engineProblem } from '../support/required-tools.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 const REAL_TERRAFORM = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
 const [major, minor] = MIN_ENGINE_VERSION;

@@ -146,7 +146,7 @@ async function up(input: Record<string, unknown>): Promise<unknown> {
     outdir: '/tmp/tslab-bad-input-synth',
     dependencies,
   });
-  return target.up();
+  return target.provision();
 }
 
 function nothingReachedTheCloud(): void {

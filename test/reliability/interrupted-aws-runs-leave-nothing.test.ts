@@ -17,10 +17,11 @@ import { StateLockedError } from '../../src/engine/terraform.ts';
 import type { TakeoverEvidence } from '../../src/engine/takeover.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
-import { downAwsLab, type TeardownReport } from '../../src/targets/aws/teardown.ts';
-import { resolveExistingLab } from '../../src/targets/open-lab.ts';
+import { teardownAwsLab, type TeardownReport } from '../../src/targets/aws/teardown.ts';
+import { openHome } from '../../src/targets/open-lab.ts';
+import { LabHome } from '../../src/home/lab-home.ts';
 import { synthLab } from '../../src/targets/synth-lab.ts';
-import { upAwsLab } from '../../src/targets/aws/provision.ts';
+import { provisionAwsLab } from '../../src/targets/aws/provision.ts';
 import { BUCKET, REGION } from './support/cloud-model.ts';
 import { ModelTerraform } from './support/fake-terraform.ts';
 import { Figures } from './support/figures.ts';
@@ -174,17 +175,20 @@ async function provisionInterrupted(
   terraform.interruption = controller;
   const run: ProvisionRun = { controller, terraform };
   arm(run);
-  const base = w.deps();
-  const outcome = await upAwsLab(lab, {
-    ...base,
+  const base = w.io();
+  const home = LabHome.of(lab, {
+    ...w.homeOptions(),
     terraform,
+    lock: { env: runEnv(RUN_ID, 'provision'), host: PROVISION_HOST, stateLockPollMs: 1 },
+  });
+  const outcome = await provisionAwsLab(home, w.services(), {
+    ...base,
     interruption: controller,
     onProgress: (event) => run.onProgress?.(event),
     log: (line) => {
       base.log?.(line);
       run.onLog?.(line);
     },
-    runIdentity: { env: runEnv(RUN_ID, 'provision'), host: PROVISION_HOST, stateLockPollMs: 1 },
   }).then(
     () => 'completed',
     (error: unknown) => error,
@@ -204,21 +208,29 @@ async function teardownElsewhere(
   options: { lockWaitMs?: number; takeover?: TakeoverEvidence } = {},
 ): Promise<{ report?: TeardownReport; error?: unknown; terraform: ModelTerraform }> {
   const terraform = new ModelTerraform(w.model, w, { host: TEARDOWN_HOST });
-  const { lab } = await resolveExistingLab(
+  const { home } = await openHome(
     { lab: labId, region: REGION, stateBucket: BUCKET },
-    { s3: () => w.aws.clients.s3 },
+    {
+      credentials: {},
+      localStateDir: w.outdir,
+      outdir: w.outdir,
+      dependencies: { awsClients: () => w.aws.clients, terraform },
+    },
   );
   const sameRun = from === 'the next job of the run';
   try {
-    const report = await downAwsLab(lab, {
-      ...w.deps(),
+    const elsewhere = LabHome.of(home.lab, {
+      ...w.homeOptions(),
       terraform,
-      lockWaitMs: options.lockWaitMs ?? 2_000,
-      runIdentity: {
+      lock: {
+        waitMs: options.lockWaitMs ?? 2_000,
         env: runEnv(sameRun ? RUN_ID : '9002', 'teardown'),
         host: TEARDOWN_HOST,
         stateLockPollMs: 1,
       },
+    });
+    const report = await teardownAwsLab(elsewhere, w.services(), {
+      ...w.io(),
       takeover:
         options.takeover ??
         (sameRun ? { finishedJobs: ['provision'] } : { runEnded: async (run) => run.id === RUN_ID }),
@@ -310,16 +322,22 @@ describe('what a teardown never takes', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const terraform = new ModelTerraform(w.model, w, { host: PROVISION_HOST });
-    const provision = upAwsLab(lab, {
-      ...w.deps(),
+    const home = LabHome.of(lab, {
+      ...w.homeOptions(),
       terraform,
-      runIdentity: { env: runEnv(RUN_ID, 'provision'), host: PROVISION_HOST, stateLockPollMs: 1 },
-      log: (line) => {
-        if (line.startsWith('waiting for')) waiting();
-      },
+      lock: { env: runEnv(RUN_ID, 'provision'), host: PROVISION_HOST, stateLockPollMs: 1 },
+    });
+    const provision = provisionAwsLab(
+      home,
       // Its only sleeps are the router wait's: it holds there until the gate opens.
-      sleep: () => gate,
-    }).catch((error: unknown) => error);
+      { ...w.services(), sleep: () => gate },
+      {
+        ...w.io(),
+        log: (line) => {
+          if (line.startsWith('waiting for')) waiting();
+        },
+      },
+    ).catch((error: unknown) => error);
     await reachedWait;
     const holderBefore = w.model.objects.get(runLockKey(lab.id));
     expect(holderBefore).toContain(PROVISION_HOST);

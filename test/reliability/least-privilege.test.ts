@@ -60,7 +60,7 @@ async function recordTslabCalls(): Promise<{ actions: Set<string>; leftoverDelet
     await world.provision(lab);
     await validateAwsLab(
       lab,
-      { aws: world.aws.clients, tailscale: world.tailscale, connectCluster: world.deps().connectCluster },
+      { aws: world.aws.clients, tailscale: world.tailscale, connectCluster: world.services().connectCluster },
       { timeoutMs: 2_000 },
     );
     // A probe that outlives its deadline is cancelled on the instance.

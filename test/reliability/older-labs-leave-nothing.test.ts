@@ -9,7 +9,7 @@ import { synthesize } from '../../src/engine/synth.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { LabConfigError } from '../../src/lab/errors.ts';
 import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
-import { openLabSession } from '../../src/home/lab-home.ts';
+import { LabHome } from '../../src/home/lab-home.ts';
 import { LabWorld } from './support/lab-world.ts';
 import { addPreviousLayoutStacks, PREVIOUS_STACKS } from './support/previous-layout.ts';
 
@@ -18,18 +18,18 @@ afterEach(async () => world?.close());
 
 /** What provision did then: record the four stacks, apply them. */
 async function provisionPreviousLayout(w: LabWorld, lab: LabConfig) {
-  const session = await openLabSession(
-    lab,
-    { outdir: join(w.outdir, 'previous'), s3: w.aws.clients.s3, terraform: w.terraform },
-    (l, outdir) => synthesize((app) => addPreviousLayoutStacks(app, l), outdir),
+  const home = LabHome.of(lab, { ...w.homeOptions(), outdir: join(w.outdir, 'previous') });
+  await home.run('provision', {}, async (run) =>
+    deployLab({
+      stacks: await run.synthesize((l, outdir) =>
+        synthesize((app) => addPreviousLayoutStacks(app, l), outdir),
+      ),
+      terraform: run.terraform(),
+      store: run.store,
+      manifest: buildManifest(run.lab),
+    }),
   );
-  await deployLab({
-    stacks: session.stacks,
-    terraform: session.terraform,
-    store: session.store,
-    manifest: buildManifest(session.lab),
-  });
-  return session.store;
+  return home.store;
 }
 
 const resourcesOfType = (w: LabWorld, lab: string, type: string) =>

@@ -1,8 +1,7 @@
 // Promise 5: two runs on one lab never interleave. With the real terraform binary and the local backend, a second run
 // on a stack whose state is locked fails at once naming the holder, or waits with a lock timeout; the state and the
 // manifest stay valid either way, and a teardown that meets a running apply waits for it and then removes everything.
-// The gap that remains (a `down` between `up` recording the lab and terraform taking the lock) is reproduced below as
-// an expected failure: see RELIABILITY.md.
+// Between provision recording the lab and terraform taking its lock, the lab's run lock keeps a teardown out (below).
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,12 +12,10 @@ import { LocalLabStore } from '../../src/engine/lab-stores.ts';
 import { synthesize, type SynthesizedStack } from '../../src/engine/synth.ts';
 import { StateLockedError, TerraformCli } from '../../src/engine/terraform.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { downLocalLab } from '../../src/targets/local/teardown.ts';
-import { openLabSession } from '../../src/home/lab-home.ts';
+import { teardownLocalLab } from '../../src/targets/local/teardown.ts';
+import { LabHome } from '../../src/home/lab-home.ts';
 import { synthLab } from '../../src/targets/synth-lab.ts';
 import { LabBusyError } from '../../src/engine/run-lock.ts';
-import { withAbsoluteStateDir } from '../../src/engine/state-location.ts';
-import { withLabRunLock } from '../../src/home/tracked-lease.ts';
 import { localLab as engineLab, slowStackApp, tempDir } from '../engine/fixtures/stack-apps.ts';
 import { Figures } from './support/figures.ts';
 import { requires } from '../support/requires.ts';
@@ -133,39 +130,39 @@ describe('two runs on one lab', () => {
   });
 });
 
-requires('local-lab').describe('up and down of one local lab at once', () => {
-  // Terraform's lock covers one stack while terraform runs; the lab's run lock covers the whole up and down, so a
-  // down can no longer slip in between up recording the lab and its first apply.
-  it('a down during an up waits for it (or fails naming it), and a final down leaves nothing', async () => {
+requires('local-lab').describe('provision and teardown of one local lab at once', () => {
+  // Terraform's lock covers one stack while terraform runs; the lab's run lock covers the whole provision and
+  // teardown, so a teardown can no longer slip in between provision recording the lab and its first apply.
+  it('a teardown during a provision waits for it (or fails naming it), and a final teardown leaves nothing', async () => {
     const id = `race${Math.random().toString(36).slice(2, 6)}`;
     const local = localLab(id);
     const outdir = join(work.path, 'synth');
     try {
-      await withLabRunLock(withAbsoluteStateDir(local), 'up', { waitMs: 0 }, async () => {
-        // up, step 1: synthesize and record the stacks and the manifest (what deployLab writes before terraform).
-        const session = await openLabSession(local, { outdir }, synthLab);
-        await session.store.write(buildManifest(session.lab));
-        // down comes now, while up is between its record and terraform's lock: it must not touch the lab.
-        const busy = await downLocalLab(local, { outdir, lockWaitMs: 300 }).then(
+      await LabHome.of(local, { outdir, lock: { waitMs: 0 } }).run('provision', {}, async (run) => {
+        // provision, step 1: synthesize and record the stacks and the manifest (what deployLab writes before terraform).
+        const stacks = await run.synthesize(synthLab);
+        await run.store.write(buildManifest(run.lab));
+        // teardown comes now, while provision is between its record and terraform's lock: it must not touch the lab.
+        const busy = await teardownLocalLab(LabHome.of(local, { outdir, lock: { waitMs: 300 } })).then(
           () => undefined,
           (error: unknown) => error,
         );
         expect(busy).toBeInstanceOf(LabBusyError);
-        expect(String(busy)).toMatch(new RegExp(`lab '${id}' is busy: up by pid ${process.pid}`));
+        expect(String(busy)).toMatch(new RegExp(`lab '${id}' is busy: provision by pid ${process.pid}`));
         figures.add('concurrent runs tried');
         figures.add('concurrent runs kept apart');
-        // up, step 2: terraform applies.
+        // provision, step 2: terraform applies.
         await deployLab({
-          stacks: session.stacks,
-          terraform: session.terraform,
-          store: session.store,
-          manifest: buildManifest(session.lab),
+          stacks,
+          terraform: run.terraform(),
+          store: run.store,
+          manifest: buildManifest(run.lab),
         });
       });
-      await downLocalLab(local, { outdir });
+      await teardownLocalLab(LabHome.of(local, { outdir }));
       expect(localRemains(id)).toEqual(NOTHING_LOCAL);
     } finally {
-      await downLocalLab(local, { outdir }).catch(() => undefined);
+      await teardownLocalLab(LabHome.of(local, { outdir })).catch(() => undefined);
       await rm(join(STATE_ROOT, id), { recursive: true, force: true });
     }
   }, 60_000);

@@ -9,7 +9,7 @@ import {
   TAILSCALE_AUDIENCE_ENV,
   tailscaleCredentialFrom,
   type LabCredentials,
-  type LabVerb,
+  type CredentialUse,
   type TailscaleCredentialNames,
 } from '../../targets/credentials.ts';
 
@@ -19,14 +19,14 @@ export const TAILSCALE_ENV: TailscaleCredentialNames = {
   audience: TAILSCALE_AUDIENCE_ENV,
 };
 
-/** Those `verb` needs on `target`, each variable named when missing; the others when they are set. */
+/** Those `use` needs on `target`, each variable named when missing; the others when they are set. */
 export function credentialsFromEnv(
   target: unknown,
-  verb: LabVerb,
+  use: CredentialUse,
   options: { dryRun?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): LabCredentials {
   const env = options.env ?? process.env;
-  const required = requiredCredentials(target, verb, options.dryRun);
+  const required = requiredCredentials(target, use, options.dryRun);
   const credentials: LabCredentials = {};
   const ci = tailscaleCredentialFrom(
     { id: env[TAILSCALE_ENV.id], secret: env[TAILSCALE_ENV.secret], audience: env[TAILSCALE_ENV.audience] },

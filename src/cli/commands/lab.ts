@@ -1,4 +1,5 @@
-// tslab up | validate | down | lab: read flags and credentials, open the lab, run the operation, print its result.
+// tslab provision | validate | teardown | lab: read flags and credentials, open the lab, run the operation, print its
+// result.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ProgressReporter } from '../../engine/progress.ts';
@@ -7,9 +8,8 @@ import { parseThresholds } from '../../checks/thresholds.ts';
 import type { ValidateOptions } from '../../checks/validate-lab.ts';
 import type { ValidationReport } from '../../checks/types.ts';
 import { LabConfigError } from '../../lab/errors.ts';
-import { labResourceName } from '../../lab/names.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { openLab, requireTargetSettings } from '../../targets/open-lab.ts';
+import { openLab, requireTargetSettings, withTargetDefaults } from '../../targets/open-lab.ts';
 import type { LabTarget, OperationIo } from '../../targets/lab-target.ts';
 import type { LabDependencies } from '../../targets/dependencies.ts';
 import { OperationFailed } from '../exit.ts';
@@ -18,10 +18,10 @@ import { InterruptedError, trapStopSignals } from '../../engine/interruption.ts'
 import { runEndedVia } from '../../github/workflow-runs.ts';
 import { credentialsFromEnv } from './credentials.ts';
 
-export const DEFAULT_LOCAL_LAB = 'local';
 const OUTDIR = '.tslab/synth';
 
-export type LabVerb = 'up' | 'validate' | 'down' | 'lab';
+/** The three lab operations, and `lab`: all three in a row. */
+export type LabVerb = 'provision' | 'validate' | 'teardown' | 'lab';
 
 interface Io {
   out(line: string): void;
@@ -35,12 +35,11 @@ export async function labCommand(
   io: Io,
   dependencies?: Partial<LabDependencies>,
 ): Promise<void> {
-  const input = fromStrings(flags);
   // One machine, one default local lab; name others with --lab to run several side by side.
-  if (input['target'] === 'local' && input['lab'] === undefined) input['lab'] = DEFAULT_LOCAL_LAB;
+  const input = withTargetDefaults(fromStrings(flags));
   // Settings first, then credentials: the first thing a user lacks is named first.
   requireTargetSettings(input);
-  const credentials = credentialsFromEnv(input['target'] ?? 'aws', verb === 'lab' ? 'up' : verb);
+  const credentials = credentialsFromEnv(input['target'] ?? 'aws', verb === 'lab' ? 'provision' : verb);
   const timeoutMs = checkTimeoutMs(options['checkTimeout']);
   const thresholds = parseThresholds(
     { minThroughputMbps: text(options['minThroughputMbps']), maxLatencyMs: text(options['maxLatencyMs']) },
@@ -52,10 +51,11 @@ export async function labCommand(
     localStateDir: resolve('.tslab/state'),
     outdir: OUTDIR,
     // Only the verbs that bring a lab up load synth (cdktf, the providers).
-    ...(verb === 'up' || verb === 'lab'
-      ? { provisioners: (await import('../../targets/provisioners.ts')).PROVISIONERS }
-      : {}),
-    ...(dependencies ? { dependencies } : {}),
+    provisioners:
+      verb === 'provision' || verb === 'lab'
+        ? (await import('../../targets/provisioners.ts')).PROVISIONERS
+        : undefined,
+    dependencies,
   });
   const trap = trapStopSignals((line) => io.err(`tslab: ${line}`));
   const token = process.env['GITHUB_TOKEN'];
@@ -104,19 +104,21 @@ async function runVerb(
 ): Promise<void> {
   const reportFile = typeof options['report'] === 'string' ? options['report'] : undefined;
 
-  if (verb === 'up') return runner.up();
-  if (verb === 'down') return runner.down();
+  if (verb === 'provision') return runner.provision();
+  if (verb === 'teardown') return runner.teardown();
   if (verb === 'validate') return finishValidation(await runner.validate(), reportFile, io);
 
   try {
-    await runner.up();
+    await runner.provision();
   } catch (error) {
-    // A stopped run has seconds left: it is recorded, and `tslab down` removes it.
+    // A stopped run has seconds left: it is recorded, and `tslab teardown` removes it.
     if (error instanceof InterruptedError) throw error;
-    // `lab` owns the whole life of the lab: a failed up is torn down too (a no-op where up undid itself).
+    // `lab` owns the whole life of the lab: a failed provision is torn down too (a no-op where it undid itself).
     await runner
-      .down()
-      .catch((cleanup) => io.err(`tslab: teardown after the failed up also failed: ${String(cleanup)}`));
+      .teardown()
+      .catch((cleanup) =>
+        io.err(`tslab: teardown after the failed provision also failed: ${String(cleanup)}`),
+      );
     throw error;
   }
   let failure: unknown;
@@ -126,8 +128,9 @@ async function runVerb(
     failure = error;
   }
   // Torn down whatever validation found; a failed validation still fails the command afterwards.
-  if (options['keep'] !== true) await runner.down();
-  else io.out(`lab '${lab.id}' kept: tear it down with tslab down --target ${lab.target} --lab ${lab.id}`);
+  if (options['keep'] !== true) await runner.teardown();
+  else
+    io.out(`lab '${lab.id}' kept: tear it down with tslab teardown --target ${lab.target} --lab ${lab.id}`);
   if (failure) throw failure;
 }
 
@@ -140,23 +143,17 @@ function printing(
   validateOptions: ValidateOptions,
 ) {
   return {
-    async up(): Promise<void> {
+    async provision(): Promise<void> {
       const started = performance.now();
-      const { lab, outputs, cost } = await target.up(operationIo);
-      if (lab.target === 'local') {
-        io.out(
-          `lab '${lab.id}' is up (local, ${seconds(started)}): try  ip netns exec ${labResourceName(lab.id, 'client')} curl -s http://${outputs.nginxFqdn}/`,
-        );
-      } else {
-        io.out(JSON.stringify(outputs, null, 2));
-        if (cost) io.out(`estimated cost: $${cost.hourlyUsd.toFixed(3)}/h`);
-      }
+      const { lab, notes } = await target.provision(operationIo);
+      io.out(`lab '${lab.id}' is up (${lab.target}, ${seconds(started)})`);
+      for (const note of notes) io.out(note);
     },
     validate: () => target.validate(validateOptions),
-    async down(): Promise<void> {
+    async teardown(): Promise<void> {
       const started = performance.now();
-      const { removed, warnings } = await target.down(operationIo);
-      // What is still there is named in a warning (down-aws.ts says how to remove it); the CLI reports, as before.
+      const { removed, warnings } = await target.teardown(operationIo);
+      // What is still there is named in a warning (targets/aws/teardown.ts says how to remove it).
       for (const warning of warnings) io.out(`warning: ${warning}`);
       io.out(
         removed.length

@@ -16,21 +16,23 @@ export interface LeftBehind {
 export class TeardownIncompleteError extends Error {
   readonly left: LeftBehind;
 
-  constructor(lab: LabConfig, cause: unknown, left: LeftBehind) {
-    super(describeIncomplete(lab, cause, left), { cause });
+  /** `locationFlags`: what points `tslab down` at the lab's state again (LabHome.locationFlags). */
+  constructor(lab: LabConfig, cause: unknown, left: LeftBehind, locationFlags = '') {
+    super(describeIncomplete(lab, cause, left, locationFlags), { cause });
     this.name = 'TeardownIncompleteError';
     this.left = left;
   }
 }
 
-export function describeIncomplete(lab: LabConfig, cause: unknown, left: LeftBehind): string {
+export function describeIncomplete(
+  lab: LabConfig,
+  cause: unknown,
+  left: LeftBehind,
+  locationFlags: string,
+): string {
   const list = (items: string[] | undefined) =>
     items === undefined ? 'unknown (could not list them)' : items.length ? items.join(', ') : 'none';
   const reason = cause instanceof Error ? cause.message : String(cause);
-  const stateFlags =
-    lab.state.kind === 's3'
-      ? ` --region ${lab.region} --state-bucket ${lab.state.bucket}${lab.state.region === lab.region ? '' : ` --state-region ${lab.state.region}`}`
-      : '';
   return [
     `teardown of lab '${lab.id}' did not finish: ${reason}`,
     'Left behind:',
@@ -39,7 +41,7 @@ export function describeIncomplete(lab: LabConfig, cause: unknown, left: LeftBeh
     `- tailnet devices: ${list(left.tailnetDevices)}`,
     `- AWS resources tagged ${TAG_KEYS.lab}=${lab.id}: ${list(left.tagged)}`,
     'To remove them: run the teardown again; it resumes from the lab id alone ' +
-      `(tslab down --target ${lab.target} --lab ${lab.id}${stateFlags}, or the teardown action with lab: ${lab.id}).`,
+      `(tslab down --target ${lab.target} --lab ${lab.id}${locationFlags}, or the teardown action with lab: ${lab.id}).`,
     'If it keeps failing, remove them by hand: ' +
       `aws resourcegroupstaggingapi get-resources --region ${lab.region} --tag-filters Key=${TAG_KEYS.lab},Values=${lab.id} ` +
       `lists the AWS resources; the tailnet devices are the machines named tslab-${lab.id}-* in the Tailscale admin console.`,

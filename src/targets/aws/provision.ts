@@ -1,4 +1,4 @@
-// `up` on AWS, as one graph: network; then the cluster's control plane and the NAT at once; the client once the NAT is
+// Provision on AWS, as one graph: network; then the cluster's control plane and the NAT at once; the client once the NAT is
 // up, and the wait for the client router (on the tailnet with its routes approved: the runner reaches the private EKS
 // endpoint through it) as soon as the client stack is applied; the nodes once the cluster and the NAT are; then the
 // workloads, once the nodes and the router are both ready.
@@ -6,29 +6,34 @@ import { settleAvailabilityZones } from './availability-zones.ts';
 import { settleKubernetesVersion } from './eks-versions.ts';
 import { stoppableSleep } from '../../engine/interruption.ts';
 import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../../engine/lifecycle.ts';
+import { buildManifest } from '../../engine/manifest.ts';
 import { checkLockCoversAwsStacks } from '../../engine/provider-lock.ts';
 import type { StackBundle } from '../../engine/stack-bundle.ts';
-import type { TerraformRunner } from '../../engine/terraform.ts';
-import { buildManifest } from '../../engine/manifest.ts';
+import type { LabHome, HomeRun, OperationIo } from '../../home/lab-home.ts';
 import { findRouteConflicts } from '../../lab/address-plan.ts';
 import type { LabConfig } from '../../lab/config.ts';
 import { estimateHourlyCost, type CostEstimate } from '../../lab/cost.ts';
 import { LabConfigError } from '../../lab/errors.ts';
-import { AWS_STACKS, CLIENT_OUTPUTS, WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
-import { openLabSession } from '../../home/lab-home.ts';
-import { labStoreFor, terraformFor } from '../../home/lab-store.ts';
-import { lockOptions, type AwsRunDeps } from './run-deps.ts';
-import { leaseIdentity, withLabRunLock, type LabLease } from '../../home/tracked-lease.ts';
+import {
+  AWS_STACK_ROLES,
+  AWS_STACKS,
+  CLIENT_OUTPUTS,
+  WORKLOADS_VARIABLES,
+} from '../../lab/stack-contract.ts';
 import type { ProvisionOutputs } from '../lab-target.ts';
 import { synthLab } from '../synth-lab.ts';
+import type { AwsServices } from './services.ts';
 import { waitForClientRouter, type RouterReady } from './wait-for-router.ts';
 
 /** The graph node provision waits on between the client stack and the workloads. */
 export const ROUTER_WAIT = 'client router';
-/** Where the router wait sits in the graph: after the client stack, before the workloads. */
-export const ROUTER_WAIT_EDGES = { after: ['client'], before: ['workloads'] } as const;
+/** Where the router wait sits in the graph: after the client stack, before the stack that reads its address. */
+export const ROUTER_WAIT_EDGES = {
+  after: [AWS_STACK_ROLES.client],
+  before: [AWS_STACK_ROLES.needsRouter],
+} as const;
 
-export interface ProvisionResult {
+export interface AwsProvisionResult {
   lab: LabConfig;
   outputs: ProvisionOutputs;
   stacks: StackRun[];
@@ -38,38 +43,36 @@ export interface ProvisionResult {
   cost: CostEstimate;
 }
 
-export async function upAwsLab(lab: LabConfig, deps: AwsRunDeps): Promise<ProvisionResult> {
+export async function provisionAwsLab(
+  home: LabHome,
+  services: AwsServices,
+  io: OperationIo = {},
+): Promise<AwsProvisionResult> {
   // Before any cloud call: with no checksum for a provider of the AWS stacks no stack could be initialized
-  // (docs/supply-chain.md). An injected runner is a test's, which installs no provider.
-  if (!deps.terraform) await checkLockCoversAwsStacks(lab.engine.binary);
+  // (docs/supply-chain.md).
+  await home.checkEngine(checkLockCoversAwsStacks);
   // Before anything is written (even the run lock): the lab must not take routes another lab on the tailnet has, nor
   // be made of other stacks than the ones it recorded.
-  const store = deps.store ?? labStoreFor(lab, deps.aws.s3);
-  await refuseRouteConflicts(lab, await store.list());
-  refuseOtherStacks(lab, await store.loadStacks(lab.id));
+  await refuseRouteConflicts(home.lab, await home.store.list());
+  refuseOtherStacks(home.lab, await home.store.loadStacks(home.lab.id));
   // Before anything is created: AWS itself picks what tslab chose offline (docs/design/eks.md §6), and refuses a version
   // or AZ it would not take; the manifest then records both for every re-run.
-  lab = await settleAvailabilityZones(await settleKubernetesVersion(lab, deps.aws.eks), deps.aws.ec2);
-  return withLabRunLock(lab, 'provision', lockOptions(deps), (lease) =>
-    upHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
+  const settled = home.adopt(
+    await settleAvailabilityZones(
+      await settleKubernetesVersion(home.lab, services.aws.eks),
+      services.aws.ec2,
+    ),
   );
+  return settled.run('provision', io, (run) => provisionHoldingLock(run, services, io));
 }
 
-async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease): Promise<ProvisionResult> {
-  const session = await openLabSession(
-    lab,
-    {
-      outdir: deps.outdir,
-      env: deps.env,
-      s3: deps.aws.s3,
-      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
-      ...(deps.terraform ? { terraform: deps.terraform } : {}),
-      ...(deps.store ? { store: deps.store } : {}),
-      ...(deps.interruption ? { interruption: deps.interruption } : {}),
-    },
-    synthLab,
-  );
-
+async function provisionHoldingLock(
+  run: HomeRun,
+  services: AwsServices,
+  io: OperationIo,
+): Promise<AwsProvisionResult> {
+  const { lab } = run;
+  const stacks = await run.synthesize(synthLab);
   // The client router's wait starts as soon as the client stack is applied, in the shadow of the cluster's apply; the
   // workloads start once both the cluster and the router are ready (docs/design/engine.md §4).
   let router: RouterReady | undefined;
@@ -77,48 +80,49 @@ async function upHoldingLock(lab: LabConfig, deps: AwsRunDeps, lease: LabLease):
     id: ROUTER_WAIT,
     ...ROUTER_WAIT_EDGES,
     async run() {
-      deps.log?.(
+      io.log?.(
         `waiting for ${lab.client.hostname} to join the tailnet with routes ${lab.tailnet.clientRoutes.join(', ')}`,
       );
-      router = await waitForClientRouter(deps.tailscale, lab, {
-        timeoutMs: deps.routerWaitMs ?? 10 * 60_000,
+      router = await waitForClientRouter(services.tailscale, lab, {
+        timeoutMs: services.routerWaitMs ?? 10 * 60_000,
         intervalMs: 10_000,
         sleep: (ms) =>
-          stoppableSleep(ms, deps.interruption, 'while waiting for the client router', deps.sleep),
-        ...(deps.log ? { log: deps.log } : {}),
+          stoppableSleep(ms, io.interruption, 'while waiting for the client router', services.sleep),
+        log: io.log,
       });
       if (!router.tailnetIp)
         throw new Error(`${lab.client.hostname} is online but has no IPv4 tailnet address`);
     },
   };
-  // The egress Service targets the client device provision just saw online, not a same-named stale one.
-  const workloadsTerraform = (): TerraformRunner =>
-    deps.terraform ??
-    terraformFor(session.lab, {
-      env: { ...deps.env, [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router?.tailnetIp ?? '' },
-      ...(deps.pluginCacheDir ? { pluginCacheDir: deps.pluginCacheDir } : {}),
-      ...(deps.interruption ? { interruption: deps.interruption } : {}),
-    });
+  const terraform = run.terraform();
   const deployed = await deployLab({
-    stacks: session.stacks,
-    terraform: session.terraform,
-    terraformFor: (stackId) => (stackId === 'workloads' ? workloadsTerraform() : session.terraform),
-    store: session.store,
-    manifest: buildManifest(session.lab),
+    stacks,
+    terraform,
+    // The egress Service targets the client device provision just saw online, not a same-named stale one.
+    terraformFor: (stackId) =>
+      stackId === AWS_STACK_ROLES.needsRouter
+        ? run.terraform({
+            set: { [`TF_VAR_${WORKLOADS_VARIABLES.clientTailnetIp}`]: router?.tailnetIp ?? '' },
+          })
+        : terraform,
+    store: run.store,
+    manifest: buildManifest(lab),
     waits: [routerWait],
-    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
-    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-    ...(deps.interruption ? { interruption: deps.interruption } : {}),
-    runIdentity: leaseIdentity(lease),
+    concurrency: services.concurrency,
+    onProgress: run.onProgress,
+    interruption: run.interruption,
+    runIdentity: run.runIdentity,
   });
   const ready = router!;
 
   return {
-    lab: session.lab,
+    lab,
     outputs: {
       labId: lab.id,
       clusterName: lab.cluster.name,
-      clientInstanceId: String(deployed.outputs['client']?.value(CLIENT_OUTPUTS.instanceId) ?? ''),
+      clientInstanceId: String(
+        deployed.outputs[AWS_STACK_ROLES.client]?.value(CLIENT_OUTPUTS.instanceId) ?? '',
+      ),
       clientTailnetName: ready.device.name,
       clientTailnetIp: ready.tailnetIp ?? '',
       nginxFqdn: lab.workloads.nginxFqdn,

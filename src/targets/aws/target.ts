@@ -1,56 +1,62 @@
-// The aws target: up, validate and down of one lab on AWS, through the clients of LabDependencies.
+// The aws target: provision, validate and teardown of one lab on AWS, in its home, through the clients of
+// LabDependencies.
 import type { AwsClients } from '../../clients/aws/clients.ts';
-import type { LabConfig } from '../../lab/config.ts';
-import type { AwsRunDeps } from './run-deps.ts';
+import type { LabHome } from '../../home/lab-home.ts';
+import { LabConfigError } from '../../lab/errors.ts';
 import {
   operatorCredentialIssue,
-  terraformEnvironment,
+  type CredentialKind,
   type LabCredentials,
   type TailscaleCredential,
 } from '../credentials.ts';
-import { LabConfigError } from '../../lab/errors.ts';
+import type { LabDependencies } from '../dependencies.ts';
+import { timelineOf, type LabTarget } from '../lab-target.ts';
+import type { Provisioners } from '../provisioners.ts';
 import { withDefaults } from './default-dependencies.ts';
-import { timelineOf, type LabTarget, type OperationIo } from '../lab-target.ts';
-import { stateRegion, type OpenLabOptions } from '../open-lab.ts';
-import { downAwsLab } from './teardown.ts';
+import type { AwsServices } from './services.ts';
+import { teardownAwsLab } from './teardown.ts';
 import { validateAwsLab } from './validate.ts';
 
-export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
+export interface AwsTargetOptions {
+  credentials: LabCredentials;
+  dependencies?: Partial<LabDependencies> | undefined;
+  provisioners?: Provisioners | undefined;
+}
+
+export function awsTarget(home: LabHome, options: AwsTargetOptions): LabTarget {
+  const { lab } = home;
   const dependencies = withDefaults(options.dependencies);
   let clients: AwsClients | undefined;
-  const aws = (): AwsClients => (clients ??= dependencies.awsClients(lab.region, stateRegion(lab)));
-  const tailscale = () =>
-    dependencies.tailscaleApi(credential(options.credentials, 'tailscale'), lab.tailnet.name);
-  const connectCluster = (l: LabConfig) => dependencies.connectCluster(l, aws());
-  const runDeps = (io: OperationIo): AwsRunDeps => ({
-    outdir: options.outdir,
-    env: terraformEnvironment(options.credentials),
-    ...(options.pluginCacheDir ? { pluginCacheDir: options.pluginCacheDir } : {}),
-    tailscale: tailscale(),
+  const aws = (): AwsClients => (clients ??= dependencies.awsClients(lab.region, home.stateRegion));
+  const services = (): AwsServices => ({
     aws: aws(),
-    ...(dependencies.terraform ? { terraform: dependencies.terraform } : {}),
-    ...io,
+    tailscale: dependencies.tailscaleApi(credential(options.credentials, 'tailscale'), lab.tailnet.name),
+    connectCluster: (l) => dependencies.connectCluster(l, aws()),
   });
 
   return {
-    async up(io = {}) {
-      const issue = operatorCredentialIssue(lab.tailnet.operatorAuth, options.credentials);
+    async provision(io = {}) {
+      const issue = operatorCredentialIssue(lab.target, lab.tailnet.operatorAuth, options.credentials);
       if (issue) throw new LabConfigError([issue]);
       if (!options.provisioners) throw new Error('this entry point does not provision labs');
-      const result = await options.provisioners.aws(lab, runDeps(io));
+      const result = await options.provisioners.aws(home, services(), io);
       return {
         lab: result.lab,
         outputs: result.outputs,
         stacks: result.stacks,
         cost: result.cost,
         timeline: timelineOf(result.startedAtMs, result.stacks, result.waits),
+        notes: [
+          JSON.stringify(result.outputs, null, 2),
+          `estimated cost: $${result.cost.hourlyUsd.toFixed(3)}/h`,
+        ],
       };
     },
     validate(validateOptions = {}) {
-      return validateAwsLab(lab, { aws: aws(), tailscale: tailscale(), connectCluster }, validateOptions);
+      return validateAwsLab(lab, services(), validateOptions);
     },
-    async down(io = {}) {
-      const report = await downAwsLab(lab, { ...runDeps(io), connectCluster });
+    async teardown(io = {}) {
+      const report = await teardownAwsLab(home, services(), io);
       return {
         removed: [
           ...report.destroy.stacks
@@ -69,7 +75,7 @@ export function awsTarget(lab: LabConfig, options: OpenLabOptions): LabTarget {
 }
 
 /** The adapters check credentials before any cloud call; this only guards a caller that did not. */
-function credential(credentials: LabCredentials, kind: keyof LabCredentials): TailscaleCredential {
+function credential(credentials: LabCredentials, kind: CredentialKind): TailscaleCredential {
   const found = credentials[kind];
   if (!found) throw new Error(`the ${kind} credential is required on the aws target`);
   return found;

@@ -1,4 +1,4 @@
-// `down` on AWS (teardown), from the lab id alone: custom resources first (the operator then removes its own tailnet
+// Teardown on AWS, from the lab id alone: custom resources first (the operator then removes its own tailnet
 // devices), then the stacks in reverse, then what destroy misses (ENIs, load balancers, security groups before the
 // network goes; the lab's tailnet devices at the end), then a final look for anything still tagged for the lab.
 import type { AwsClients } from '../../clients/aws/clients.ts';
@@ -6,21 +6,20 @@ import { labResourceArns } from '../../clients/aws/lab-resources.ts';
 import type { TailscaleApi } from '../../clients/tailscale/api-client.ts';
 import { stoppableSleep } from '../../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../../engine/lifecycle.ts';
-import type { DestroyFlags } from '../../engine/terraform.ts';
-import type { LabCluster } from '../../clients/kubernetes/lab-cluster.ts';
+import type { ManifestStore } from '../../engine/manifest.ts';
+import type { SynthesizedStack } from '../../engine/stack-order.ts';
+import { deadRunOwnsLock, type DeadRun } from '../../engine/takeover.ts';
+import type { DestroyFlags, TerraformRunner } from '../../engine/terraform.ts';
+import type { HomeRun, LabHome, OperationIo } from '../../home/lab-home.ts';
 import { TAG_KEYS, type LabConfig } from '../../lab/config.ts';
 import { errorMessage } from '../../lab/errors.ts';
-import type { ManifestStore } from '../../engine/manifest.ts';
-import { removeAwsLeftovers, type Leftover } from './leftovers.ts';
-import { isTransientAwsError } from './transient-errors.ts';
-import { TeardownIncompleteError, type LeftBehind } from './incomplete.ts';
-import { remainingLabDevices, removeLabDevices, type RemovedDevice } from './tailnet-devices.ts';
+import { AWS_STACK_ROLES, WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
 import { retry } from '../../util/retry.ts';
-import { WORKLOADS_VARIABLES } from '../../lab/stack-contract.ts';
-import { restoreLabSession } from '../../home/lab-home.ts';
-import { lockOptions, type AwsRunDeps } from './run-deps.ts';
-import { leaseIdentity, withLabRunLock, type LabLease } from '../../home/tracked-lease.ts';
-import { deadRunOwnsLock, type DeadRun } from '../../engine/takeover.ts';
+import { TeardownIncompleteError, type LeftBehind } from './incomplete.ts';
+import { removeAwsLeftovers, type Leftover } from './leftovers.ts';
+import type { AwsServices } from './services.ts';
+import { remainingLabDevices, removeLabDevices, type RemovedDevice } from './tailnet-devices.ts';
+import { isTransientAwsError } from './transient-errors.ts';
 
 export interface TeardownReport {
   lab: string;
@@ -33,12 +32,6 @@ export interface TeardownReport {
   warnings: string[];
 }
 
-export interface TeardownDeps extends AwsRunDeps {
-  /** The lab's cluster API (through EKS, over the tailnet; a fake in tests). */
-  connectCluster: (lab: LabConfig) => Promise<LabCluster>;
-  operatorCleanupWaitMs?: number;
-}
-
 /** Attempts at AWS calls of the teardown itself (leftovers, the final tag query); terraform retries its own. */
 export const AWS_ATTEMPTS = 6;
 export const AWS_BACKOFF_BASE_MS = 5_000;
@@ -47,26 +40,38 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * Runs again from the lab id alone until nothing is left; a second run is a no-op. When a step fails for good it
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
-export async function downAwsLab(lab: LabConfig, deps: TeardownDeps): Promise<TeardownReport> {
-  return withLabRunLock(lab, 'teardown', lockOptions(deps), (lease) =>
-    downHoldingLock(lab, { ...deps, onProgress: lease.track(deps.onProgress) }, lease),
-  );
+export async function teardownAwsLab(
+  home: LabHome,
+  services: AwsServices,
+  io: OperationIo = {},
+): Promise<TeardownReport> {
+  return home.run('teardown', io, (run) => teardownHoldingLock(home, run, services, io));
 }
 
-async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLease): Promise<TeardownReport> {
-  const session = await restoreLabSession(lab, {
-    outdir: deps.outdir,
-    env: destroyEnv(deps.env),
-    s3: deps.aws.s3,
-    ...(deps.terraform ? { terraform: deps.terraform } : {}),
-    ...(deps.store ? { store: deps.store } : {}),
-    ...(deps.interruption ? { interruption: deps.interruption } : {}),
-  });
+/** The error a teardown that could not finish throws: what is left, and how to resume. */
+export async function incomplete(
+  home: LabHome,
+  services: AwsServices,
+  error: unknown,
+): Promise<TeardownIncompleteError> {
+  const left = await leftBehind(home.lab, services.aws, services.tailscale, home.store);
+  return new TeardownIncompleteError(home.lab, error, left, home.locationFlags);
+}
+
+async function teardownHoldingLock(
+  home: LabHome,
+  run: HomeRun,
+  services: AwsServices,
+  io: OperationIo,
+): Promise<TeardownReport> {
+  const { lab } = run;
+  const stacks = await run.restore();
+  const terraform = run.terraform({ defaults: DESTROY_VARIABLES });
   const warnings: string[] = [];
   const inCluster: string[] = [];
   // Filled as each goes, so a removal in an attempt that later failed is still reported.
   const leftovers: Leftover[] = [];
-  const sleep = (ms: number) => stoppableSleep(ms, deps.interruption, undefined, deps.sleep);
+  const sleep = (ms: number) => stoppableSleep(ms, io.interruption, undefined, services.sleep);
   // Throttling, 5xx and dependencies AWS releases late (ENIs of a deleted load balancer) pass with time.
   const awsRetry = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
     retry(fn, {
@@ -75,52 +80,53 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
       baseMs: AWS_BACKOFF_BASE_MS,
       shouldRetry: isTransientAwsError,
       sleep,
-      ...(deps.log ? { log: deps.log } : {}),
+      log: io.log,
     });
-  const incomplete = async (error: unknown) =>
-    new TeardownIncompleteError(lab, error, await leftBehind(lab, deps.aws, deps.tailscale, session.store));
 
   // Read before any stack's status changes: an interrupted stack's record (and its lock id) is what it matches.
-  const deadAtStart = deadRuns(lease, session.store, lab.id);
+  const deadAtStart = deadRuns(run, run.store, lab.id);
   let destroy: DestroyResult;
   let devices: RemovedDevice[];
   try {
     destroy = await destroyLab({
-      stacks: session.stacks,
-      terraform: session.terraform,
-      store: session.store,
+      stacks,
+      terraform,
+      store: run.store,
       lab: lab.id,
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      ...(deps.interruption ? { interruption: deps.interruption } : {}),
-      ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
-      runIdentity: leaseIdentity(lease),
+      onProgress: run.onProgress,
+      interruption: run.interruption,
+      concurrency: services.concurrency,
+      runIdentity: run.runIdentity,
       onStateLocked: async (stackId, dir, locked) => {
         const dead = await deadAtStart;
-        const verdicts = dead.map((run) => ({ run, verdict: deadRunOwnsLock(run, stackId, locked.lock) }));
+        const verdicts = dead.map((gone) => ({
+          run: gone,
+          verdict: deadRunOwnsLock(gone, stackId, locked.lock),
+        }));
         const owner = verdicts.find((v) => v.verdict.owns);
-        if (!owner || !session.terraform.forceUnlock) {
+        if (!owner || !terraform.forceUnlock) {
           for (const { verdict } of verdicts) {
-            if (!verdict.owns) deps.log?.(`state lock of '${stackId}' kept: ${verdict.why}`);
+            if (!verdict.owns) io.log?.(`state lock of '${stackId}' kept: ${verdict.why}`);
           }
           return false;
         }
-        await session.terraform.forceUnlock(dir, locked.lock.id);
+        await terraform.forceUnlock(dir, locked.lock.id);
         warnings.push(
           `removed terraform's lock ${locked.lock.id} on stack '${stackId}' left by ${owner.run.source} (${locked.lock.who})`,
         );
         return true;
       },
       beforeDestroy: async (stackId) => {
-        if (stackId === 'workloads') {
-          const { deleted, clusterReachable } = await deleteOperatorResources(lab, deps, warnings, sleep);
+        if (stackId === AWS_STACK_ROLES.inCluster) {
+          const { deleted, clusterReachable } = await deleteOperatorResources(lab, services, warnings, sleep);
           inCluster.push(...deleted);
-          if (!clusterReachable) return abandonInClusterState(session, warnings);
+          if (!clusterReachable) return abandonInClusterState(stacks, terraform, warnings);
         }
-        if (stackId === 'network') {
+        if (stackId === AWS_STACK_ROLES.vpc) {
           // The VPC CNI and Kubernetes controllers leave ENIs, load balancers and security groups the VPC cannot
           // be deleted with.
           await awsRetry(`remove leftovers of ${lab.id}`, () =>
-            removeAwsLeftovers(deps.aws, lab.id, lab.cluster.name, {
+            removeAwsLeftovers(services.aws, lab.id, lab.cluster.name, {
               onRemoved: (leftover) => leftovers.push(leftover),
             }),
           );
@@ -129,12 +135,12 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
       },
     });
     // Last, once nothing in the lab can register them again.
-    devices = await removeLabDevices(deps.tailscale, lab.id);
+    devices = await removeLabDevices(services.tailscale, lab.id);
   } catch (error) {
-    throw await incomplete(error);
+    throw await incomplete(home, services, error);
   }
   const remaining = await awsRetry(`list resources tagged for ${lab.id}`, () =>
-    labResourceArns(deps.aws.tagging, lab.id),
+    labResourceArns(services.aws.tagging, lab.id),
   );
   if (remaining.length) {
     warnings.push(
@@ -151,13 +157,13 @@ async function downHoldingLock(lab: LabConfig, deps: TeardownDeps, lease: LabLea
  */
 async function deleteOperatorResources(
   lab: LabConfig,
-  deps: TeardownDeps,
+  services: AwsServices,
   warnings: string[],
   sleep: (ms: number) => Promise<void>,
 ): Promise<{ deleted: string[]; clusterReachable: boolean }> {
   const deleted: string[] = [];
   try {
-    const cluster = await deps.connectCluster(lab);
+    const cluster = await services.connectCluster(lab);
     if (
       (await cluster.deleteService(lab.workloads.namespace, lab.workloads.egressServiceName)) === 'deleted'
     ) {
@@ -175,11 +181,11 @@ async function deleteOperatorResources(
     );
     return { deleted, clusterReachable: false };
   }
-  const deadline = Date.now() + (deps.operatorCleanupWaitMs ?? 120_000);
+  const deadline = Date.now() + (services.operatorCleanupWaitMs ?? 120_000);
   const proxyNames = (hostname: string) => hostname.includes('-router') || hostname.includes('-egress');
   try {
     while (Date.now() < deadline) {
-      const left = (await remainingLabDevices(deps.tailscale, lab.id)).filter(proxyNames);
+      const left = (await remainingLabDevices(services.tailscale, lab.id)).filter(proxyNames);
       if (!left.length) break;
       await sleep(5_000);
     }
@@ -196,15 +202,16 @@ async function deleteOperatorResources(
  * DNS) from state alone, so the cluster, the client and the network can still be destroyed.
  */
 async function abandonInClusterState(
-  session: Awaited<ReturnType<typeof restoreLabSession>>,
+  stacks: readonly SynthesizedStack[],
+  terraform: TerraformRunner,
   warnings: string[],
 ): Promise<DestroyFlags> {
-  const stack = session.stacks.find((s) => s.id === 'workloads');
-  if (!stack || !session.terraform.stateRm) return {};
-  const releases = (await session.terraform.stateList(stack.workingDirectory)).filter((a) =>
+  const stack = stacks.find((s) => s.id === AWS_STACK_ROLES.inCluster);
+  if (!stack || !terraform.stateRm) return {};
+  const releases = (await terraform.stateList(stack.workingDirectory)).filter((a) =>
     a.startsWith('helm_release.'),
   );
-  await session.terraform.stateRm(stack.workingDirectory, releases);
+  await terraform.stateRm(stack.workingDirectory, releases);
   warnings.push(
     `the cluster API was out of reach: ${releases.join(', ') || 'no release'} dropped from state (they go with the ` +
       'cluster), the rest of the workloads stack destroyed without refresh',
@@ -214,13 +221,11 @@ async function abandonInClusterState(
 
 /**
  * Terraform wants every variable even to destroy; the operator's credentials only feed Helm values, which a destroy
- * never renders, so teardown from the lab id alone does not need them.
+ * never renders, so teardown from the lab id alone does not need them (set ones are used as they are).
  */
-export function destroyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const filled: NodeJS.ProcessEnv = { ...env };
-  for (const name of Object.values(WORKLOADS_VARIABLES)) filled[`TF_VAR_${name}`] ??= 'unused-by-destroy';
-  return filled;
-}
+export const DESTROY_VARIABLES: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.values(WORKLOADS_VARIABLES).map((name) => [`TF_VAR_${name}`, 'unused-by-destroy']),
+);
 
 /**
  * What a lab still holds, read-only and best effort: each list is read independently, and one that cannot be read is
@@ -252,15 +257,15 @@ export async function leftBehind(
  * Runs proven gone whose terraform lock this teardown may remove: the run it took the lab's lock over from, and a
  * run that recorded its own interruption in the manifest (it released the lab's lock, so it has stopped).
  */
-async function deadRuns(lease: LabLease, store: ManifestStore, lab: string): Promise<DeadRun[]> {
+async function deadRuns(run: HomeRun, store: ManifestStore, lab: string): Promise<DeadRun[]> {
   const runs: DeadRun[] = [];
-  const gone = lease.takenOver?.holder;
+  const gone = run.takenOver?.holder;
   for (const stack of gone?.stacks ?? []) {
     runs.push({
       who: `${gone?.user ?? ''}@${gone?.host ?? ''}`,
       stack: stack.id,
       stateLockId: stack.stateLockId,
-      source: `the ${gone?.operation ?? ''} run taken over (${lease.takenOver?.why ?? ''})`,
+      source: `the ${gone?.operation ?? ''} run taken over (${run.takenOver?.why ?? ''})`,
     });
   }
   const manifest = await store.read(lab).catch(() => undefined);

@@ -15,8 +15,8 @@ export interface RouterReady {
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs: number;
-  sleep?: (ms: number) => Promise<void>;
-  log?: (line: string) => void;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
 export async function waitForClientRouter(

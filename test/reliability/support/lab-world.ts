@@ -13,12 +13,14 @@ import type { TailscaleKind } from '../../../src/clients/kubernetes/lab-cluster.
 import { resolveLab, type LabConfig } from '../../../src/lab/config.ts';
 import type { LabInput } from '../../../src/lab/schema.ts';
 import { adoptManifest } from '../../../src/targets/lab-identity.ts';
-import { resolveExistingLab } from '../../../src/targets/open-lab.ts';
+import { openHome } from '../../../src/targets/open-lab.ts';
 import type { LabDependencies } from '../../../src/targets/dependencies.ts';
 import type { TakeoverContext, TakeoverEvidence } from '../../../src/engine/takeover.ts';
 import type { SweepDeps } from '../../../src/sweep/sweep-labs.ts';
-import { upAwsLab, type ProvisionResult } from '../../../src/targets/aws/provision.ts';
-import { downAwsLab, type TeardownDeps, type TeardownReport } from '../../../src/targets/aws/teardown.ts';
+import { LabHome, type LabHomeOptions, type OperationIo } from '../../../src/home/lab-home.ts';
+import { provisionAwsLab, type AwsProvisionResult } from '../../../src/targets/aws/provision.ts';
+import type { AwsServices } from '../../../src/targets/aws/services.ts';
+import { teardownAwsLab, type TeardownReport } from '../../../src/targets/aws/teardown.ts';
 import { createTailscaleApiClient, type TailscaleApi } from '../../../src/clients/tailscale/api-client.ts';
 import { FakeLabCluster } from '../../fakes/lab-cluster.ts';
 import { startFakeTailscaleApi, type FakeTailscaleApi } from '../../fakes/tailscale-api.ts';
@@ -138,25 +140,40 @@ export class LabWorld implements ResourceEffects {
     return lab;
   }
 
-  deps(): TeardownDeps {
+  /** Where the world's labs live: its bucket, its terraform, a lock that looks for terraform's lock often. */
+  homeOptions(): LabHomeOptions {
     return {
       outdir: this.outdir,
       env: {},
+      s3: () => this.aws.clients.s3,
+      terraform: this.terraform,
+      // The lease looks for terraform's lock at once and often: the fake terraform holds it for milliseconds.
+      lock: { stateLockPollMs: 1 },
+    };
+  }
+
+  home(lab: LabConfig): LabHome {
+    return LabHome.of(lab, this.homeOptions());
+  }
+
+  /** The AWS wing's clients and waits in this world: sleeps recorded, not waited. */
+  services(): AwsServices {
+    return {
       tailscale: this.tailscale,
       aws: this.aws.clients,
-      terraform: this.terraform,
       routerWaitMs: 60_000,
       operatorCleanupWaitMs: 50,
       sleep: async (ms) => {
         this.sleeps.push(ms);
         await new Promise((resolve) => setImmediate(resolve));
       },
-      log: (line) => this.log.push(line),
       connectCluster: async (lab) => this.connect(lab),
-      // The lease looks for terraform's lock at once and often: the fake terraform holds it for milliseconds.
-      runIdentity: { stateLockPollMs: 1 },
-      takeover: this.evidence(),
     };
+  }
+
+  /** What a run in this world reports through and proves earlier runs gone with. */
+  io(): OperationIo {
+    return { log: (line) => this.log.push(line), takeover: this.evidence() };
   }
 
   /**
@@ -173,15 +190,25 @@ export class LabWorld implements ResourceEffects {
   /** The world's sweep seams: its clients for every region, its cluster, its terraform and fast clock. */
   sweepDeps(): Pick<
     SweepDeps,
-    'aws' | 'awsFor' | 'connectCluster' | 'store' | 'stateBucket' | 'teardownDeps'
+    'aws' | 'awsFor' | 'connectCluster' | 'store' | 'stateBucket' | 'seams' | 'io' | 'log'
   > {
+    const services = this.services();
+    const { takeover } = this.io();
     return {
       aws: this.aws.clients,
       awsFor: () => this.aws.clients,
       connectCluster: async (lab) => this.connect(lab),
       store: new S3LabStore(this.aws.clients.s3, BUCKET),
       stateBucket: BUCKET,
-      teardownDeps: this.deps(),
+      log: (line) => this.log.push(line),
+      io: { takeover },
+      seams: {
+        outdir: this.outdir,
+        terraform: this.terraform,
+        lock: { stateLockPollMs: 1 },
+        sleep: services.sleep,
+        operatorCleanupWaitMs: services.operatorCleanupWaitMs,
+      },
     };
   }
 
@@ -204,18 +231,23 @@ export class LabWorld implements ResourceEffects {
     };
   }
 
-  provision(lab: LabConfig): Promise<ProvisionResult> {
+  provision(lab: LabConfig): Promise<AwsProvisionResult> {
     this.labs.set(lab.id, lab);
-    return upAwsLab(lab, this.deps());
+    return provisionAwsLab(this.home(lab), this.services(), this.io());
   }
 
   /** What the teardown action and `tslab down` do: the lab from its id alone (and its manifest, if any). */
   async teardown(labId: string): Promise<TeardownReport> {
-    const { lab } = await resolveExistingLab(
+    const { home } = await openHome(
       { lab: labId, region: REGION, stateBucket: BUCKET },
-      { s3: () => this.aws.clients.s3 },
+      {
+        credentials: {},
+        localStateDir: join(this.outdir, 'state'),
+        outdir: this.outdir,
+        dependencies: { awsClients: () => this.aws.clients, terraform: this.terraform },
+      },
     );
-    return downAwsLab(lab, this.deps());
+    return teardownAwsLab(this.home(home.lab), this.services(), this.io());
   }
 
   /** Everything of the lab still anywhere: AWS resources, tailnet devices and DNS, its records in the bucket. */
