@@ -2,6 +2,7 @@
 import { isExpiredSession } from '../clients/aws/expired-session.ts';
 import { GetBucketVersioningCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stateBucketOf } from '../home/place.ts';
 import { errorMessage } from '../lab/errors.ts';
 import type { DoctorDeps } from './doctor.ts';
 import { fail, pass, POLICY, SETUP, type DoctorResult, type Outcome } from './result.ts';
@@ -33,7 +34,8 @@ export async function awsCredentials({ sts }: DoctorDeps): Promise<Outcome> {
 }
 
 export async function stateBucket({ lab, s3 }: DoctorDeps): Promise<DoctorResult[]> {
-  if (lab.state.kind !== 's3') {
+  const state = stateBucketOf(lab);
+  if (!state) {
     return [
       {
         check: 'state-bucket',
@@ -43,7 +45,7 @@ export async function stateBucket({ lab, s3 }: DoctorDeps): Promise<DoctorResult
       },
     ];
   }
-  const { bucket, region } = lab.state;
+  const { bucket, region } = state;
   try {
     const head = await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     if (head.BucketRegion && head.BucketRegion !== region) {

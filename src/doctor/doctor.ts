@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { LabConfig } from '../lab/config.ts';
 import type { TailscaleApi } from '../clients/tailscale/api-client.ts';
+import { stateBucketOf } from '../home/place.ts';
 import { tailscaleCredentialFrom } from '../targets/credentials.ts';
 import { tailscaleApiFor } from '../targets/aws/default-dependencies.ts';
 import { awsCredentials, stateBucket } from './aws.ts';
@@ -59,7 +60,7 @@ export function doctorDepsFromEnv(lab: LabConfig, env: NodeJS.ProcessEnv = proce
   return {
     lab,
     sts: new STSClient({ region: lab.region }),
-    s3: new S3Client({ region: lab.state.kind === 's3' ? lab.state.region : lab.region }),
+    s3: new S3Client({ region: stateBucketOf(lab)?.region ?? lab.region }),
     ...(id ? { tailscaleClientId: id } : {}),
     tailscale: credential
       ? tailscaleApiFor(credential, {

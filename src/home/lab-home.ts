@@ -15,9 +15,11 @@ import type { SynthesizedStack } from '../engine/stack-order.ts';
 import { workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
 import { TerraformCli, type TerraformRunner } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
+import { absolute, placeOf, type Place } from './place.ts';
 import { trackLease, type StateLockObject } from './tracked-lease.ts';
 
 export type { LabStore };
+export { absolute, stateBucketOf } from './place.ts';
 
 /** The two operations that change a lab, each under its run lock (validate only reads, and takes none). */
 export type LabOperation = 'provision' | 'teardown';
@@ -59,11 +61,6 @@ export interface LabHomeOptions {
   store?: LabStore | undefined;
   locks?: RunLocks | undefined;
 }
-
-/** Where the state is, as the home sees it: everything below is decided from this one value. */
-type Place =
-  | { kind: 's3'; bucket: string; region: string; s3: () => S3Client }
-  | { kind: 'local'; dir: string; region: string };
 
 /** What one run's terraform sees besides the home's environment. */
 export interface TerraformEnv {
@@ -227,28 +224,6 @@ export class LabHome {
 /** Where a lab id's records are in a state bucket: what the sweep lists before it opens any one lab. */
 export function labsInBucket(s3: S3Client, bucket: string): LabStore {
   return new S3LabStore(s3, bucket);
-}
-
-/**
- * The lab with its local state dir absolute. LabConfig defaults it to the relative '.tslab/state/<lab>', but terraform
- * resolves a relative backend path from each stack's working directory (inside the synth output), so state would be
- * scattered per stack, lost with the output dir, and invisible to cross-stack reads.
- */
-export function absolute(lab: LabConfig, cwd: string = process.cwd()): LabConfig {
-  const placed = placeOf(lab, {});
-  return placed.kind === 'local' ? { ...lab, state: { kind: 'local', dir: resolve(cwd, placed.dir) } } : lab;
-}
-
-function placeOf(lab: LabConfig, options: Pick<LabHomeOptions, 's3'>): Place {
-  const state = lab.state;
-  if (state.kind === 'local') return { kind: 'local', dir: state.dir, region: lab.region };
-  let client: S3Client | undefined;
-  return {
-    kind: 's3',
-    bucket: state.bucket,
-    region: state.region,
-    s3: () => (client ??= options.s3?.(state.region) ?? new S3Client({ region: state.region })),
-  };
 }
 
 // A lab's records and lock sit beside its own state dir (…/<lab>), so a lab's files are all in one place.

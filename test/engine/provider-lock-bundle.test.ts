@@ -1,7 +1,15 @@
 // The bundled actions carry the committed provider lock file: ncc copies it beside actions/<name>/dist/index.js and
 // the engine finds it there. Run as the runner runs it, the teardown bundle reads its own copy: a recorded stack
 // requiring a provider the copy has no checksum for stops, naming that file, before terraform starts.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,8 +72,13 @@ describe('the teardown bundle', () => {
       `::error::tslab teardown: The provider lock file ${copy} has no checksums for ` +
         "registry.terraform.io/tslab-test/absent, required by stack 'local'.",
     );
-    // Restored, and never initialized.
-    const restored = join(workspace, '.tslab', 'synth', `${lab}-restored`, 'stacks', 'local');
+    // Restored (into the lab's home below the synth directory, named after the lab), and never initialized.
+    const synthDir = join(workspace, '.tslab', 'synth');
+    const homes = readdirSync(synthDir).filter(
+      (name) => name.startsWith(`${lab}-`) && name.endsWith('-restored'),
+    );
+    expect(homes).toHaveLength(1);
+    const restored = join(synthDir, homes[0]!, 'stacks', 'local');
     expect(existsSync(join(restored, 'cdk.tf.json'))).toBe(true);
     expect(existsSync(join(restored, '.terraform'))).toBe(false);
   });
