@@ -158,7 +158,7 @@ export function operatorCredentials(env: NodeJS.ProcessEnv): Outcome {
   const missing = OPERATOR_CREDENTIAL_ENV.filter((name) => !env[name]);
   if (!missing.length) return pass(`${OPERATOR_CREDENTIAL_ENV.join(', ')} set`);
   return fail(
-    `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: \`tslab up\` hands the Tailscale operator its own OAuth client through them`,
+    `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: \`tslab provision\` hands the Tailscale operator its own OAuth client through them`,
     'Export them from the tailnet-policy stack: `terraform output -raw operator_oauth_client_id` and ' +
       `\`operator_oauth_client_secret\` (${SETUP}, "Tailscale"). In GitHub Actions they are the provision action's ` +
       'operator-oauth-client-id / -secret inputs instead.',

@@ -1,6 +1,6 @@
 // The lab manifest: what a lab is and how far each of its stacks got. Written before anything is applied, so a lab
 // can be torn down from its id alone, and read by the sweeper and by slot/route conflict checks. Where it is kept
-// (with the lab's recorded stacks): lab-stores.ts.
+// (with the lab's recorded stacks): lab-stores.ts; which store a lab uses, its home (src/home/lab-home.ts).
 import { z } from 'zod';
 import type { LabConfig } from '../lab/config.ts';
 

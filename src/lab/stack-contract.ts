@@ -37,7 +37,7 @@ export const WORKLOADS_VARIABLES = {
   clientTailnetIp: 'client_tailnet_ip',
 } as const;
 
-/** The variables that carry the operator's OAuth client: what a user must export before `tslab up`. */
+/** The variables that carry the operator's OAuth client: what a user must export before `tslab provision`. */
 export const OPERATOR_CREDENTIAL_VARIABLES = [
   WORKLOADS_VARIABLES.operatorOauthClientId,
   WORKLOADS_VARIABLES.operatorOauthClientSecret,

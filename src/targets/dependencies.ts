@@ -1,5 +1,6 @@
-// The clients an AWS lab operation reaches the world through. The defaults (aws-target.ts) are the real SDK clients,
-// the Tailscale API and the terraform binary; tests pass fakes here rather than mocking modules.
+// The clients an AWS lab operation reaches the world through. The defaults (withDefaults in
+// targets/aws/default-dependencies.ts) are the real SDK clients and the Tailscale API; terraform comes from the lab's
+// home unless a test hands one here. Tests pass fakes here rather than mocking modules.
 import type { AwsClients } from '../clients/aws/clients.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import type { LabCluster } from '../clients/kubernetes/lab-cluster.ts';

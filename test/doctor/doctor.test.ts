@@ -511,7 +511,7 @@ describe('tslab doctor', () => {
     );
     expect(text).toMatch(/^FAIL tailscale-oauth\s+TAILSCALE_OAUTH_CLIENT_ID/m);
     expect(text).toMatch(/^ {5}fix: /m);
-    expect(text).toMatch(/2 problem\(s\) to fix before `tslab up`$/);
+    expect(text).toMatch(/2 problem\(s\) to fix before `tslab provision`$/);
   });
 
   it('builds real clients from the environment, Tailscale only when both credentials are set', () => {

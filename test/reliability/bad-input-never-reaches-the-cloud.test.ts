@@ -131,7 +131,7 @@ function namesField(message: string, field: string): boolean {
   return [field, kebabCase(field), camel].some((name) => message.includes(name));
 }
 
-/** What `tslab up` and the provision action do with a config: openLab, then up. */
+/** What `tslab provision` and the provision action do with a config: openLab, then up. */
 async function up(input: Record<string, unknown>): Promise<unknown> {
   const { target } = await openLab(input, {
     credentials: {

@@ -1,4 +1,4 @@
-// Promise 1 under cancellation, with real processes: the provision bundle and `tslab up` on the local target, applying
+// Promise 1 under cancellation, with real processes: the provision bundle and `tslab provision` on the local target, applying
 // with the real terraform binary, are stopped the way a runner stops a step (SIGINT; SIGTERM 7.5 s later; SIGKILL of
 // the step's process 2.5 s after that, and of whatever it left when the job ends: docs/design/interruptions.md §1) and
 // the way a lost runner does (everything killed at once), at the lab's stack boundaries and in the middle of its
@@ -89,7 +89,7 @@ function startProvision(driver: Driver, id: string): Started {
   let stateDir = STATE_ROOT;
   let runnerTemp: string | undefined;
   if (driver === 'cli') {
-    child = spawn(process.execPath, ['bin/tslab.js', 'up', '--target', 'local', '--lab', id], {
+    child = spawn(process.execPath, ['bin/tslab.js', 'provision', '--target', 'local', '--lab', id], {
       env,
       stdio: 'ignore',
     });
@@ -128,7 +128,7 @@ function teardownElsewhere(
           [
             ...onOtherHost,
             'bin/tslab.js',
-            'down',
+            'teardown',
             '--target',
             'local',
             '--lab',

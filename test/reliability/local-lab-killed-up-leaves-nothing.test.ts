@@ -1,5 +1,5 @@
-// Promise 1 on the local lab: `tslab up` killed (SIGKILL to its whole process group, as a cancelled job's runner
-// does) at random points, then `tslab down` from the lab id alone leaves no namespace, no process, no WireGuard socket
+// Promise 1 on the local lab: `tslab provision` killed (SIGKILL to its whole process group, as a cancelled job's runner
+// does) at random points, then `tslab teardown` from the lab id alone leaves no namespace, no process, no WireGuard socket
 // and no state; a second down has nothing to do. Needs root, terraform and the lab's packages.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,9 +51,9 @@ const hasManifest = (id: string) => existsSync(join(STATE_ROOT, id, 'manifest.js
 const namespaces = (id: string) => localRemains(id).namespaces.length;
 const random = (from: number, to: number) => Math.round(from + Math.random() * (to - from));
 
-/** Starts `tslab up` in its own process group and kills the whole group at the point. */
+/** Starts `tslab provision` in its own process group and kills the whole group at the point. */
 async function killUp(id: string, point: KillPoint): Promise<string> {
-  const child = spawn(process.execPath, ['bin/tslab.js', 'up', '--target', 'local', '--lab', id], {
+  const child = spawn(process.execPath, ['bin/tslab.js', 'provision', '--target', 'local', '--lab', id], {
     detached: true,
     stdio: 'ignore',
   });
@@ -100,10 +100,12 @@ requires('local-lab').describe('a killed local up', () => {
       const point = points[index]!;
       const at = await killUp(id, point);
       outcomes.push(`${point.name} +${point.jitterMs} ms: ${at}`);
-      const down = await cli(['down', '--target', 'local', '--lab', id]);
+      const down = await cli(['teardown', '--target', 'local', '--lab', id]);
       expect(down.code, down.out).toBe(0);
       expect(localRemains(id), `${id} killed ${point.name} (${at})`).toEqual(NOTHING_LOCAL);
-      expect((await cli(['down', '--target', 'local', '--lab', id])).out).toContain('nothing to tear down');
+      expect((await cli(['teardown', '--target', 'local', '--lab', id])).out).toContain(
+        'nothing to tear down',
+      );
       figures.add('kills');
       figures.add('kills left clean');
     };

@@ -145,7 +145,7 @@ describe('a failure that does not pass is reported with what is left and how to 
     expect(message).toMatch(/tailnet devices: .*tslab-stuck-client.*tslab-stuck-operator/);
     expect(message).toMatch(/AWS resources tagged tslab:lab=stuck: arn:aws:ec2:.*vpc\//);
     expect(message).toContain(
-      'tslab down --target aws --lab stuck --region us-east-1 --state-bucket tslab-state, or the teardown action with lab: stuck',
+      'tslab teardown --target aws --lab stuck --region us-east-1 --state-bucket tslab-state, or the teardown action with lab: stuck',
     );
     expect(message).toContain(
       'aws resourcegroupstaggingapi get-resources --region us-east-1 --tag-filters Key=tslab:lab,Values=stuck',

@@ -28,7 +28,7 @@ export function renderDoctor(results: readonly DoctorResult[]): string {
   const unchecked = skipped ? ` (${skipped} not checked: see skip above)` : '';
   lines.push(
     failed
-      ? `${failed} problem(s) to fix before \`tslab up\`${unchecked}`
+      ? `${failed} problem(s) to fix before \`tslab provision\`${unchecked}`
       : `ready: nothing missing${unchecked}`,
   );
   return lines.join('\n');

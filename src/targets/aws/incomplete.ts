@@ -16,7 +16,7 @@ export interface LeftBehind {
 export class TeardownIncompleteError extends Error {
   readonly left: LeftBehind;
 
-  /** `locationFlags`: what points `tslab down` at the lab's state again (LabHome.locationFlags). */
+  /** `locationFlags`: what points `tslab teardown` at the lab's state again (LabHome.locationFlags). */
   constructor(lab: LabConfig, cause: unknown, left: LeftBehind, locationFlags = '') {
     super(describeIncomplete(lab, cause, left, locationFlags), { cause });
     this.name = 'TeardownIncompleteError';
@@ -41,7 +41,7 @@ export function describeIncomplete(
     `- tailnet devices: ${list(left.tailnetDevices)}`,
     `- AWS resources tagged ${TAG_KEYS.lab}=${lab.id}: ${list(left.tagged)}`,
     'To remove them: run the teardown again; it resumes from the lab id alone ' +
-      `(tslab down --target ${lab.target} --lab ${lab.id}${locationFlags}, or the teardown action with lab: ${lab.id}).`,
+      `(tslab teardown --target ${lab.target} --lab ${lab.id}${locationFlags}, or the teardown action with lab: ${lab.id}).`,
     'If it keeps failing, remove them by hand: ' +
       `aws resourcegroupstaggingapi get-resources --region ${lab.region} --tag-filters Key=${TAG_KEYS.lab},Values=${lab.id} ` +
       `lists the AWS resources; the tailnet devices are the machines named tslab-${lab.id}-* in the Tailscale admin console.`,

@@ -154,7 +154,7 @@ export function refuseOtherStacks(lab: LabConfig, recorded: StackBundle | undefi
       value: lab.id,
       rule:
         `was provisioned by an earlier tslab, as stacks ${ids.join(', ')} (this one makes ${AWS_STACKS.join(', ')}): ` +
-        'tear it down first (tslab down, or the teardown action), then provision it again',
+        'tear it down first (tslab teardown, or the teardown action), then provision it again',
     },
   ]);
 }

@@ -236,7 +236,7 @@ export class LabWorld implements ResourceEffects {
     return provisionAwsLab(this.home(lab), this.services(), this.io());
   }
 
-  /** What the teardown action and `tslab down` do: the lab from its id alone (and its manifest, if any). */
+  /** What the teardown action and `tslab teardown` do: the lab from its id alone (and its manifest, if any). */
   async teardown(labId: string): Promise<TeardownReport> {
     const { home } = await openHome(
       { lab: labId, region: REGION, stateBucket: BUCKET },

@@ -49,7 +49,7 @@ function fakes() {
 }
 
 describe('teardown leftovers', () => {
-  it('deletes only ENIs, load balancers and security groups of the lab VPC marked for its cluster', async () => {
+  it('deletes, in the lab VPC only, the load balancers and security groups tagged for its cluster and every available ENI', async () => {
     const { ec2, elb } = fakes();
     const removed = await removeAwsLeftovers(
       { ec2: ec2 as unknown as EC2Client, elb: elb as unknown as ElasticLoadBalancingV2Client },

@@ -61,7 +61,7 @@ requires('local-lab').describe('the local lab pipeline', () => {
 
   it('catches a broken lab: without the router forwarding, DNS and HTTP checks fail with a useful error', async () => {
     const lab = `pn${suffix}`;
-    expect((await cli(['up', '--target', 'local', '--lab', lab])).code).toBe(0);
+    expect((await cli(['provision', '--target', 'local', '--lab', lab])).code).toBe(0);
     try {
       // The seed's negative test, locally: the subnet router stops routing into the cluster.
       spawnSync('ip', ['netns', 'exec', `tslab-${lab}-router`, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
@@ -71,15 +71,17 @@ requires('local-lab').describe('the local lab pipeline', () => {
       expect(result.out).toMatch(/FAIL subnet-router\.http /);
       expect(result.out).toMatch(/PASS egress\.http /);
     } finally {
-      expect((await cli(['down', '--target', 'local', '--lab', lab])).code).toBe(0);
+      expect((await cli(['teardown', '--target', 'local', '--lab', lab])).code).toBe(0);
     }
     expectNothingLeft(lab);
-    expect((await cli(['down', '--target', 'local', '--lab', lab])).out).toContain('nothing to tear down');
+    expect((await cli(['teardown', '--target', 'local', '--lab', lab])).out).toContain(
+      'nothing to tear down',
+    );
   }, 90_000);
 
   it('leaves nothing behind when up is killed half-way and down runs after it', async () => {
     const lab = `pk${suffix}`;
-    const child = spawn(process.execPath, ['bin/tslab.js', 'up', '--target', 'local', '--lab', lab], {
+    const child = spawn(process.execPath, ['bin/tslab.js', 'provision', '--target', 'local', '--lab', lab], {
       detached: true,
       stdio: 'ignore',
     });
@@ -88,7 +90,7 @@ requires('local-lab').describe('the local lab pipeline', () => {
     expect(namespacesOf(lab).length).toBeGreaterThanOrEqual(3);
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const down = await cli(['down', '--target', 'local', '--lab', lab]);
+    const down = await cli(['teardown', '--target', 'local', '--lab', lab]);
     expect(down.code).toBe(0);
     expectNothingLeft(lab);
   }, 90_000);
