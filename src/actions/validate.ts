@@ -6,7 +6,7 @@ import { renderSummaryMarkdown } from '../checks/report.ts';
 import type { ValidationReport } from '../checks/types.ts';
 import type { LabCredentials } from '../targets/credentials.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
-import { openLab } from '../targets/open-lab.ts';
+import { openLab, requireProvisioned } from '../targets/open-lab.ts';
 import { readValidateInputs } from './inputs.ts';
 import { runAction } from './run-action.ts';
 
@@ -14,16 +14,14 @@ import { runAction } from './run-action.ts';
 export async function runValidate(dependencies?: Partial<LabDependencies>): Promise<void> {
   await runAction('validate', async () => {
     const inputs = readValidateInputs();
-    const { lab, manifest, target } = await openLab(inputs.lab, {
+    const opened = await openLab(inputs.lab, {
       credentials: inputs.credentials,
       localStateDir: inputs.localStateDir,
       outdir: '.tslab/synth',
       ...(dependencies ? { dependencies } : {}),
     });
-    if (!manifest)
-      throw new Error(
-        `lab '${lab.id}' has no manifest: was it provisioned ${lab.target === 'aws' ? '(same state-bucket and region)' : 'on this runner'}?`,
-      );
+    requireProvisioned(opened);
+    const { lab, target } = opened;
     const report = await target.validate({
       ...(inputs.timeoutMs ? { timeoutMs: inputs.timeoutMs } : {}),
       ...(inputs.only ? { only: inputs.only } : {}),

@@ -130,6 +130,18 @@ export class LabHome {
     return this.place.kind === 's3' ? this.place.bucket : undefined;
   }
 
+  /** Where the lab's records are, as a person reads it: the state bucket (and its region) or the directory. */
+  get description(): string {
+    return this.place.kind === 's3'
+      ? `state bucket ${this.place.bucket} (${this.place.region})`
+      : `state directory ${this.place.dir}`;
+  }
+
+  /** The command that tears this lab down from its id and this home alone. */
+  get teardownCommand(): string {
+    return `tslab teardown --target ${this.lab.target} --lab ${this.lab.id}${this.locationFlags}`;
+  }
+
   /** The flags that point `tslab` at this home again, for messages that say how to resume. */
   get locationFlags(): string {
     if (this.place.kind === 'local') return '';

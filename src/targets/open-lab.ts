@@ -29,6 +29,10 @@ export interface OpenedLab {
   lab: LabConfig;
   manifest: LabManifest | undefined;
   target: LabTarget;
+  /** Where the lab's records are (LabHome.description), for messages. */
+  where: string;
+  /** How to tear the lab down later (LabHome.teardownCommand). */
+  teardownCommand: string;
 }
 
 export async function openLab(input: Record<string, unknown>, options: OpenLabOptions): Promise<OpenedLab> {
@@ -40,7 +44,15 @@ export async function openLab(input: Record<string, unknown>, options: OpenLabOp
     home.lab.target === 'local'
       ? (await import('./local/target.ts')).localTarget(home, options)
       : (await import('./aws/target.ts')).awsTarget(home, options);
-  return { lab: home.lab, manifest, target };
+  return { lab: home.lab, manifest, target, where: home.description, teardownCommand: home.teardownCommand };
+}
+
+/** Validation needs a lab that was provisioned: refuses one whose home has no manifest, saying where it looked. */
+export function requireProvisioned(opened: OpenedLab): LabManifest {
+  if (opened.manifest) return opened.manifest;
+  throw new Error(
+    `lab '${opened.lab.id}' has no manifest in its ${opened.where}: was it provisioned with the same state settings?`,
+  );
 }
 
 /** Input names of the defaults a target brings: one machine, one default local lab. */

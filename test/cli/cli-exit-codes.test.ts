@@ -1,6 +1,6 @@
 // The CLI as a user meets it: exit 0 on success, 1 when an operation or a check fails, 2 on bad input — and the
 // message names the field, the value and the rule.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,21 @@ describe('tslab CLI', () => {
     expect(run.code).toBe(2);
     expect(run.err).toContain(`--target: "lcoal" — must be 'aws' or 'local'`);
     expect(run.err).not.toContain('TAILSCALE_OAUTH');
+  });
+
+  it('refuses to validate a lab that was never provisioned, saying where it looked', async () => {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'tslab-cli-'));
+    process.chdir(dir);
+    try {
+      const run = await cli(['validate', '--target', 'local', '--lab', 'never']);
+      expect(run.code).toBe(1);
+      expect(run.err).toContain(
+        `lab 'never' has no manifest in its state directory ${join(realpathSync(dir), '.tslab/state/never')}`,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('exits 2 on a number that is not one, before anything else', async () => {

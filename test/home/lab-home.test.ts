@@ -67,6 +67,10 @@ describe('where a lab lives', () => {
     expect(LabHome.of(resolveLab({ lab: 'demo', target: 'local' }), { outdir: 'synth' }).locationFlags).toBe(
       '',
     );
+    expect(home.description).toBe('state bucket tslab-state (us-east-1)');
+    expect(home.teardownCommand).toBe(
+      'tslab teardown --target aws --lab demo --region eu-west-1 --state-bucket tslab-state --state-region us-east-1',
+    );
   });
 
   it('synthesizes a lab into a directory of its own per state location', () => {

@@ -9,7 +9,12 @@ import type { ValidateOptions } from '../../checks/validate-lab.ts';
 import type { ValidationReport } from '../../checks/types.ts';
 import { LabConfigError } from '../../lab/errors.ts';
 import { fromStrings, type StringLabInput } from '../../lab/string-inputs.ts';
-import { openLab, requireTargetSettings, withTargetDefaults } from '../../targets/open-lab.ts';
+import {
+  openLab,
+  requireProvisioned,
+  requireTargetSettings,
+  withTargetDefaults,
+} from '../../targets/open-lab.ts';
 import type { LabTarget, OperationIo } from '../../targets/lab-target.ts';
 import type { LabDependencies } from '../../targets/dependencies.ts';
 import { OperationFailed } from '../exit.ts';
@@ -46,7 +51,7 @@ export async function labCommand(
     (kebab) => `--${kebab}`,
   );
   const finishedJobs = jobIds(options['finishedJobs']);
-  const { lab, target } = await openLab(input, {
+  const opened = await openLab(input, {
     credentials,
     localStateDir: resolve('.tslab/state'),
     outdir: OUTDIR,
@@ -57,6 +62,8 @@ export async function labCommand(
         : undefined,
     dependencies,
   });
+  if (verb === 'validate') requireProvisioned(opened);
+  const { lab, target, teardownCommand } = opened;
   const trap = trapStopSignals((line) => io.err(`tslab: ${line}`));
   const token = process.env['GITHUB_TOKEN'];
   const operationIo: OperationIo = {
@@ -73,7 +80,7 @@ export async function labCommand(
     thresholds,
   });
   try {
-    await runVerb(verb, runner, lab, options, io);
+    await runVerb(verb, runner, { id: lab.id, teardownCommand }, options, io);
   } finally {
     trap.dispose();
   }
@@ -98,7 +105,7 @@ function jobIds(value: string | boolean | undefined): string[] {
 async function runVerb(
   verb: LabVerb,
   runner: ReturnType<typeof printing>,
-  lab: { id: string; target: string },
+  lab: { id: string; teardownCommand: string },
   options: Record<string, string | boolean | undefined>,
   io: Io,
 ): Promise<void> {
@@ -129,8 +136,7 @@ async function runVerb(
   }
   // Torn down whatever validation found; a failed validation still fails the command afterwards.
   if (options['keep'] !== true) await runner.teardown();
-  else
-    io.out(`lab '${lab.id}' kept: tear it down with tslab teardown --target ${lab.target} --lab ${lab.id}`);
+  else io.out(`lab '${lab.id}' kept: tear it down with ${lab.teardownCommand}`);
   if (failure) throw failure;
 }
 
