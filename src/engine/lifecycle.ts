@@ -177,18 +177,7 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
       runs.push({ id: stack.id, startedAtMs: startedAt, durationMs, changes });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'apply', durationMs, changes });
     } catch (error) {
-      throw (
-        (await interruptions.stoppedStack(stack.id, startedAt, error)) ??
-        (await recordFailure({
-          stack: stack.id,
-          operation: 'apply',
-          error,
-          startedAt,
-          book,
-          clock,
-          onProgress,
-        }))
-      );
+      throw await interruptions.failedStack(stack.id, startedAt, error);
     }
   };
 
@@ -316,18 +305,7 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
       });
       onProgress({ kind: 'stack_done', stack: stack.id, operation: 'destroy', durationMs, changes });
     } catch (error) {
-      throw (
-        (await interruptions.stoppedStack(stack.id, startedAt, error)) ??
-        (await recordFailure({
-          stack: stack.id,
-          operation: 'destroy',
-          error,
-          startedAt,
-          book,
-          clock,
-          onProgress,
-        }))
-      );
+      throw await interruptions.failedStack(stack.id, startedAt, error);
     }
   };
 
@@ -485,11 +463,27 @@ class InterruptionRecorder {
     }
   }
 
+  /** A stack's run failed: the interruption when the stop is why, else the stack marked failed and its error. */
+  async failedStack(stack: string, startedAt: number, error: unknown): Promise<Error> {
+    return (
+      (await this.stoppedStack(stack, startedAt, error)) ??
+      (await recordFailure({
+        stack,
+        operation: this.operation,
+        error,
+        startedAt,
+        book: this.book,
+        clock: this.clock,
+        onProgress: this.onProgress,
+      }))
+    );
+  }
+
   /**
    * A stack's run failed: when the stop is why (terraform ended with an InterruptedError, or failed once stopped),
    * records the stack and returns the error to end the run with; undefined for any other failure.
    */
-  async stoppedStack(
+  private async stoppedStack(
     stack: string,
     startedAt: number,
     error: unknown,
