@@ -106,7 +106,7 @@ export function buildProgram(io: Io, status: { exitCode: number } = { exitCode: 
           status.exitCode = EXIT.failed;
         } else if (error instanceof InterruptedError) {
           io.err(
-            `tslab: ${error.message}; the lab is recorded as interrupted: run tslab teardown with the same --target and --lab to remove it`,
+            `tslab: ${error.message}; the lab is recorded as interrupted: run tslab teardown with the same --target, --lab and state settings to remove it`,
           );
           status.exitCode = error.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
         } else if (isExpiredSession(error)) {

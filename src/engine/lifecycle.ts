@@ -4,7 +4,14 @@
 // nothing new; what runs finishes.
 import { InterruptedError, type Interruption } from './interruption.ts';
 import { hasLocalState, isManagedAddress, removeLocalState } from './local-state.ts';
-import { withStackStatus, type LabManifest, type ManifestStore, type StackStatus } from './manifest.ts';
+import {
+  settleInterruption,
+  withInterruption,
+  withStackStatus,
+  type LabManifest,
+  type ManifestStore,
+  type StackStatus,
+} from './manifest.ts';
 import type { LabProgressEvent, StackOperation } from './progress.ts';
 import { runGraph, type GraphNode } from './stack-graph.ts';
 import { applyOrder, destroyOrder, type SynthesizedStack } from './stack-order.ts';
@@ -50,6 +57,31 @@ export interface GraphWait {
   run(): Promise<void>;
 }
 
+/**
+ * A stack's state is locked: return true once the lock is gone (it was a dead run's, and was removed) and the
+ * apply or destroy is tried once more; false leaves the StateLockedError as it is.
+ */
+export type OnStateLocked = (
+  stackId: string,
+  workingDirectory: string,
+  error: StateLockedError,
+) => Promise<boolean>;
+
+/** Runs a stack's apply or destroy, once more after `onStateLocked` removed a dead run's lock. */
+async function unlessStranded<T>(
+  stack: SynthesizedStack,
+  run: () => Promise<T>,
+  onStateLocked: OnStateLocked | undefined,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StateLockedError && (await onStateLocked?.(stack.id, stack.workingDirectory, error)))
+      return run();
+    throw error;
+  }
+}
+
 export interface DeployOptions {
   stacks: readonly SynthesizedStack[];
   terraform: TerraformRunner;
@@ -68,6 +100,8 @@ export interface DeployOptions {
   /** Once stopped, no stack starts; running ones are recorded `interrupted`, and so is the lab. */
   interruption?: Interruption | undefined;
   runIdentity?: RunIdentity | undefined;
+  /** A lock left on a stack's state by a run proven gone (an earlier provision that lost its runner). */
+  onStateLocked?: OnStateLocked | undefined;
 }
 
 export interface StackRun {
@@ -133,8 +167,14 @@ class ManifestBook {
 export async function deployLab(options: DeployOptions): Promise<DeployResult> {
   const { store, onProgress = () => {}, clock = systemClock } = options;
   const existing = await store.read(options.manifest.lab);
+  // An earlier run's interruption stays recorded until each stack it cut short has applied again: it is what a later
+  // run matches that run's left-over state lock with (docs/design/interruptions.md).
   const book = new ManifestBook(
-    { ...options.manifest, stacks: { ...existing?.stacks, ...options.manifest.stacks } },
+    settleInterruption({
+      ...options.manifest,
+      stacks: { ...existing?.stacks, ...options.manifest.stacks },
+      ...(existing?.interrupted ? { interrupted: existing.interrupted } : {}),
+    }),
     store,
   );
   const selected = selectStacks(applyOrder(options.stacks), options.only, book.current!);
@@ -168,8 +208,13 @@ export async function deployLab(options: DeployOptions): Promise<DeployResult> {
     onProgress({ kind: 'stack_start', stack: stack.id, operation: 'apply' });
     try {
       await initOneAtATime(() => terraform.init(stack.workingDirectory));
-      const changes = await terraform.apply(stack.workingDirectory, (event) =>
-        onProgress({ kind: 'terraform', stack: stack.id, event }),
+      const changes = await unlessStranded(
+        stack,
+        () =>
+          terraform.apply(stack.workingDirectory, (event) =>
+            onProgress({ kind: 'terraform', stack: stack.id, event }),
+          ),
+        options.onStateLocked,
       );
       outputs[stack.id] = await terraform.output(stack.workingDirectory);
       const durationMs = clock.now() - startedAt;
@@ -209,12 +254,8 @@ export interface DestroyOptions {
    * resources the operator turns into tailnet devices, ENIs and load balancers that would block the VPC's deletion).
    */
   beforeDestroy?: ((stackId: string) => Promise<DestroyFlags | void>) | undefined;
-  /**
-   * A stack's state is locked: return true once the lock is gone (it was a dead run's, and was removed) and the
-   * destroy is tried once more; false leaves the StateLockedError as it is.
-   */
-  onStateLocked?:
-    ((stackId: string, workingDirectory: string, error: StateLockedError) => Promise<boolean>) | undefined;
+  /** A lock left on a stack's state by a run proven gone: see OnStateLocked. */
+  onStateLocked?: OnStateLocked | undefined;
   /** 1: one stack at a time in reverse dependency order; default: the reverse graph. */
   concurrency?: number | undefined;
   clock?: Clock | undefined;
@@ -285,15 +326,7 @@ export async function destroyLab(options: DestroyOptions): Promise<DestroyResult
           (event) => onProgress({ kind: 'terraform', stack: stack.id, event }),
           flags,
         );
-      const changes = await destroy().catch(async (error: unknown) => {
-        if (
-          error instanceof StateLockedError &&
-          (await options.onStateLocked?.(stack.id, stack.workingDirectory, error))
-        ) {
-          return destroy();
-        }
-        throw error;
-      });
+      const changes = await unlessStranded(stack, destroy, options.onStateLocked);
       const durationMs = clock.now() - startedAt;
       await book.set(stack.id, 'destroyed', new Date(clock.now()), durationMs);
       results.push({
@@ -516,19 +549,18 @@ class InterruptionRecorder {
     const stateLockId = stack ? identity?.stateLockIdOf?.(stack) : undefined;
     await this.book
       .update((manifest) => {
-        const marked = stack ? withStackStatus(manifest, stack, 'interrupted', at) : manifest;
+        // The first stack this run stopped names the interruption; each stack keeps its own status and lock id.
+        const first = manifest.interrupted?.who === identity?.who ? manifest.interrupted?.stack : undefined;
+        const recorded = withInterruption(manifest, {
+          at: at.toISOString(),
+          signal: stopped.signal,
+          operation,
+          ...(first ? { stack: first } : stack ? { stack } : {}),
+          ...(identity ? { who: identity.who } : {}),
+        });
+        const marked = stack ? withStackStatus(recorded, stack, 'interrupted', at) : recorded;
         if (stack && stateLockId) marked.stacks[stack] = { ...marked.stacks[stack]!, stateLockId };
-        return {
-          ...marked,
-          interrupted: {
-            at: at.toISOString(),
-            signal: stopped.signal,
-            operation,
-            // The first stack stopped names the interruption; each stack keeps its own status and lock id.
-            ...(manifest.interrupted?.stack ? { stack: manifest.interrupted.stack } : stack ? { stack } : {}),
-            ...(identity ? { who: identity.who } : {}),
-          },
-        };
+        return marked;
       })
       .catch(() => undefined);
     return new InterruptedError(

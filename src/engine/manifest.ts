@@ -20,6 +20,8 @@ export interface StackRecord {
   durationMs?: number;
   /** An interrupted stack: the id of terraform's state lock on it when the run saw one (what a teardown matches). */
   stateLockId?: string;
+  /** An interrupted stack: terraform's name for the run cut short (`user@host`), when not the lab's `interrupted.who`. */
+  who?: string;
 }
 
 /** The last run of the lab was stopped by a signal (cancelled job, Ctrl-C): a teardown or the sweeper removes it. */
@@ -81,6 +83,7 @@ const manifestSchema = z.object({
       updatedAt: z.string(),
       durationMs: z.number().exactOptional(),
       stateLockId: z.string().exactOptional(),
+      who: z.string().exactOptional(),
     }),
   ),
   interrupted: z
@@ -126,7 +129,36 @@ export function withStackStatus(
     updatedAt: at.toISOString(),
     ...(durationMs !== undefined ? { durationMs } : {}),
   };
-  return { ...manifest, stacks: { ...manifest.stacks, [stackId]: record } };
+  const changed = { ...manifest, stacks: { ...manifest.stacks, [stackId]: record } };
+  // The last stack an interruption cut short has run to the end again: nothing is left to match its lock with.
+  const recovered = manifest.stacks[stackId]?.status === 'interrupted' && status !== 'interrupted';
+  return recovered ? settleInterruption(changed) : changed;
+}
+
+/** The lab's interruption record, kept only while a stack it cut short is still recorded interrupted. */
+export function settleInterruption(manifest: LabManifest): LabManifest {
+  if (!manifest.interrupted) return manifest;
+  if (Object.values(manifest.stacks).some((stack) => stack.status === 'interrupted')) return manifest;
+  const settled = { ...manifest };
+  delete settled.interrupted;
+  return settled;
+}
+
+/**
+ * The manifest with a new interruption recorded: stacks an earlier interruption cut short keep who that was, since
+ * the lab's record now names the new one.
+ */
+export function withInterruption(manifest: LabManifest, interrupted: InterruptionRecord): LabManifest {
+  const earlier = manifest.interrupted?.who;
+  const stacks = Object.fromEntries(
+    Object.entries(manifest.stacks).map(([id, record]) => [
+      id,
+      record.status === 'interrupted' && !record.who && earlier && earlier !== interrupted.who
+        ? { ...record, who: earlier }
+        : record,
+    ]),
+  );
+  return { ...manifest, stacks, interrupted };
 }
 
 /** Validates a stored manifest, naming where it came from when it is not one. */

@@ -1,4 +1,4 @@
-// One run at a time per lab, for the whole of an up or a down. Terraform's state lock only covers one stack while
+// One run at a time per lab, for the whole of a provision or a teardown. Terraform's state lock only covers one stack while
 // terraform runs: between a provision recording the lab and its first apply, a teardown would otherwise find no
 // state, delete the lab's records, and let the provision build a lab nobody can find.
 //

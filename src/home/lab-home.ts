@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Interruption } from '../engine/interruption.ts';
 import { LocalLabStore, S3LabStore, type LabStore } from '../engine/lab-stores.ts';
-import type { RunIdentity } from '../engine/lifecycle.ts';
+import type { OnStateLocked, RunIdentity } from '../engine/lifecycle.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import { LocalRunLocks, S3RunLocks, withRunLock, type RunLease, type RunLocks } from '../engine/run-lock.ts';
 import { captureStacks, restoreStacks } from '../engine/stack-bundle.ts';
@@ -15,6 +15,7 @@ import type { SynthesizedStack } from '../engine/stack-order.ts';
 import { workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
 import { TerraformCli, type TerraformRunner } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
+import { deadRunsOf, handOnEvidence, unlockStranded } from './dead-runs.ts';
 import { absolute, placeOf, type Place } from './place.ts';
 import { trackLease, type StateLockObject } from './tracked-lease.ts';
 
@@ -81,6 +82,11 @@ export interface HomeRun {
   /** The run whose lock this one took over, with why it was proven gone. */
   readonly takenOver: RunLease['takenOver'];
   /**
+   * What the engine does on a locked state: removes a lock left by a run proven gone (the one taken over, or an
+   * interruption the manifest records), saying so through `removed`; any other lock stays.
+   */
+  unlockStranded(terraform: TerraformRunner, removed: (line: string) => void): OnStateLocked;
+  /**
    * Terraform for this run, stopped by the run's interruption: the home's environment with `set` over it and
    * `defaults` under it (for variables the home's environment lacks).
    */
@@ -105,9 +111,10 @@ export class LabHome {
   private constructor(
     lab: LabConfig,
     private readonly options: LabHomeOptions,
+    adoptedFrom?: Place,
   ) {
     this.lab = absolute(lab);
-    this.place = placeOf(this.lab, options);
+    this.place = placeOf(this.lab, options, adoptedFrom);
     this.store = options.store ?? storeAt(this.place);
   }
 
@@ -117,7 +124,7 @@ export class LabHome {
 
   /** The same home for the lab as its manifest recorded it (same state, same options). */
   adopt(lab: LabConfig): LabHome {
-    return new LabHome(lab, this.options);
+    return new LabHome(lab, this.options, this.place);
   }
 
   /** Region of the lab's state bucket (the lab's own region when it keeps state locally). */
@@ -188,9 +195,12 @@ export class LabHome {
     let stacks: SynthesizedStack[] = [];
     const stateLockOf = (stack: string): StateLockObject | undefined => {
       const backend = stacks.find((s) => s.id === stack)?.backend;
-      if (this.place.kind !== 's3' || backend?.kind !== 'remote' || !backend.bucket || !backend.key) return;
-      // Terraform's S3 lock object sits beside the state object (use_lockfile).
-      return { s3: this.place.s3(), bucket: backend.bucket, key: `${backend.key}.tflock` };
+      if (this.place.kind !== 's3' || backend?.kind !== 'remote') return;
+      // Terraform's S3 lock object sits beside the state object (use_lockfile). Stacks recorded by an older tslab
+      // carry no bucket and key: theirs were always <keyPrefix>/<stack>.tfstate in the lab's bucket.
+      const bucket = backend.bucket ?? this.place.bucket;
+      const key = backend.key ?? `${this.place.keyPrefix}/${stack}.tfstate`;
+      return { s3: this.place.s3(), bucket, key: `${key}.tflock` };
     };
     return withRunLock(
       this.options.locks ?? locksAt(this.place),
@@ -207,9 +217,12 @@ export class LabHome {
         heartbeatMs: lock.heartbeatMs,
         run: workflowRunFromEnv(lock.env ?? process.env),
       },
-      (lease) => {
+      async (lease) => {
         const tracked = trackLease(lease, stateLockOf, lock.stateLockPollMs);
         const keep = async (found: SynthesizedStack[]) => (stacks = found);
+        // Before this run writes anything: the gone run's stacks and lock ids, kept in the manifest for later runs.
+        const manifest = await handOnEvidence(this.store, this.lab.id, lease.takenOver, new Date());
+        const deadRuns = deadRunsOf(manifest, lease.takenOver);
         return body({
           lab: this.lab,
           store: this.store,
@@ -217,6 +230,7 @@ export class LabHome {
           runIdentity: tracked.identity,
           interruption: io.interruption,
           takenOver: lease.takenOver,
+          unlockStranded: (terraform, removed) => unlockStranded(deadRuns, terraform, removed, io.log),
           terraform: (env) => this.terraform(env, io.interruption),
           synthesize: async (synth) => {
             const { stacks: found } = synth(this.lab, this.stacksDir);

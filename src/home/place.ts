@@ -2,25 +2,37 @@
 // tells the two apart. Free of the engine and the SDK's commands, so the doctor can ask it too.
 import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SDK_RETRIES } from '../clients/aws/sdk-retries.ts';
 import type { LabConfig } from '../lab/config.ts';
 
 /** Where the state is, as the home sees it: everything below is decided from this one value. */
 export type Place =
-  | { kind: 's3'; bucket: string; region: string; s3: () => S3Client }
+  | { kind: 's3'; bucket: string; region: string; keyPrefix: string; s3: () => S3Client }
   | { kind: 'local'; dir: string; region: string };
 
 export function placeOf(
   lab: LabConfig,
   options: { s3?: ((stateRegion: string) => S3Client) | undefined } = {},
+  same?: Place,
 ): Place {
   const state = lab.state;
+  // The same lab adopted as its manifest recorded it: the same bucket keeps its client.
+  if (
+    same?.kind === 's3' &&
+    state.kind === 's3' &&
+    same.bucket === state.bucket &&
+    same.region === state.region
+  )
+    return same;
   if (state.kind === 'local') return { kind: 'local', dir: state.dir, region: lab.region };
   let client: S3Client | undefined;
   return {
     kind: 's3',
     bucket: state.bucket,
     region: state.region,
-    s3: () => (client ??= options.s3?.(state.region) ?? new S3Client({ region: state.region })),
+    keyPrefix: state.keyPrefix,
+    s3: () =>
+      (client ??= options.s3?.(state.region) ?? new S3Client({ region: state.region, ...SDK_RETRIES })),
   };
 }
 

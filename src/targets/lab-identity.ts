@@ -1,5 +1,5 @@
 // A lab keeps the identity it was created with: createdAt (hence its nonces and expiry) and slot come from its
-// manifest on every later command, so `validate` and `down` see the lab that `up` built. So do its AZs and Kubernetes
+// manifest on every later command, so `validate` and `teardown` see the lab that `provision` built. So do its AZs and Kubernetes
 // version: a re-run that chose other AZs would replace the lab's subnets, another version would upgrade its cluster.
 import { resolveLab, type LabConfig, type ResolveOptions } from '../lab/config.ts';
 import type { LabManifest } from '../engine/manifest.ts';

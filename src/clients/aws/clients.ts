@@ -6,6 +6,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SDK_RETRIES } from './sdk-retries.ts';
 
 export interface AwsClients {
   region: string;
@@ -19,7 +20,7 @@ export interface AwsClients {
 
 /** The SDK retries throttling and 5xx itself (standard mode, bounded attempts). */
 export function createAwsClients(region: string, stateRegion = region): AwsClients {
-  const config = { region, maxAttempts: 6, retryMode: 'standard' as const };
+  const config = { region, ...SDK_RETRIES };
   return {
     region,
     ec2: new EC2Client(config),

@@ -112,6 +112,8 @@ async function provisionHoldingLock(
     onProgress: run.onProgress,
     interruption: run.interruption,
     runIdentity: run.runIdentity,
+    // A push after a provision that lost its runner mid-apply meets that run's lock on the stack it was applying.
+    onStateLocked: run.unlockStranded(terraform, (line) => io.log?.(line)),
   });
   const ready = router!;
 

@@ -8,7 +8,6 @@ import { stoppableSleep } from '../../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../../engine/lifecycle.ts';
 import type { ManifestStore } from '../../engine/manifest.ts';
 import type { SynthesizedStack } from '../../engine/stack-order.ts';
-import { deadRunOwnsLock, type DeadRun } from '../../engine/takeover.ts';
 import type { DestroyFlags, TerraformRunner } from '../../engine/terraform.ts';
 import type { HomeRun, LabHome, OperationIo } from '../../home/lab-home.ts';
 import { TAG_KEYS, type LabConfig } from '../../lab/config.ts';
@@ -83,8 +82,6 @@ async function teardownHoldingLock(
       log: io.log,
     });
 
-  // Read before any stack's status changes: an interrupted stack's record (and its lock id) is what it matches.
-  const deadAtStart = deadRuns(run, run.store, lab.id);
   let destroy: DestroyResult;
   let devices: RemovedDevice[];
   try {
@@ -97,25 +94,7 @@ async function teardownHoldingLock(
       interruption: run.interruption,
       concurrency: services.concurrency,
       runIdentity: run.runIdentity,
-      onStateLocked: async (stackId, dir, locked) => {
-        const dead = await deadAtStart;
-        const verdicts = dead.map((gone) => ({
-          run: gone,
-          verdict: deadRunOwnsLock(gone, stackId, locked.lock),
-        }));
-        const owner = verdicts.find((v) => v.verdict.owns);
-        if (!owner || !terraform.forceUnlock) {
-          for (const { verdict } of verdicts) {
-            if (!verdict.owns) io.log?.(`state lock of '${stackId}' kept: ${verdict.why}`);
-          }
-          return false;
-        }
-        await terraform.forceUnlock(dir, locked.lock.id);
-        warnings.push(
-          `removed terraform's lock ${locked.lock.id} on stack '${stackId}' left by ${owner.run.source} (${locked.lock.who})`,
-        );
-        return true;
-      },
+      onStateLocked: run.unlockStranded(terraform, (line) => warnings.push(line)),
       beforeDestroy: async (stackId) => {
         if (stackId === AWS_STACK_ROLES.inCluster) {
           const { deleted, clusterReachable } = await deleteOperatorResources(lab, services, warnings, sleep);
@@ -257,29 +236,3 @@ export async function leftBehind(
  * Runs proven gone whose terraform lock this teardown may remove: the run it took the lab's lock over from, and a
  * run that recorded its own interruption in the manifest (it released the lab's lock, so it has stopped).
  */
-async function deadRuns(run: HomeRun, store: ManifestStore, lab: string): Promise<DeadRun[]> {
-  const runs: DeadRun[] = [];
-  const gone = run.takenOver?.holder;
-  for (const stack of gone?.stacks ?? []) {
-    runs.push({
-      who: `${gone?.user ?? ''}@${gone?.host ?? ''}`,
-      stack: stack.id,
-      stateLockId: stack.stateLockId,
-      source: `the ${gone?.operation ?? ''} run taken over (${run.takenOver?.why ?? ''})`,
-    });
-  }
-  const manifest = await store.read(lab).catch(() => undefined);
-  const interrupted = manifest?.interrupted;
-  if (interrupted?.who) {
-    for (const [stack, record] of Object.entries(manifest?.stacks ?? {})) {
-      if (record.status !== 'interrupted') continue;
-      runs.push({
-        who: interrupted.who,
-        stack,
-        stateLockId: record.stateLockId,
-        source: `the ${interrupted.operation} interrupted by ${interrupted.signal} at ${interrupted.at}`,
-      });
-    }
-  }
-  return runs;
-}

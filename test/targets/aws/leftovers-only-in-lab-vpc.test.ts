@@ -71,6 +71,11 @@ describe('teardown leftovers', () => {
         { Name: 'status', Values: ['available'] },
       ]),
     );
+    // The fake answers any filter: what keeps other security groups safe is the filter asked for.
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0]!.args[0].input.Filters).toEqual([
+      { Name: 'vpc-id', Values: ['vpc-lab'] },
+      { Name: 'tag-key', Values: ['kubernetes.io/cluster/tslab-demo', 'elbv2.k8s.aws/cluster'] },
+    ]);
     expect(ec2.commandCalls(DeleteSecurityGroupCommand).map((c) => c.args[0].input.GroupId)).toEqual([
       'sg-k8s',
     ]);
