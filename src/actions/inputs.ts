@@ -40,6 +40,8 @@ export interface ProvisionInputs extends LabActionInputs {
   pluginCacheDir?: string;
   /** Set when comment-on-pr is true: the token the sticky comment and the run's deployment are opened with. */
   githubToken?: string;
+  /** The github-token input whenever given: asks whether the run holding the lab's run lock has ended. */
+  takeoverToken?: string;
 }
 
 export interface ValidateInputs extends LabActionInputs {
@@ -62,6 +64,8 @@ export type TeardownInputs =
       teardown: LabActionInputs;
       /** Jobs of this workflow run that have ended: a run lock one of them holds is taken over at once. */
       finishedJobs: string[];
+      /** Leave a lab alone unless this workflow run's provision took it last (manifest `lastRun`). */
+      onlyIfProvisionedByThisRun: boolean;
       githubToken?: string;
     }
   | { mode: 'sweep'; sweep: SweepInputs; githubToken?: string };
@@ -77,10 +81,13 @@ export function readProvisionInputs(): ProvisionInputs {
   if (operatorIssue) throw new LabConfigError([{ ...operatorIssue, field: 'operator-auth' }]);
   const pluginCacheDir = core.getInput('plugin-cache-dir');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
+  const takeoverToken = core.getInput('github-token');
+  if (takeoverToken) core.setSecret(takeoverToken);
   return {
     ...labInputs(credentials),
     ...(pluginCacheDir ? { pluginCacheDir } : {}),
     ...(githubToken ? { githubToken } : {}),
+    ...(takeoverToken ? { takeoverToken } : {}),
   };
 }
 
@@ -131,6 +138,7 @@ export function readTeardownInputs(): TeardownInputs {
       mode,
       teardown,
       finishedJobs: readJobIds('finished-jobs', core.getInput('finished-jobs')),
+      onlyIfProvisionedByThisRun: readBooleanInput('only-if-provisioned-by-this-run', false),
       ...token,
     };
   }

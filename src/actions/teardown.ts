@@ -2,6 +2,7 @@
 // its expiry (dry-run by default for manual runs). Lists what was removed in an output and in the summary.
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
+import { runReference, workflowRunFromEnv } from '../engine/takeover.ts';
 import { runEndedVia } from '../github/workflow-runs.ts';
 import type { SweepLabsOptions } from '../sweep/sweep-labs.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
@@ -23,12 +24,26 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
       });
     }
 
-    const { lab, target } = await openLab(inputs.teardown.lab, {
+    const { lab, target, manifest } = await openLab(inputs.teardown.lab, {
       credentials: inputs.teardown.credentials,
       localStateDir: inputs.teardown.localStateDir,
       outdir: OUTDIR,
       ...(dependencies ? { dependencies } : {}),
     });
+    const ownRun = workflowRunFromEnv();
+    if (inputs.onlyIfProvisionedByThisRun && ownRun && manifest?.lastRun !== runReference(ownRun)) {
+      // Another run's lab (kept on purpose, or being built): not this run's to remove; its expiry still applies.
+      const owner = manifest?.lastRun ? `run ${manifest.lastRun}` : 'no run of this workflow';
+      core.notice(
+        `lab ${lab.id} was last provisioned by ${owner}, not by this run (${runReference(ownRun)}): left as it is`,
+      );
+      core.setOutput('removed', '[]');
+      await core.summary
+        .addHeading(`tslab lab ${lab.id} left as it is`, 2)
+        .addRaw(`Last provisioned by ${owner}; it goes at its expiry or with that run's teardown.`, true)
+        .write();
+      return;
+    }
     const progress = stackProgress();
     const result = await target
       .teardown({

@@ -51,6 +51,11 @@ export interface LabManifest {
   owner: string;
   trigger: string;
   runUrl?: string;
+  /**
+   * The workflow run whose provision last took the lab (`owner/repo#run-id`); absent outside Actions. A run tears down
+   * only a lab it provisioned itself when told so (lab-reusable.yml: a kept lab is not another run's to remove).
+   */
+  lastRun?: string;
   stacks: Record<string, StackRecord>;
   interrupted?: InterruptionRecord;
 }
@@ -76,6 +81,7 @@ const manifestSchema = z.object({
   owner: z.string(),
   trigger: z.string(),
   runUrl: z.string().exactOptional(),
+  lastRun: z.string().exactOptional(),
   stacks: z.record(
     z.string(),
     z.object({
@@ -97,8 +103,8 @@ const manifestSchema = z.object({
     .exactOptional(),
 });
 
-/** A manifest for a lab about to be provisioned: no stack has started yet. */
-export function buildManifest(lab: LabConfig): LabManifest {
+/** A manifest for a lab about to be provisioned (by `lastRun`, in Actions): no stack has started yet. */
+export function buildManifest(lab: LabConfig, lastRun?: string): LabManifest {
   return {
     schema: 1,
     lab: lab.id,
@@ -112,6 +118,7 @@ export function buildManifest(lab: LabConfig): LabManifest {
     owner: lab.lifecycle.owner,
     trigger: lab.lifecycle.trigger,
     ...(lab.lifecycle.runUrl !== undefined ? { runUrl: lab.lifecycle.runUrl } : {}),
+    ...(lastRun !== undefined ? { lastRun } : {}),
     stacks: {},
   };
 }

@@ -83,6 +83,11 @@ export function workflowRunFromEnv(env: NodeJS.ProcessEnv = process.env): Workfl
   return { repository, id, attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1, job };
 }
 
+/** How a manifest names a workflow run: attempts of one run are the same run. */
+export function runReference(run: WorkflowRun): string {
+  return `${run.repository}#${run.id}`;
+}
+
 /** A run proven gone, as far as terraform's state lock can tell: its `user@host`, the stack and the lock id it saw. */
 export interface DeadRun {
   who: string;

@@ -7,12 +7,13 @@ import { dirname, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Interruption } from '../engine/interruption.ts';
 import { LocalLabStore, S3LabStore, type LabStore } from '../engine/lab-stores.ts';
+import { buildManifest, type LabManifest } from '../engine/manifest.ts';
 import type { OnStateLocked, RunIdentity } from '../engine/lifecycle.ts';
 import type { LabProgressEvent } from '../engine/progress.ts';
 import { LocalRunLocks, S3RunLocks, withRunLock, type RunLease, type RunLocks } from '../engine/run-lock.ts';
 import { captureStacks, restoreStacks } from '../engine/stack-bundle.ts';
 import type { SynthesizedStack } from '../engine/stack-order.ts';
-import { workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
+import { runReference, workflowRunFromEnv, type TakeoverEvidence } from '../engine/takeover.ts';
 import { TerraformCli, type TerraformRunner } from '../engine/terraform.ts';
 import type { LabConfig } from '../lab/config.ts';
 import { deadRunsOf, handOnEvidence, unlockStranded } from './dead-runs.ts';
@@ -81,6 +82,8 @@ export interface HomeRun {
   readonly interruption: Interruption | undefined;
   /** The run whose lock this one took over, with why it was proven gone. */
   readonly takenOver: RunLease['takenOver'];
+  /** The manifest this provision starts from (buildManifest), naming the workflow run that provisions it. */
+  manifest(): LabManifest;
   /**
    * What the engine does on a locked state: removes a lock left by a run proven gone (the one taken over, or an
    * interruption the manifest records), saying so through `removed`; any other lock stays.
@@ -192,6 +195,7 @@ export class LabHome {
   run<T>(operation: LabOperation, io: OperationIo, body: (run: HomeRun) => Promise<T>): Promise<T> {
     const lock = this.options.lock ?? {};
     const s3 = this.place.kind === 's3';
+    const workflowRun = workflowRunFromEnv(lock.env ?? process.env);
     let stacks: SynthesizedStack[] = [];
     const stateLockOf = (stack: string): StateLockObject | undefined => {
       const backend = stacks.find((s) => s.id === stack)?.backend;
@@ -215,7 +219,7 @@ export class LabHome {
         log: io.log,
         host: lock.host,
         heartbeatMs: lock.heartbeatMs,
-        run: workflowRunFromEnv(lock.env ?? process.env),
+        run: workflowRun,
       },
       async (lease) => {
         const tracked = trackLease(lease, stateLockOf, lock.stateLockPollMs);
@@ -230,6 +234,7 @@ export class LabHome {
           runIdentity: tracked.identity,
           interruption: io.interruption,
           takenOver: lease.takenOver,
+          manifest: () => buildManifest(this.lab, workflowRun && runReference(workflowRun)),
           unlockStranded: (terraform, removed) => unlockStranded(deadRuns, terraform, removed, io.log),
           terraform: (env) => this.terraform(env, io.interruption),
           synthesize: async (synth) => {

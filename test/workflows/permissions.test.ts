@@ -40,12 +40,13 @@ function opensPullRequest(job: Job): boolean {
   return (job.steps ?? []).some((s) => (s.run ?? '').includes('gh pr create'));
 }
 
-function runsTeardownAction(job: Job): boolean {
+/** A job that may take a lab's run lock over: it tears down, sweeps or provisions (a push after a lost run). */
+function takesLocksOver(job: Job): boolean {
   if (job.uses?.startsWith('./.github/workflows/')) {
     const called = workflow(job.uses.slice('./.github/workflows/'.length));
-    return Object.values(called.jobs).some(runsTeardownAction);
+    return Object.values(called.jobs).some(takesLocksOver);
   }
-  return (job.steps ?? []).some((s) => s.uses === './actions/teardown');
+  return (job.steps ?? []).some((s) => s.uses === './actions/teardown' || s.uses === './actions/provision');
 }
 
 function sweeps(job: Job): boolean {
@@ -102,26 +103,28 @@ describe('workflow permissions', () => {
     ).toEqual(['provision', 'provision-report', 'validate', 'close-environment']);
   });
 
-  it('grant actions: read exactly to the jobs that tear down or sweep (is the run holding a lock still alive?)', () => {
+  it('grant actions: read exactly to the jobs that may take a lock over (is the run holding it still alive?)', () => {
     const mismatched: string[] = [];
     for (const { file, workflow: wf } of workflows) {
       for (const [id, job] of jobs(wf)) {
         const granted = permissionsOf(job)['actions'];
-        const wanted = runsTeardownAction(job) ? 'read' : undefined;
+        const wanted = takesLocksOver(job) ? 'read' : undefined;
         if (granted !== wanted) mismatched.push(`${file} ${id}: actions ${granted ?? 'none'}`);
       }
     }
     expect(mismatched).toEqual([]);
     const holders = workflows.flatMap(({ file, workflow: wf }) =>
       jobs(wf)
-        .filter(([, job]) => runsTeardownAction(job))
+        .filter(([, job]) => takesLocksOver(job))
         .map(([id]) => `${file} ${id}`),
     );
-    // lab.yml's caller job grants it, or its called teardown job could not ask for it.
+    // lab.yml's caller job grants it, or its called jobs could not ask for it.
     expect(holders).toEqual([
       'cleanup.yml sweep',
+      'lab-reusable.yml provision',
       'lab-reusable.yml teardown',
       'lab.yml lab',
+      'pr-environment.yml provision',
       'pr-environment.yml teardown',
     ]);
   });

@@ -6,7 +6,6 @@ import { settleAvailabilityZones } from './availability-zones.ts';
 import { settleKubernetesVersion } from './eks-versions.ts';
 import { stoppableSleep } from '../../engine/interruption.ts';
 import { deployLab, type GraphWait, type StackRun, type WaitRun } from '../../engine/lifecycle.ts';
-import { buildManifest } from '../../engine/manifest.ts';
 import { checkLockCoversAwsStacks } from '../../engine/provider-lock.ts';
 import type { StackBundle } from '../../engine/stack-bundle.ts';
 import type { LabHome, HomeRun, OperationIo } from '../../home/lab-home.ts';
@@ -106,7 +105,7 @@ async function provisionHoldingLock(
           })
         : terraform,
     store: run.store,
-    manifest: buildManifest(lab),
+    manifest: run.manifest(),
     waits: [routerWait],
     concurrency: services.concurrency,
     onProgress: run.onProgress,

@@ -1,7 +1,6 @@
 // Provision of the local lab: synthesize the terraform_data stack, record it, apply it with the real terraform binary.
 import { deployLab, type DeployResult } from '../../engine/lifecycle.ts';
 import { InterruptedError } from '../../engine/interruption.ts';
-import { buildManifest } from '../../engine/manifest.ts';
 import type { HomeRun, LabHome, OperationIo } from '../../home/lab-home.ts';
 import { synthLab } from '../synth-lab.ts';
 import { ensureLocalPrerequisites } from './prerequisites.ts';
@@ -18,7 +17,7 @@ async function provisionHoldingLock(run: HomeRun, io: OperationIo): Promise<Depl
       stacks: await run.synthesize(synthLab),
       terraform: run.terraform(),
       store: run.store,
-      manifest: buildManifest(run.lab),
+      manifest: run.manifest(),
       onProgress: run.onProgress,
       interruption: run.interruption,
       runIdentity: run.runIdentity,
