@@ -81,8 +81,9 @@ export function readProvisionInputs(): ProvisionInputs {
   if (operatorIssue) throw new LabConfigError([{ ...operatorIssue, field: 'operator-auth' }]);
   const pluginCacheDir = core.getInput('plugin-cache-dir');
   const githubToken = readBooleanInput('comment-on-pr', false) ? readGithubToken() : undefined;
-  const takeoverToken = core.getInput('github-token');
-  if (takeoverToken) core.setSecret(takeoverToken);
+  // Masked once: readGithubToken has masked it already when comment-on-pr is on.
+  const takeoverToken = githubToken ?? core.getInput('github-token');
+  if (takeoverToken && !githubToken) core.setSecret(takeoverToken);
   return {
     ...labInputs(credentials),
     ...(pluginCacheDir ? { pluginCacheDir } : {}),

@@ -1,8 +1,6 @@
 // actions/provision: apply a lab (AWS: the six stacks as a graph, the router wait in the cluster's shadow; local: the
 // namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
 import * as core from '@actions/core';
-import { getOctokit } from '@actions/github';
-import { runEndedVia } from '../github/workflow-runs.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
 import type { ProvisionOutputs, ProvisionResult } from '../targets/lab-target.ts';
@@ -33,15 +31,20 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const progress = stackProgress();
     const started = Date.now();
     // A push after a run that lost its runner: GitHub says whether that run ended, so its lock is taken over at once.
-    const takeover = inputs.takeoverToken
-      ? { runEnded: runEndedVia(getOctokit(inputs.takeoverToken)) }
-      : undefined;
+    // Loaded on demand: @actions/github reads the event when first imported, after the runner has set it.
+    const takeover = inputs.takeoverToken ? await takeoverEvidence(inputs.takeoverToken) : undefined;
     const result = await target
       .provision({ onProgress: progress.handle, log: progress.log, interruption, takeover })
       .finally(() => progress.close());
     setOutputs(result.outputs, result.lab);
     await writeSummary(result, Date.now() - started);
   });
+}
+
+async function takeoverEvidence(token: string) {
+  const { getOctokit } = await import('@actions/github');
+  const { runEndedVia } = await import('../github/workflow-runs.ts');
+  return { runEnded: runEndedVia(getOctokit(token)) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // A pull request's lab as a GitHub deployment: environment pr-<n>, its URL the workflow run. One deployment per run:
-// provision opens it in_progress, validation (or the report of a failed provision) ends it success or failure; when
-// the PR closes, every deployment of that environment is marked inactive.
+// provision opens it in_progress, validation (or the report of a failed provision) ends it success or failure, and a
+// validation that never reported ends it in error; when the PR closes, every deployment of that environment is marked
+// inactive.
 import { eachPage, PAGE_SIZE, type GitHubApi, type RepoRef } from './github-api.ts';
 
 export function prEnvironment(prNumber: number): string {
@@ -11,7 +12,7 @@ export interface DeploymentRecord extends RepoRef {
   /** The commit deployed (the PR head). */
   ref: string;
   environment: string;
-  state: 'in_progress' | 'success' | 'failure';
+  state: 'in_progress' | 'success' | 'failure' | 'error';
   environmentUrl: string;
   logUrl?: string;
   description: string;

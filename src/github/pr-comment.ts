@@ -15,14 +15,28 @@ export function commentMarker(prNumber: number): string {
   return `<!-- tslab:pr-${prNumber} -->`;
 }
 
-export type PrLabState =
-  | 'provisioning'
-  | 'validated'
-  | 'validation-failed'
-  | 'provision-failed'
-  | 'provision-cancelled'
-  | 'torn-down'
-  | 'teardown-failed';
+export const PR_LAB_STATES = [
+  'provisioning',
+  'validated',
+  'validation-failed',
+  'validation-unfinished',
+  'provision-failed',
+  'provision-cancelled',
+  'torn-down',
+  'teardown-failed',
+] as const;
+export type PrLabState = (typeof PR_LAB_STATES)[number];
+
+/** The hidden line that says which state a comment shows: what a later report reads before it writes. */
+function stateMarker(state: PrLabState): string {
+  return `<!-- tslab:state=${state} -->`;
+}
+
+/** The state a sticky comment shows; undefined for a comment written before states were marked. */
+export function commentState(body: string | undefined): PrLabState | undefined {
+  const found = /<!-- tslab:state=([a-z-]+) -->/.exec(body ?? '')?.[1];
+  return (PR_LAB_STATES as readonly string[]).includes(found ?? '') ? (found as PrLabState) : undefined;
+}
 
 export interface PrCommentContent {
   prNumber: number;
@@ -43,6 +57,7 @@ const HEADLINE: Record<PrLabState, string> = {
   'validation-failed': '❌ lab up, validation FAILED',
   'provision-failed': '❌ provisioning FAILED',
   'provision-cancelled': '⚠️ provisioning CANCELLED',
+  'validation-unfinished': '⚠️ lab up, validation did NOT finish',
   'torn-down': '🧹 lab torn down',
   'teardown-failed':
     '⚠️ teardown FAILED: the sweeper removes the lab when it expires; re-run the job to retry now',
@@ -52,7 +67,12 @@ const ICON = { pass: '✅', fail: '❌', skip: '⏭️' } as const;
 
 export function renderPrComment(content: PrCommentContent): string {
   const { prNumber, lab, state, runUrl, report } = content;
-  const lines = [commentMarker(prNumber), `### tslab lab \`${lab}\`: ${HEADLINE[state]}`, ''];
+  const lines = [
+    commentMarker(prNumber),
+    stateMarker(state),
+    `### tslab lab \`${lab}\`: ${HEADLINE[state]}`,
+    '',
+  ];
   if (report) lines.push(...validationTable(report), '');
   const facts = [`[workflow run](${runUrl})`];
   if (content.sha) facts.push(`commit \`${content.sha.slice(0, 12)}\``);
@@ -63,6 +83,13 @@ export function renderPrComment(content: PrCommentContent): string {
     lines.push(
       '',
       `<sub>The lab lives until this PR closes (or its expiry passes). Lab id: \`${lab}\`.</sub>`,
+    );
+  }
+  if (state === 'validation-unfinished') {
+    lines.push(
+      '',
+      `<sub>Validation of \`${lab}\` was cancelled, timed out, lost its runner or failed before it could report: the ` +
+        'lab is not known to work. The next push provisions and validates it again; see the run for what happened.</sub>',
     );
   }
   if (state === 'provision-failed' || state === 'provision-cancelled') {
@@ -122,7 +149,8 @@ export interface StickyCommentTarget extends RepoRef {
 }
 
 export interface UpsertResult {
-  action: 'created' | 'updated' | 'unchanged';
+  /** skipped: the comment shows a state this write must not replace (see `unlessShowing`). */
+  action: 'created' | 'updated' | 'unchanged' | 'skipped';
   commentId: number;
 }
 
@@ -151,16 +179,24 @@ export async function findStickyComment(
   return found;
 }
 
-/** Updates the sticky comment in place, or creates it; a body that already matches is left alone. */
+/**
+ * Updates the sticky comment in place, or creates it; a body that already matches is left alone, and so is a comment
+ * showing one of `unlessShowing`.
+ */
 export async function upsertStickyComment(
   api: GitHubApi,
   target: StickyCommentTarget,
   body: string,
+  /** States this write never replaces: a run's late report does not overwrite the close's last word. */
+  unlessShowing: readonly PrLabState[] = [],
 ): Promise<UpsertResult> {
   if (!body.includes(commentMarker(target.prNumber))) {
     throw new Error(`the comment body must carry the marker ${commentMarker(target.prNumber)}`);
   }
   const existing = await findStickyComment(api, target);
+  const shown = commentState(existing?.body);
+  if (existing && shown && unlessShowing.includes(shown))
+    return { action: 'skipped', commentId: existing.id };
   const repo = { owner: target.owner, repo: target.repo };
   if (!existing) {
     const { data } = await api.rest.issues.createComment({ ...repo, issue_number: target.prNumber, body });

@@ -6,7 +6,7 @@
 import type { ValidationReport } from '../checks/types.ts';
 import { deactivateEnvironment, latestDeployment, prEnvironment, recordDeployment } from './deployment.ts';
 import type { GitHubApi, RepoRef } from './github-api.ts';
-import { renderPrComment, upsertStickyComment, type UpsertResult } from './pr-comment.ts';
+import { renderPrComment, upsertStickyComment, type PrLabState, type UpsertResult } from './pr-comment.ts';
 
 export interface PrRun extends RepoRef {
   prNumber: number;
@@ -64,6 +64,18 @@ export async function reportProvisionStarted(
 export type ProvisionEnd = 'failure' | 'cancelled';
 
 /**
+ * The close's last word: once the comment says the lab is torn down (or its teardown failed), a run's report that
+ * lands later (a validate that outlived the lab, a queued run's failure) changes neither the comment nor a deployment.
+ */
+const CLOSE_STATES: readonly PrLabState[] = ['torn-down', 'teardown-failed'];
+
+/** What a report did: its comment, and the deployment it ended (none when the close had the last word). */
+export interface PrReport {
+  comment: UpsertResult;
+  deploymentId: number | undefined;
+}
+
+/**
  * Provision failed or was cancelled (or timed out, or lost its runner): the comment says so with the run's link, and
  * the run's deployment ends in failure. Without its id (the job's outputs were lost with its runner) the newest
  * deployment of this commit is ended, or a failed one created when provision never got to open one.
@@ -74,13 +86,16 @@ export async function reportProvisionEnded(
   lab: string,
   end: ProvisionEnd,
   deploymentId?: number,
-): Promise<{ comment: UpsertResult; deploymentId: number }> {
+): Promise<PrReport> {
   const comment = await upsertComment(
     api,
     run,
     lab,
     end === 'cancelled' ? 'provision-cancelled' : 'provision-failed',
+    undefined,
+    CLOSE_STATES,
   );
+  if (comment.action === 'skipped') return { comment, deploymentId: undefined };
   const record = deploymentOf(run);
   const id = deploymentId ?? (await latestDeployment(api, { ...record, sha: run.headSha }));
   const ended = await recordDeployment(api, {
@@ -99,14 +114,16 @@ export async function reportValidation(
   report: ValidationReport,
   /** The deployment provision opened; a new one is created without it. */
   deploymentId?: number,
-): Promise<{ comment: UpsertResult; deploymentId: number }> {
+): Promise<PrReport> {
   const comment = await upsertComment(
     api,
     run,
     lab,
     report.passed ? 'validated' : 'validation-failed',
     report,
+    CLOSE_STATES,
   );
+  if (comment.action === 'skipped') return { comment, deploymentId: undefined };
   const recorded = await recordDeployment(api, {
     ...deploymentOf(run),
     ...(deploymentId === undefined ? {} : { deploymentId }),
@@ -114,6 +131,30 @@ export async function reportValidation(
     description: `tslab lab ${lab}: validation ${report.passed ? 'passed' : 'failed'}`,
   });
   return { comment, deploymentId: recorded.deploymentId };
+}
+
+/**
+ * Validation did not get to report (cancelled, timed out, lost its runner, or failed before the action could say
+ * anything): the comment no longer says "provisioning", and the run's deployment ends in error.
+ */
+export async function reportValidationUnfinished(
+  api: GitHubApi,
+  run: PrRun,
+  lab: string,
+  end: ProvisionEnd,
+  deploymentId?: number,
+): Promise<PrReport> {
+  const comment = await upsertComment(api, run, lab, 'validation-unfinished', undefined, CLOSE_STATES);
+  if (comment.action === 'skipped') return { comment, deploymentId: undefined };
+  const record = deploymentOf(run);
+  const id = deploymentId ?? (await latestDeployment(api, { ...record, sha: run.headSha }));
+  const ended = await recordDeployment(api, {
+    ...record,
+    ...(id === undefined ? {} : { deploymentId: id }),
+    state: 'error',
+    description: `tslab lab ${lab}: validation ${end === 'cancelled' ? 'cancelled' : 'did not finish'}`,
+  });
+  return { comment, deploymentId: ended.deploymentId };
 }
 
 /** The run's deployment: the PR head in pr-<n>, the run as its URL and log. */
@@ -154,8 +195,9 @@ function upsertComment(
   api: GitHubApi,
   run: PrRun,
   lab: string,
-  state: Parameters<typeof renderPrComment>[0]['state'],
+  state: PrLabState,
   report?: ValidationReport,
+  unlessShowing: readonly PrLabState[] = [],
 ): Promise<UpsertResult> {
   const body = renderPrComment({
     prNumber: run.prNumber,
@@ -175,5 +217,6 @@ function upsertComment(
       ...(run.commentAuthor ? { author: run.commentAuthor } : {}),
     },
     body,
+    unlessShowing,
   );
 }

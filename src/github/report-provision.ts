@@ -3,7 +3,7 @@
 // and the run's pr-<n> deployment ends in failure. A job of its own because the provision job may have had no chance
 // to say anything (a lost runner, a timeout, a failure before the action ran). Reads GITHUB_TOKEN, PROVISION_RESULT
 // (the provision job's result), DEPLOYMENT_ID (its deployment-id output, empty when lost) and LAB from the
-// environment, the PR from the event payload.
+// environment, the PR from the event payload. A PR whose close has already had the last word is left as it is.
 import { context, getOctokit } from '@actions/github';
 import { errorMessage } from '../lab/errors.ts';
 import { prEnvironment } from './deployment.ts';
@@ -29,6 +29,12 @@ async function main(): Promise<void> {
     result satisfies ProvisionEnd,
     deploymentId,
   );
+  if (comment.action === 'skipped') {
+    console.log(
+      `the pull request's lab is already torn down: comment ${comment.commentId} and deployments left as they are`,
+    );
+    return;
+  }
   console.log(`sticky comment ${comment.action} (id ${comment.commentId})`);
   console.log(`deployment ${ended} of ${prEnvironment(run.prNumber)}: failure (provision ${result})`);
 }

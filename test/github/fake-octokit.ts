@@ -99,6 +99,10 @@ export function createFakeGitHub(options: { owner?: string; repo?: string } = {}
           const deployment = deployments.find((d) => d.id === params.deployment_id);
           if (!deployment) throw Object.assign(new Error('Not Found'), { status: 404 });
           const { state, environment_url, log_url, description, auto_inactive } = params;
+          // The states the REST API documents for a deployment status; anything else is a 422.
+          const documented = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+          if (!documented.includes(String(state)))
+            throw Object.assign(new Error(`Validation Failed: state ${String(state)}`), { status: 422 });
           deployment.statuses.push({
             state,
             ...(environment_url === undefined ? {} : { environment_url }),

@@ -1,13 +1,14 @@
 import { getOctokit } from '@actions/github';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { GitHubApi } from '../../src/github/github-api.ts';
-import { commentMarker } from '../../src/github/pr-comment.ts';
+import { commentMarker, commentState } from '../../src/github/pr-comment.ts';
 import {
   prRunFrom,
   reportClosed,
   reportProvisionEnded,
   reportProvisionStarted,
   reportValidation,
+  reportValidationUnfinished,
   type PrRun,
 } from '../../src/github/pr-environment.ts';
 import { createFakeGitHub } from './fake-octokit.ts';
@@ -186,5 +187,69 @@ describe('PR environment', () => {
   it('works with the real Octokit of @actions/github (the narrow type is what it provides)', () => {
     // The type checker proves it: getOctokit's client is assignable to GitHubApi.
     expectTypeOf(getOctokit).returns.toExtend<GitHubApi>();
+  });
+});
+
+describe("the close's last word", () => {
+  it('a validation that never reported: the comment stops saying provisioning, the deployment ends in error', async () => {
+    const gh = createFakeGitHub();
+    const { deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+    const ended = await reportValidationUnfinished(gh.api, run, 'pr-42', 'cancelled', deploymentId);
+    expect(ended.comment.action).toBe('updated');
+    expect(commentState(gh.comments[0]!.body)).toBe('validation-unfinished');
+    expect(gh.comments[0]!.body).toContain('validation did NOT finish');
+    expect(gh.comments[0]!.body).not.toContain('provisioning (validation follows)');
+    expect(gh.deployments.find((d) => d.id === deploymentId)!.statuses.at(-1)).toMatchObject({
+      state: 'error',
+      description: 'tslab lab pr-42: validation cancelled',
+    });
+  });
+
+  it.each([
+    [
+      'a validation report',
+      (gh: ReturnType<typeof createFakeGitHub>, id: number) =>
+        reportValidation(gh.api, run, 'pr-42', sampleReport([check('a', 'fail')]), id),
+    ],
+    [
+      'an unfinished validation',
+      (gh: ReturnType<typeof createFakeGitHub>, id: number) =>
+        reportValidationUnfinished(gh.api, run, 'pr-42', 'failure', id),
+    ],
+    [
+      'a failed provision',
+      (gh: ReturnType<typeof createFakeGitHub>, id: number) =>
+        reportProvisionEnded(gh.api, run, 'pr-42', 'failure', id),
+    ],
+  ] as const)('%s landing after the close changes neither the comment nor a deployment', async (_, late) => {
+    const gh = createFakeGitHub();
+    const { deploymentId } = await reportProvisionStarted(gh.api, run, 'pr-42');
+    await reportClosed(gh.api, run, 'pr-42', true);
+    const closedBody = gh.comments[0]!.body;
+    const statuses = JSON.stringify(gh.deployments.map((d) => d.statuses));
+
+    const report = await late(gh, deploymentId);
+    expect(report.comment.action).toBe('skipped');
+    expect(report.deploymentId).toBeUndefined();
+    expect(gh.comments[0]!.body).toBe(closedBody);
+    expect(commentState(closedBody)).toBe('torn-down');
+    expect(JSON.stringify(gh.deployments.map((d) => d.statuses))).toBe(statuses);
+  });
+
+  it('a new run after a reopen does take the comment back: "provisioning" replaces "torn down"', async () => {
+    const gh = createFakeGitHub();
+    await reportClosed(gh.api, run, 'pr-42', true);
+    const started = await reportProvisionStarted(gh.api, { ...run, headSha: 'f00d' }, 'pr-42');
+    expect(started.comment.action).toBe('updated');
+    expect(commentState(gh.comments[0]!.body)).toBe('provisioning');
+  });
+
+  it('a comment written before states were marked is updated as before', async () => {
+    const gh = createFakeGitHub();
+    await reportClosed(gh.api, run, 'pr-42', true);
+    gh.comments[0]!.body = gh.comments[0]!.body!.replace(/<!-- tslab:state=[a-z-]+ -->\n/, '');
+    expect(commentState(gh.comments[0]!.body)).toBeUndefined();
+    const late = await reportValidation(gh.api, run, 'pr-42', sampleReport([check('a', 'pass')]));
+    expect(late.comment.action).toBe('updated');
   });
 });

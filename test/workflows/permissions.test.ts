@@ -24,7 +24,11 @@ function assumesRole(job: Job): boolean {
 }
 
 /** The steps that write the sticky comment and the pr-<n> deployment. */
-const PR_WRITING_ENTRIES = ['src/github/close-pr-environment.ts', 'src/github/report-provision.ts'];
+const PR_WRITING_ENTRIES = [
+  'src/github/close-pr-environment.ts',
+  'src/github/report-provision.ts',
+  'src/github/report-validation.ts',
+];
 
 function writesToPullRequest(job: Job): boolean {
   return (job.steps ?? []).some(
@@ -33,6 +37,11 @@ function writesToPullRequest(job: Job): boolean {
         String(s.with?.['comment-on-pr']) === 'true') ||
       PR_WRITING_ENTRIES.some((entry) => (s.run ?? '').includes(entry)),
   );
+}
+
+/** The PR gate: reads the pull request's state and labels through `gh api .../pulls/<n>`. */
+function asksForThePullRequest(job: Job): boolean {
+  return (job.steps ?? []).some((s) => /gh api "repos\/\$GH_REPO\/pulls\//.test(s.run ?? ''));
 }
 
 /** refresh-pins.yml's job that proposes the refreshed pins as a pull request. */
@@ -100,7 +109,7 @@ describe('workflow permissions', () => {
       jobs(workflow('pr-environment.yml'))
         .filter(([, job]) => writesToPullRequest(job))
         .map(([id]) => id),
-    ).toEqual(['provision', 'provision-report', 'validate', 'close-environment']);
+    ).toEqual(['provision', 'provision-report', 'validate', 'validate-report', 'close-environment']);
   });
 
   it('grant actions: read exactly to the jobs that may take a lock over (is the run holding it still alive?)', () => {
@@ -129,12 +138,16 @@ describe('workflow permissions', () => {
     ]);
   });
 
-  it('grant pull-requests: read to the sweep (is a pr-<n> lab’s pull request closed?), write only where it comments', () => {
+  it('grant pull-requests: read to the sweep and the PR gate (is the pull request closed? labelled?), write only where it comments', () => {
     for (const { file, workflow: wf } of workflows) {
       for (const [id, job] of jobs(wf)) {
         const scope = permissionsOf(job)['pull-requests'];
         const wanted =
-          writesToPullRequest(job) || opensPullRequest(job) ? 'write' : sweeps(job) ? 'read' : undefined;
+          writesToPullRequest(job) || opensPullRequest(job)
+            ? 'write'
+            : sweeps(job) || asksForThePullRequest(job)
+              ? 'read'
+              : undefined;
         expect(scope, `${file} ${id}`).toBe(wanted);
       }
     }

@@ -27,6 +27,8 @@ export interface RunScenario {
   outcome?: Partial<Record<string, Exclude<JobResult, 'skipped'>>>;
   /** Outputs of jobs that run (e.g. the gate's verdict). */
   outputs?: Record<string, Record<string, string>>;
+  /** Outputs of the steps run so far in the job a test runs itself (`steps.<id>.outputs.<name>`). */
+  steps?: Record<string, { outputs: Record<string, string> }>;
 }
 
 export interface JobRun {
@@ -80,6 +82,8 @@ export function contextLookup(
         return path(scenario.secrets ?? {}, rest) ?? '';
       case 'job':
         return path(scenario.job ?? {}, rest);
+      case 'steps':
+        return path(scenario.steps ?? {}, rest);
       case 'env': {
         // Workflow-level env may itself hold expressions (e.g. an input with a variable as fallback).
         const value = path(wf.env ?? {}, rest);
