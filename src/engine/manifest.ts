@@ -47,7 +47,13 @@ export interface LabManifest {
   azs?: string[];
   kubernetesVersion?: string;
   createdAt: string;
+  /** The expiry the lab was built with: its resources' `tslab:expires-at` tag (and its ttl, on re-runs). */
   expiresAt: string;
+  /**
+   * How long a later provision keeps the lab (its time of provision + ttl), when later than `expiresAt`: a PR lab
+   * lives a day past its last push. Only the manifest moves: re-tagging every resource would re-apply every stack.
+   */
+  extendedTo?: string;
   owner: string;
   trigger: string;
   runUrl?: string;
@@ -78,6 +84,7 @@ const manifestSchema = z.object({
   kubernetesVersion: z.string().exactOptional(),
   createdAt: z.string(),
   expiresAt: z.string(),
+  extendedTo: z.string().exactOptional(),
   owner: z.string(),
   trigger: z.string(),
   runUrl: z.string().exactOptional(),
@@ -103,8 +110,20 @@ const manifestSchema = z.object({
     .exactOptional(),
 });
 
-/** A manifest for a lab about to be provisioned (by `lastRun`, in Actions): no stack has started yet. */
-export function buildManifest(lab: LabConfig, lastRun?: string): LabManifest {
+/** When the lab expires: the later of its built expiry and the one its last provision extended it to. */
+export function effectiveExpiry(manifest: Pick<LabManifest, 'expiresAt' | 'extendedTo'>): string {
+  const extended = manifest.extendedTo;
+  return extended !== undefined && Date.parse(extended) > Date.parse(manifest.expiresAt)
+    ? extended
+    : manifest.expiresAt;
+}
+
+/**
+ * A manifest for a lab about to be provisioned (by `lastRun`, in Actions): no stack has started yet. A lab provisioned
+ * again (`again`: when) is kept its ttl from then.
+ */
+export function buildManifest(lab: LabConfig, lastRun?: string, again?: Date): LabManifest {
+  const extendedTo = again && new Date(again.getTime() + lab.lifecycle.ttlHours * 3_600_000).toISOString();
   return {
     schema: 1,
     lab: lab.id,
@@ -115,6 +134,7 @@ export function buildManifest(lab: LabConfig, lastRun?: string): LabManifest {
     kubernetesVersion: lab.cluster.kubernetesVersion,
     createdAt: lab.lifecycle.createdAt,
     expiresAt: lab.lifecycle.expiresAt,
+    ...(extendedTo && Date.parse(extendedTo) > Date.parse(lab.lifecycle.expiresAt) ? { extendedTo } : {}),
     owner: lab.lifecycle.owner,
     trigger: lab.lifecycle.trigger,
     ...(lab.lifecycle.runUrl !== undefined ? { runUrl: lab.lifecycle.runUrl } : {}),

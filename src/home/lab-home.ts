@@ -234,7 +234,13 @@ export class LabHome {
           runIdentity: tracked.identity,
           interruption: io.interruption,
           takenOver: lease.takenOver,
-          manifest: () => buildManifest(this.lab, workflowRun && runReference(workflowRun)),
+          // A lab provisioned again (a push to its PR) lives its ttl from now; a new one, from its creation.
+          manifest: () =>
+            buildManifest(
+              this.lab,
+              workflowRun && runReference(workflowRun),
+              manifest ? new Date() : undefined,
+            ),
           unlockStranded: (terraform, removed) => unlockStranded(deadRuns, terraform, removed, io.log),
           terraform: (env) => this.terraform(env, io.interruption),
           synthesize: async (synth) => {

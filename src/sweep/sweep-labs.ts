@@ -4,11 +4,12 @@ import type { AwsClients } from '../clients/aws/clients.ts';
 import { scanTaggedLabs } from '../clients/aws/lab-resources.ts';
 import type { LabCluster } from '../clients/kubernetes/lab-cluster.ts';
 import type { TailscaleApi } from '../clients/tailscale/api-client.ts';
-import type { LabManifest, ManifestStore } from '../engine/manifest.ts';
+import { effectiveExpiry, type LabManifest, type ManifestStore } from '../engine/manifest.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
 import { githubPullRequestsApi, pullRequestLookup, type GitHubRepository } from '../github/pull-requests.ts';
 import { labsInBucket, LabHome, type OperationIo, type RunLockSettings } from '../home/lab-home.ts';
 import { resolveLab, type LabConfig } from '../lab/config.ts';
+import { isExpired } from '../lab/ownership.ts';
 import { TeardownIncompleteError } from '../targets/aws/incomplete.ts';
 import { withDefaults } from '../targets/aws/default-dependencies.ts';
 import type { AwsServices } from '../targets/aws/services.ts';
@@ -145,7 +146,11 @@ export async function sweepExpiredLabs(deps: SweepDeps): Promise<SweepReport> {
   return { outcomes, closedPullRequestsChecked: closed.checked, notes: closed.notes };
 }
 
-async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: SweepDeps): Promise<string> {
+async function teardownLab(
+  expired: LabToSweep,
+  manifests: LabManifest[],
+  deps: SweepDeps,
+): Promise<string | { kept: string }> {
   if (!deps.tailscale) throw new Error('removing labs needs Tailscale OAuth credentials');
   const stateRegion = deps.stateRegion ?? deps.aws.region;
   const input = {
@@ -173,12 +178,22 @@ async function teardownLab(expired: LabToSweep, manifests: LabManifest[], deps: 
     sleep: seams.sleep,
     operatorCleanupWaitMs: seams.operatorCleanupWaitMs,
   };
-  const report = await teardownAwsLab(home, services, { log: deps.log, ...deps.io }).catch(
+  // Decided from a list read before any lock: a lab expired then may have been provisioned again since, which moved
+  // its expiry. Asked again holding the lab's lock, so the sweep never removes a lab a push just kept.
+  const keepIf = (now: LabManifest | undefined) => {
+    if (expired.reason !== undefined || !now) return undefined;
+    const expiresAt = effectiveExpiry(now);
+    return isExpired(expiresAt, deps.now)
+      ? undefined
+      : `provisioned again since: it now expires ${expiresAt}`;
+  };
+  const report = await teardownAwsLab(home, services, { log: deps.log, ...deps.io }, { keepIf }).catch(
     async (error: unknown) => {
       // Failures before the teardown could take stock (a busy lock, a state it cannot read) still say what is left.
       throw error instanceof TeardownIncompleteError ? error : await incomplete(home, services, error);
     },
   );
+  if (report.kept !== undefined) return { kept: report.kept };
   if (report.remaining.length) {
     // The teardown ran to its end, but AWS still lists resources with the lab's tag: not removed.
     throw new TeardownIncompleteError(

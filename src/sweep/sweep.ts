@@ -15,8 +15,9 @@ export interface SweepOutcome {
   expiresAt: string;
   /** Why the lab is swept: 'expired', or 'pull request #N closed' / 'pull request #N merged'. */
   reason: string;
-  result: 'would-remove' | 'removed' | 'failed';
-  /** removed: what went; failed: the whole error, with how to finish the job. */
+  /** kept: the lab's expiry moved (a provision since the sweep began), found holding its lock. */
+  result: 'would-remove' | 'removed' | 'kept' | 'failed';
+  /** removed: what went; kept: why; failed: the whole error, with how to finish the job. */
   detail?: string;
   /** failed: why, in one line (the cause of an incomplete teardown). */
   why?: string;
@@ -31,7 +32,8 @@ export interface SweepOptions {
   concurrency: number;
   /** For `overdue` (default: the time of the call). */
   now?: Date;
-  teardown(lab: LabToSweep): Promise<string | void>;
+  /** What went (a line), or `{ kept }`: why the lab stays after all. */
+  teardown(lab: LabToSweep): Promise<string | void | { kept: string }>;
 }
 
 export async function sweep(labs: readonly LabToSweep[], options: SweepOptions): Promise<SweepOutcome[]> {
@@ -45,8 +47,11 @@ export async function sweep(labs: readonly LabToSweep[], options: SweepOptions):
       const index = next++;
       const lab = labs[index]!;
       try {
-        const detail = await options.teardown(lab);
-        outcomes[index] = { ...base(lab), result: 'removed', ...(detail ? { detail } : {}) };
+        const done = await options.teardown(lab);
+        outcomes[index] =
+          typeof done === 'object'
+            ? { ...base(lab), result: 'kept', detail: done.kept }
+            : { ...base(lab), result: 'removed', ...(done ? { detail: done } : {}) };
       } catch (error) {
         outcomes[index] = {
           ...base(lab),

@@ -6,7 +6,7 @@ import { labResourceArns } from '../../clients/aws/lab-resources.ts';
 import type { TailscaleApi } from '../../clients/tailscale/api-client.ts';
 import { stoppableSleep } from '../../engine/interruption.ts';
 import { destroyLab, type DestroyResult } from '../../engine/lifecycle.ts';
-import type { ManifestStore } from '../../engine/manifest.ts';
+import type { LabManifest, ManifestStore } from '../../engine/manifest.ts';
 import type { SynthesizedStack } from '../../engine/stack-order.ts';
 import type { DestroyFlags, TerraformRunner } from '../../engine/terraform.ts';
 import type { HomeRun, LabHome, OperationIo } from '../../home/lab-home.ts';
@@ -22,6 +22,8 @@ import { isTransientAwsError } from './transient-errors.ts';
 
 export interface TeardownReport {
   lab: string;
+  /** Set when `keepIf` gave a reason to keep the lab: nothing was touched. */
+  kept?: string;
   destroy: DestroyResult;
   inCluster: string[];
   leftovers: Leftover[];
@@ -39,12 +41,38 @@ export const AWS_BACKOFF_BASE_MS = 5_000;
  * Runs again from the lab id alone until nothing is left; a second run is a no-op. When a step fails for good it
  * stops and throws TeardownIncompleteError, which lists what is left and how to remove it.
  */
+export interface TeardownOptions {
+  /**
+   * Asked once the lab's lock is held, before anything is touched: a reason to keep the lab after all (the sweep's
+   * decision was made before a provision that moved the lab's expiry), or undefined to go on.
+   */
+  keepIf?: ((manifest: LabManifest | undefined) => string | undefined) | undefined;
+}
+
 export async function teardownAwsLab(
   home: LabHome,
   services: AwsServices,
   io: OperationIo = {},
+  options: TeardownOptions = {},
 ): Promise<TeardownReport> {
-  return home.run('teardown', io, (run) => teardownHoldingLock(home, run, services, io));
+  return home.run('teardown', io, async (run) => {
+    const kept = options.keepIf?.(await run.store.read(run.lab.id));
+    if (kept !== undefined) return keptReport(run.lab.id, kept);
+    return teardownHoldingLock(home, run, services, io);
+  });
+}
+
+function keptReport(lab: string, kept: string): TeardownReport {
+  return {
+    lab,
+    kept,
+    destroy: { lab, stacks: [], nothingToDo: false, startedAtMs: Date.now() },
+    inCluster: [],
+    leftovers: [],
+    devices: [],
+    remaining: [],
+    warnings: [],
+  };
 }
 
 /** The error a teardown that could not finish throws: what is left, and how to resume. */
