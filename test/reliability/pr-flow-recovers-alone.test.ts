@@ -23,6 +23,7 @@ import { BUCKET, REGION } from './support/cloud-model.ts';
 import { ModelTerraform } from './support/fake-terraform.ts';
 import { Figures } from './support/figures.ts';
 import { LabWorld } from './support/lab-world.ts';
+import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
 
 const figures = new Figures('PR flow recovers alone');
 let world: LabWorld | undefined;
@@ -46,7 +47,11 @@ const runEnv = (id: string, job: string) => ({
   GITHUB_JOB: job,
 });
 
-type Interruption = 'cancelled, terraform stops' | 'cancelled, terraform killed' | 'runner lost';
+type Interruption =
+  | 'cancelled at the stack boundary'
+  | 'cancelled, terraform stops'
+  | 'cancelled, terraform killed'
+  | 'runner lost';
 type NextEvent =
   | 'push (GitHub reports push 1 ended)'
   | 'push (no evidence; heartbeat stale)'
@@ -55,11 +60,12 @@ type NextEvent =
   | 'sweep after expiry';
 
 const INTERRUPTIONS: Interruption[] = [
+  'cancelled at the stack boundary',
   'cancelled, terraform stops',
   'cancelled, terraform killed',
   'runner lost',
 ];
-const POINTS = ['network', 'cluster', 'client', 'workloads'] as const;
+const POINTS = AWS_STACKS;
 const NEXT: NextEvent[] = [
   'push (GitHub reports push 1 ended)',
   'push (no evidence; heartbeat stale)',
@@ -81,6 +87,10 @@ async function interruptedPush(w: LabWorld, lab: LabConfig, how: Interruption, s
   terraform.interruption = controller;
   let onProgress: (event: LabProgressEvent) => void = () => {};
   if (how === 'runner lost') terraform.faults.push({ kind: 'kill', stack, after: 1 });
+  else if (how === 'cancelled at the stack boundary')
+    onProgress = (event) => {
+      if (event.kind === 'stack_start' && event.stack === stack) controller.interrupt('SIGINT');
+    };
   else if (how === 'cancelled, terraform stops')
     onProgress = (event) => {
       if (applied(event, stack, 1)) controller.interrupt('SIGINT');
@@ -88,10 +98,11 @@ async function interruptedPush(w: LabWorld, lab: LabConfig, how: Interruption, s
   else {
     terraform.stopsInTime = false;
     terraform.hurryKills = 'terraform';
+    // The runner's SIGTERM comes before terraform reaches a safe point: the hurry kills it, its lock left.
     onProgress = (event) => {
-      if (applied(event, stack, 1)) controller.interrupt('SIGINT');
-      if (event.kind === 'terraform' && event.stack === stack && event.event.type === 'apply_complete')
-        if (event.event.done >= 2 || stack === 'network') controller.interrupt('SIGTERM');
+      if (!applied(event, stack, 1)) return;
+      controller.interrupt('SIGINT');
+      controller.interrupt('SIGTERM');
     };
   }
   const home = LabHome.of(lab, {
@@ -177,11 +188,11 @@ const manualStep = (error: unknown) =>
 const forceUnlocks = (...runs: ModelTerraform[]) =>
   runs.reduce((n, t) => n + t.calls.filter((c) => c.command === 'force-unlock').length, 0);
 
-// Every interruption kind × every next event, each at two of the four points (rotating), so every point meets every
-// interruption kind and every next event: 30 sequences in CI's time instead of 60.
+// Every interruption kind × every next event, each at two of the six stacks (rotating), so every stack meets every
+// interruption kind and every next event: 40 sequences in CI's time instead of 120.
 const matrix = INTERRUPTIONS.flatMap((how, i) =>
   NEXT.flatMap((next, j) =>
-    [0, 2].map((offset) => {
+    [0, 3].map((offset) => {
       const stack = POINTS[(i + j + offset) % POINTS.length]!;
       return [`${how} in ${stack}, then ${next}`, how, stack, next] as const;
     }),
@@ -198,7 +209,7 @@ describe('an interrupted PR provision is recovered by whatever event comes next,
     figures.add('interruptions × next events tried');
     const left = { run: w.model.objects.has(runLockKey(lab.id)), state: first.terraform.deaths > 0 };
     expect(left.run).toBe(how === 'runner lost');
-    expect(left.state).toBe(how !== 'cancelled, terraform stops');
+    expect(left.state).toBe(how === 'cancelled, terraform killed' || how === 'runner lost');
     const unlockers: ModelTerraform[] = [];
     let lastError: unknown;
 
