@@ -559,7 +559,13 @@ class InterruptionRecorder {
           ...(identity ? { who: identity.who } : {}),
         });
         const marked = stack ? withStackStatus(recorded, stack, 'interrupted', at) : recorded;
-        if (stack && stateLockId) marked.stacks[stack] = { ...marked.stacks[stack]!, stateLockId };
+        // This run's own lock on the stack replaces any earlier run's evidence there (that lock is gone).
+        if (stack && stateLockId)
+          marked.stacks[stack] = {
+            ...marked.stacks[stack]!,
+            stateLockId,
+            ...(identity ? { who: identity.who } : {}),
+          };
         return marked;
       })
       .catch(() => undefined);

@@ -143,7 +143,11 @@ export function buildManifest(lab: LabConfig, lastRun?: string, again?: Date): L
   };
 }
 
-/** A copy of the manifest with one stack's status changed. */
+/**
+ * A copy of the manifest with one stack's status changed. A lock an earlier run left on the stack (its id and holder)
+ * stays recorded until the stack has applied or been destroyed again: a later run that starts the stack and is lost
+ * in turn must not take that evidence with it.
+ */
 export function withStackStatus(
   manifest: LabManifest,
   stackId: string,
@@ -151,21 +155,29 @@ export function withStackStatus(
   at: Date,
   durationMs?: number,
 ): LabManifest {
+  const before = manifest.stacks[stackId];
+  const done = status === 'applied' || status === 'destroyed';
   const record: StackRecord = {
     status,
     updatedAt: at.toISOString(),
     ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(!done && before?.stateLockId !== undefined ? { stateLockId: before.stateLockId } : {}),
+    ...(!done && before?.who !== undefined ? { who: before.who } : {}),
   };
   const changed = { ...manifest, stacks: { ...manifest.stacks, [stackId]: record } };
-  // The last stack an interruption cut short has run to the end again: nothing is left to match its lock with.
-  const recovered = manifest.stacks[stackId]?.status === 'interrupted' && status !== 'interrupted';
-  return recovered ? settleInterruption(changed) : changed;
+  // A stack ran to its end: once none is left carrying an interruption's evidence, the lab's record goes.
+  return done ? settleInterruption(changed) : changed;
 }
 
-/** The lab's interruption record, kept only while a stack it cut short is still recorded interrupted. */
+/** A stack an interruption cut short, or one still carrying the lock a gone run left on it. */
+export function strandedOn(record: StackRecord): boolean {
+  return record.status === 'interrupted' || record.stateLockId !== undefined;
+}
+
+/** The lab's interruption record, kept only while a stack it cut short still carries its evidence. */
 export function settleInterruption(manifest: LabManifest): LabManifest {
   if (!manifest.interrupted) return manifest;
-  if (Object.values(manifest.stacks).some((stack) => stack.status === 'interrupted')) return manifest;
+  if (Object.values(manifest.stacks).some(strandedOn)) return manifest;
   const settled = { ...manifest };
   delete settled.interrupted;
   return settled;

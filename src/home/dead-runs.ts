@@ -3,7 +3,7 @@
 // evidence outlives this run too), then removes a state lock only when its id and holder match a gone run's
 // (docs/design/interruptions.md §3).
 import type { OnStateLocked } from '../engine/lifecycle.ts';
-import { withInterruption, type LabManifest, type ManifestStore } from '../engine/manifest.ts';
+import { strandedOn, withInterruption, type LabManifest, type ManifestStore } from '../engine/manifest.ts';
 import type { RunLease } from '../engine/run-lock.ts';
 import { deadRunOwnsLock, type DeadRun } from '../engine/takeover.ts';
 import type { TerraformRunner } from '../engine/terraform.ts';
@@ -31,8 +31,10 @@ export async function handOnEvidence(
   let recorded = manifest;
   for (const stack of holder.stacks) {
     const known = recorded.stacks[stack.id];
-    // The gone run recorded this stack itself (it saw its signal): its own record is as good.
+    // The gone run recorded this stack itself (it saw its signal), or saw no lock of its own there: what is recorded
+    // (perhaps an earlier run's lock) stays.
     if (known?.status === 'interrupted' && known.stateLockId) continue;
+    if (!stack.stateLockId && known?.stateLockId) continue;
     recorded = {
       ...recorded,
       stacks: {
@@ -55,7 +57,8 @@ export async function handOnEvidence(
     stack: first,
     who,
   });
-  await store.write(recorded);
+  // Best effort: this run still knows the gone run from its lock; only a later run would miss the record.
+  await store.write(recorded).catch(() => undefined);
   return recorded;
 }
 
@@ -74,7 +77,8 @@ export function deadRunsOf(manifest: LabManifest | undefined, takenOver: TakenOv
   const interrupted = manifest?.interrupted;
   for (const [stack, record] of Object.entries(manifest?.stacks ?? {})) {
     const who = record.who ?? interrupted?.who;
-    if (record.status !== 'interrupted' || !who) continue;
+    // An interrupted stack, or one a later run started and did not finish: an earlier run's lock may still be there.
+    if (!strandedOn(record) || !who) continue;
     const how =
       !interrupted || who !== interrupted.who
         ? `an earlier run (${who}) cut short`

@@ -319,6 +319,33 @@ describe('the evidence a takeover finds is handed on', () => {
     expect(w.leftOf(lab.id)).toEqual(NOTHING);
   });
 
+  it('a push that reaches the stuck stack and is lost there in turn leaves the evidence for the next event', async () => {
+    world = await LabWorld.start();
+    const w = world;
+    const lab = w.lab('pr-15');
+    const first = await interruptedPush(w, lab, 'cancelled, terraform killed', 'cluster');
+    const lockId = first.terraform.locksTaken.find((l) => l.stack === 'cluster')!.id;
+    // Push 2 starts the cluster (its status becomes applying), meets push 1's lock and dies removing it.
+    const second = await push(w, lab, '7002', { runEnded: async (r) => r.id === PUSH_1.run }, (terraform) => {
+      terraform.forceUnlock = async () => {
+        throw new Error('runner lost while removing the lock');
+      };
+    });
+    expect(String(second.error)).toContain('runner lost while removing the lock');
+    const manifest = await new S3LabStore(w.aws.clients.s3, BUCKET).read(lab.id);
+    expect(manifest?.stacks['cluster']).toMatchObject({ stateLockId: lockId, who: `${USER}@${PUSH_1.host}` });
+    expect(manifest?.interrupted).toBeDefined();
+
+    const closed = await close(w, lab.id, [PUSH_1.run, '7002']);
+    expect(closed.error, String(closed.error)).toBeUndefined();
+    // The cluster's lock, and any other push 1's hurry left (stacks apply concurrently).
+    expect(forceUnlocks(closed.terraform)).toBe(first.terraform.deaths);
+    expect(
+      closed.terraform.calls.filter((c) => c.command === 'force-unlock' && c.stack === 'cluster'),
+    ).toEqual([expect.objectContaining({ lockId })]);
+    expect(w.leftOf(lab.id)).toEqual(NOTHING);
+  });
+
   it("a push never removes a lock that is not a gone run's: a live apply's lock stays, and the push says why", async () => {
     world = await LabWorld.start();
     const w = world;
