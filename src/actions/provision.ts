@@ -68,6 +68,12 @@ async function openPullRequestRun(token: string, labId: string, credentials: Lab
       return;
     }
     const { comment, deploymentId } = await reportProvisionStarted(pr.api, pr.run, labId);
+    if (deploymentId === undefined) {
+      core.info(
+        `PR #${pr.run.prNumber}: closed since this run passed its gate; the comment keeps the close's word`,
+      );
+      return;
+    }
     core.setOutput('deployment-id', String(deploymentId));
     core.info(
       `PR #${pr.run.prNumber}: sticky comment ${comment.action}, deployment ${deploymentId} in progress`,

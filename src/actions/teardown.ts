@@ -31,9 +31,16 @@ export async function runTeardown(dependencies?: Partial<LabDependencies>): Prom
       ...(dependencies ? { dependencies } : {}),
     });
     const ownRun = workflowRunFromEnv();
-    if (inputs.onlyIfProvisionedByThisRun && ownRun && manifest?.lastRun !== runReference(ownRun)) {
-      // Another run's lab (kept on purpose, or being built): not this run's to remove; its expiry still applies.
-      const owner = manifest?.lastRun ? `run ${manifest.lastRun}` : 'no run of this workflow';
+    // Another run's lab (kept on purpose): not this run's to remove; its expiry still applies. With no manifest there
+    // is no such lab, and a teardown from the lab id alone (a re-run finishing this run's own) goes on. Read outside
+    // the lab's lock: lab-reusable.yml runs one run per lab at a time (its concurrency group).
+    if (
+      inputs.onlyIfProvisionedByThisRun &&
+      ownRun &&
+      manifest &&
+      manifest.lastRun !== runReference(ownRun)
+    ) {
+      const owner = manifest.lastRun ? `run ${manifest.lastRun}` : 'no run of this workflow';
       core.notice(
         `lab ${lab.id} was last provisioned by ${owner}, not by this run (${runReference(ownRun)}): left as it is`,
       );

@@ -17,12 +17,14 @@ export interface PrRun extends RepoRef {
   secrets?: readonly string[];
   /** Whose comment is the sticky one (default github-actions[bot]). */
   commentAuthor?: string;
+  /** The pull_request event's action (opened, synchronize, reopened, labeled, …). */
+  eventAction?: string;
 }
 
 /** The parts of @actions/github's `context` a PR run is read from. */
 export interface ActionsContext {
   repo: RepoRef;
-  payload: { pull_request?: { number: number; [key: string]: unknown } };
+  payload: { action?: string; pull_request?: { number: number; [key: string]: unknown } };
   serverUrl: string;
   runId: number;
 }
@@ -40,6 +42,7 @@ export function prRunFrom(context: ActionsContext): PrRun | undefined {
     prNumber: pr.number,
     headSha: head.sha,
     runUrl: `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`,
+    ...(context.payload.action ? { eventAction: context.payload.action } : {}),
   };
 }
 
@@ -47,12 +50,12 @@ export function prRunFrom(context: ActionsContext): PrRun | undefined {
  * Provision starts: the comment stops showing the previous commit's result, and the run's deployment opens
  * in_progress. Its id goes to validation (and to the report of a failed provision) through the job's outputs.
  */
-export async function reportProvisionStarted(
-  api: GitHubApi,
-  run: PrRun,
-  lab: string,
-): Promise<{ comment: UpsertResult; deploymentId: number }> {
-  const comment = await upsertComment(api, run, lab, 'provisioning');
+export async function reportProvisionStarted(api: GitHubApi, run: PrRun, lab: string): Promise<PrReport> {
+  // Only a reopen or the label put back asks for a lab again after "torn down"; any other run that starts after the
+  // close (it passed the gate just before) leaves the close's word, and opens no deployment.
+  const renewed = run.eventAction === 'reopened' || run.eventAction === 'labeled';
+  const comment = await upsertComment(api, run, lab, 'provisioning', undefined, renewed ? [] : CLOSE_STATES);
+  if (comment.action === 'skipped') return { comment, deploymentId: undefined };
   const { deploymentId } = await recordDeployment(api, {
     ...deploymentOf(run),
     state: 'in_progress',
@@ -62,6 +65,8 @@ export async function reportProvisionStarted(
 }
 
 export type ProvisionEnd = 'failure' | 'cancelled';
+/** How a validation ended without reporting: failed or cancelled in its job, or skipped (its bundle never built). */
+export type ValidationEnd = ProvisionEnd | 'skipped';
 
 /**
  * The close's last word: once the comment says the lab is torn down (or its teardown failed), a run's report that
@@ -141,7 +146,7 @@ export async function reportValidationUnfinished(
   api: GitHubApi,
   run: PrRun,
   lab: string,
-  end: ProvisionEnd,
+  end: ValidationEnd,
   deploymentId?: number,
 ): Promise<PrReport> {
   const comment = await upsertComment(api, run, lab, 'validation-unfinished', undefined, CLOSE_STATES);
@@ -152,7 +157,7 @@ export async function reportValidationUnfinished(
     ...record,
     ...(id === undefined ? {} : { deploymentId: id }),
     state: 'error',
-    description: `tslab lab ${lab}: validation ${end === 'cancelled' ? 'cancelled' : 'did not finish'}`,
+    description: `tslab lab ${lab}: validation ${{ cancelled: 'cancelled', skipped: 'did not run', failure: 'did not finish' }[end]}`,
   });
   return { comment, deploymentId: ended.deploymentId };
 }

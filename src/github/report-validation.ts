@@ -1,5 +1,6 @@
 // Entry of pr-environment.yml's validate-report job (`node --import tsx src/github/report-validation.ts`): after a
-// validation that never reported (cancelled, timed out, lost its runner, or failed before the action could comment),
+// validation that never reported (cancelled, timed out, lost its runner, failed before the action could comment, or
+// never ran),
 // the sticky comment stops saying "provisioning" and the run's pr-<n> deployment ends in error — unless the PR's close
 // has had the last word. Reads GITHUB_TOKEN, VALIDATE_RESULT (the validate job's result), DEPLOYMENT_ID (provision's
 // deployment-id output) and LAB from the environment, the PR from the event payload.
@@ -14,9 +15,11 @@ async function main(): Promise<void> {
   const run = prRunFrom(context);
   if (!run) throw new Error(`event '${context.eventName}' is not a pull request`);
   const result = process.env['VALIDATE_RESULT'] ?? '';
-  if (result !== 'failure' && result !== 'cancelled') {
+  if (result !== 'failure' && result !== 'cancelled' && result !== 'skipped') {
     // The job's condition keeps this from happening; a validation that reported must keep its own word.
-    throw new Error(`VALIDATE_RESULT is '${result}': only a failed or cancelled validation is reported here`);
+    throw new Error(
+      `VALIDATE_RESULT is '${result}': only a failed, cancelled or skipped validation is reported here`,
+    );
   }
   const idText = process.env['DEPLOYMENT_ID'] ?? '';
   const deploymentId = /^[1-9]\d*$/.test(idText) ? Number(idText) : undefined;

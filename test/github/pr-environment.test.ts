@@ -228,7 +228,7 @@ describe("the close's last word", () => {
     const closedBody = gh.comments[0]!.body;
     const statuses = JSON.stringify(gh.deployments.map((d) => d.statuses));
 
-    const report = await late(gh, deploymentId);
+    const report = await late(gh, deploymentId!);
     expect(report.comment.action).toBe('skipped');
     expect(report.deploymentId).toBeUndefined();
     expect(gh.comments[0]!.body).toBe(closedBody);
@@ -236,12 +236,23 @@ describe("the close's last word", () => {
     expect(JSON.stringify(gh.deployments.map((d) => d.statuses))).toBe(statuses);
   });
 
-  it('a new run after a reopen does take the comment back: "provisioning" replaces "torn down"', async () => {
+  it('a new run after a reopen or the label put back takes the comment back; a push that started before the close does not', async () => {
+    for (const eventAction of ['reopened', 'labeled']) {
+      const gh = createFakeGitHub();
+      await reportClosed(gh.api, run, 'pr-42', true);
+      const started = await reportProvisionStarted(gh.api, { ...run, headSha: 'f00d', eventAction }, 'pr-42');
+      expect(started.comment.action).toBe('updated');
+      expect(started.deploymentId).toBeDefined();
+      expect(commentState(gh.comments[0]!.body)).toBe('provisioning');
+    }
     const gh = createFakeGitHub();
     await reportClosed(gh.api, run, 'pr-42', true);
-    const started = await reportProvisionStarted(gh.api, { ...run, headSha: 'f00d' }, 'pr-42');
-    expect(started.comment.action).toBe('updated');
-    expect(commentState(gh.comments[0]!.body)).toBe('provisioning');
+    const deployments = gh.deployments.length;
+    const late = await reportProvisionStarted(gh.api, { ...run, eventAction: 'synchronize' }, 'pr-42');
+    expect(late.comment.action).toBe('skipped');
+    expect(late.deploymentId).toBeUndefined();
+    expect(gh.deployments).toHaveLength(deployments);
+    expect(commentState(gh.comments[0]!.body)).toBe('torn-down');
   });
 
   it('a comment written before states were marked is updated as before', async () => {

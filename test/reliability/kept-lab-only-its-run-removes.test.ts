@@ -100,3 +100,22 @@ it('is removed by a later run that provisioned it again: that run took the lab',
   expect(teardown.failed, teardown.stdout).toBe(false);
   expect(world.leftOf('kept')).toEqual(NOTHING);
 });
+
+it('goes on without a manifest: a re-run finishing its own teardown is not stopped by the guard', async () => {
+  const provisioned = await runActionInProcess(
+    () => runProvision(world.dependencies()),
+    inputs,
+    run('701', 'provision'),
+  );
+  expect(provisioned.failed, provisioned.stdout).toBe(false);
+  // An earlier attempt's teardown removed the manifest and then failed (the stacks' records are still there).
+  world.model.objects.delete(S3LabStore.key('kept'));
+  const rerun = await runActionInProcess(
+    () => runTeardown(world.dependencies()),
+    ownTeardown,
+    run('701', 'teardown'),
+  );
+  expect(rerun.failed, rerun.stdout).toBe(false);
+  expect(rerun.stdout).not.toContain('left as it is');
+  expect(world.leftOf('kept')).toEqual(NOTHING);
+});

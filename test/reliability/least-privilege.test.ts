@@ -223,14 +223,17 @@ describe('workflow permissions', () => {
         ((step.uses === './actions/validate' || step.uses === './actions/provision') &&
           String(step.with?.['comment-on-pr']) === 'true') ||
         step.run?.includes('close-pr-environment') ||
-        step.run?.includes('report-provision');
+        step.run?.includes('report-provision') ||
+        step.run?.includes('report-validation');
       if (comments) Object.assign(wanted, { 'pull-requests': 'write', deployments: 'write' });
-      // The teardown asks GitHub whether the run holding a lab's lock has ended; a sweep also whether a pr-N lab's
-      // pull request is closed.
-      if (step.uses === './actions/teardown') {
+      // Provision and teardown ask GitHub whether the run holding a lab's lock has ended; a sweep also whether a pr-N
+      // lab's pull request is closed.
+      if (step.uses === './actions/teardown' || step.uses === './actions/provision') {
         wanted['actions'] = 'read';
         if (step.with?.['mode'] === 'sweep') wanted['pull-requests'] ??= 'read';
       }
+      // The PR gate reads the pull request's state and labels.
+      if (step.run?.includes('gh api "repos/$GH_REPO/pulls/')) wanted['pull-requests'] ??= 'read';
       // Pushing the release tags and creating the GitHub release (release.yml) writes contents.
       if (step.run?.includes('gh release create')) wanted['contents'] = 'write';
       // Pushing a branch and opening a pull request with the refreshed pins (refresh-pins.yml).

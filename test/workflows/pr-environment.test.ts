@@ -202,21 +202,44 @@ describe('pr-environment.yml', () => {
     expect(runGate(scenario, { state: 'open', labels: ['tslab'] }).outputs['wants']).toBe('none');
   });
 
-  it('closed, or the lab label removed: teardown, then the environment is closed', () => {
-    for (const scenario of [event('closed', BASE), event('unlabeled', BASE, 'alice', 'tslab')]) {
-      const { gate, results } = play(scenario, { state: 'open', labels: [] });
-      expect(gate.outputs['wants']).toBe('teardown');
-      expect(gate.ghCalls).toEqual([]);
-      expect(results).toEqual(TEARS_DOWN);
-    }
+  it('closed with the label, or the lab label removed: teardown, then the environment is closed', () => {
+    const closed = play(event('closed', BASE), { state: 'closed', labels: ['tslab'] });
+    expect(closed.gate.outputs['wants']).toBe('teardown');
+    expect(closed.results).toEqual(TEARS_DOWN);
+    const unlabeled = play(event('unlabeled', BASE, 'alice', 'tslab'), { state: 'open', labels: [] });
+    expect(unlabeled.gate.outputs['wants']).toBe('teardown');
+    expect(unlabeled.results).toEqual(TEARS_DOWN);
     expect(play(event('unlabeled', BASE, 'alice', 'docs')).results).toEqual(NOTHING_RUNS);
   });
 
-  it('the close and the label removal queue apart from the lab runs, in a group of their own', () => {
+  it('a PR that never carried the label gets no teardown, no comment and no AWS session when it closes', () => {
+    const { gate, results } = play(event('closed', BASE), { state: 'closed', labels: ['docs'] });
+    expect(gate.outputs['wants']).toBe('none');
+    expect(results).toEqual(NOTHING_RUNS);
+  });
+
+  it('keeps the lab when the label is already back by the time its removal runs', () => {
+    const { gate, results } = play(event('unlabeled', BASE, 'alice', 'tslab'), LABELLED_OPEN);
+    expect(gate.outputs['wants']).toBe('none');
+    expect(gate.stdout).toMatch(/^::notice title=tslab lab kept::The 'tslab' label is back/m);
+    expect(results).toEqual(NOTHING_RUNS);
+  });
+
+  it('the close and the label removal queue apart from the lab runs; another label takes no place in either queue', () => {
     const group = String((pr.concurrency as { group: string }).group);
-    expect(interpolate(pr, group, event('closed', BASE))).toBe('tslab-close-pr-42');
-    expect(interpolate(pr, group, event('unlabeled', BASE, 'alice', 'tslab'))).toBe('tslab-close-pr-42');
-    expect(interpolate(pr, group, event('labeled', BASE, 'alice', 'tslab'))).toBe('tslab-lab-pr-42');
+    const at = (scenario: RunScenario) =>
+      interpolate(pr, group, { ...scenario, github: { ...scenario.github, run_id: '555' } });
+    expect(at(event('closed', BASE))).toBe('tslab-close-pr-42');
+    expect(at(event('unlabeled', BASE, 'alice', 'tslab'))).toBe('tslab-close-pr-42');
+    expect(at(event('labeled', BASE, 'alice', 'tslab'))).toBe('tslab-lab-pr-42');
+    expect(at(event('synchronize', BASE))).toBe('tslab-lab-pr-42');
+    expect(at(event('labeled', BASE, 'alice', 'docs'))).toBe('tslab-other-label-pr-42-run-555');
+    expect(at(event('unlabeled', BASE, 'alice', 'docs'))).toBe('tslab-other-label-pr-42-run-555');
+    const renamed = { vars: { TSLAB_PR_LABEL: 'needs-lab' } };
+    expect(at({ ...event('labeled', BASE, 'alice', 'needs-lab'), ...renamed })).toBe('tslab-lab-pr-42');
+    expect(at({ ...event('labeled', BASE, 'alice', 'tslab'), ...renamed })).toBe(
+      'tslab-other-label-pr-42-run-555',
+    );
   });
 
   it('closes the environment (and says so) even when teardown failed', () => {
@@ -304,6 +327,10 @@ describe('pr-environment.yml', () => {
     expect(reported['validate-report']!.result).toBe('skipped');
     const passed = simulateRun(pr, { ...scenario, outputs: { gate, validate: { reported: 'true' } } });
     expect(passed['validate-report']!.result).toBe('skipped');
+    // The validate bundle failed to build: validation never ran, and the PR is told.
+    const neverRan = simulateRun(pr, { ...scenario, outputs: { gate }, outcome: { build: 'failure' } });
+    expect(neverRan['validate']!.result).toBe('skipped');
+    expect(neverRan['validate-report']!.result).toBe('success');
     const noLab = simulateRun(pr, { ...scenario, outputs: { gate }, outcome: { provision: 'failure' } });
     expect(noLab['validate-report']!.result).toBe('skipped');
     expect(noLab['provision-report']!.result).toBe('success');
