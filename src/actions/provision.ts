@@ -1,6 +1,7 @@
 // actions/provision: apply a lab (AWS: the six stacks as a graph, the router wait in the cluster's shadow; local: the
 // namespace lab), set its outputs and write what was created, how long it took and what it costs to the summary.
 import * as core from '@actions/core';
+import type { WorkflowRun } from '../engine/run-lock.ts';
 import type { LabConfig } from '../lab/config.ts';
 import type { LabDependencies } from '../targets/dependencies.ts';
 import type { ProvisionOutputs, ProvisionResult } from '../targets/lab-target.ts';
@@ -31,8 +32,7 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
     const progress = stackProgress();
     const started = Date.now();
     // A push after a run that lost its runner: GitHub says whether that run ended, so its lock is taken over at once.
-    // Loaded on demand: @actions/github reads the event when first imported, after the runner has set it.
-    const takeover = inputs.takeoverToken ? await takeoverEvidence(inputs.takeoverToken) : undefined;
+    const takeover = inputs.takeoverToken ? takeoverEvidence(inputs.takeoverToken) : undefined;
     const result = await target
       .provision({ onProgress: progress.handle, log: progress.log, interruption, takeover })
       .finally(() => progress.close());
@@ -41,10 +41,22 @@ export async function runProvision(dependencies?: Partial<LabDependencies>): Pro
   });
 }
 
-async function takeoverEvidence(token: string) {
-  const { getOctokit } = await import('@actions/github');
-  const { runEndedVia } = await import('../github/workflow-runs.ts');
-  return { runEnded: runEndedVia(getOctokit(token)) };
+/**
+ * Asks GitHub only when a held lock is judged: a provision that finds the lab free loads no GitHub client (and
+ * @actions/github reads the event when first imported, after the runner has set it).
+ */
+function takeoverEvidence(token: string): { runEnded: (run: WorkflowRun) => Promise<boolean | undefined> } {
+  let ask: ((run: WorkflowRun) => Promise<boolean | undefined>) | undefined;
+  return {
+    runEnded: async (run) => {
+      if (!ask) {
+        const { getOctokit } = await import('@actions/github');
+        const { runEndedVia } = await import('../github/workflow-runs.ts');
+        ask = runEndedVia(getOctokit(token));
+      }
+      return ask(run);
+    },
+  };
 }
 
 /**

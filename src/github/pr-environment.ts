@@ -101,15 +101,11 @@ export async function reportProvisionEnded(
     CLOSE_STATES,
   );
   if (comment.action === 'skipped') return { comment, deploymentId: undefined };
-  const record = deploymentOf(run);
-  const id = deploymentId ?? (await latestDeployment(api, { ...record, sha: run.headSha }));
-  const ended = await recordDeployment(api, {
-    ...record,
-    ...(id === undefined ? {} : { deploymentId: id }),
+  const ended = await endDeployment(api, run, deploymentId, {
     state: 'failure',
     description: `tslab lab ${lab}: provision ${end === 'cancelled' ? 'cancelled' : 'failed'}`,
   });
-  return { comment, deploymentId: ended.deploymentId };
+  return { comment, deploymentId: ended };
 }
 
 export async function reportValidation(
@@ -151,15 +147,31 @@ export async function reportValidationUnfinished(
 ): Promise<PrReport> {
   const comment = await upsertComment(api, run, lab, 'validation-unfinished', undefined, CLOSE_STATES);
   if (comment.action === 'skipped') return { comment, deploymentId: undefined };
+  const ended = await endDeployment(api, run, deploymentId, {
+    state: 'error',
+    description: `tslab lab ${lab}: validation ${{ cancelled: 'cancelled', skipped: 'did not run', failure: 'did not finish' }[end]}`,
+  });
+  return { comment, deploymentId: ended };
+}
+
+/**
+ * Ends the run's deployment as said. Without its id (the provision job's outputs were lost with its runner) the
+ * newest deployment of this commit is ended, or an ended one created when none was opened.
+ */
+async function endDeployment(
+  api: GitHubApi,
+  run: PrRun,
+  deploymentId: number | undefined,
+  end: { state: 'failure' | 'error'; description: string },
+): Promise<number> {
   const record = deploymentOf(run);
   const id = deploymentId ?? (await latestDeployment(api, { ...record, sha: run.headSha }));
   const ended = await recordDeployment(api, {
     ...record,
     ...(id === undefined ? {} : { deploymentId: id }),
-    state: 'error',
-    description: `tslab lab ${lab}: validation ${{ cancelled: 'cancelled', skipped: 'did not run', failure: 'did not finish' }[end]}`,
+    ...end,
   });
-  return { comment, deploymentId: ended.deploymentId };
+  return ended.deploymentId;
 }
 
 /** The run's deployment: the PR head in pr-<n>, the run as its URL and log. */

@@ -25,6 +25,7 @@ import { provisionAwsLab } from '../../src/targets/aws/provision.ts';
 import { BUCKET, REGION } from './support/cloud-model.ts';
 import { ModelTerraform } from './support/fake-terraform.ts';
 import { Figures } from './support/figures.ts';
+import { causes, manualStep } from './support/manual-step.ts';
 import { LabWorld, type ClientJoin } from './support/lab-world.ts';
 
 const figures = new Figures('interrupted AWS runs leave nothing');
@@ -239,20 +240,6 @@ async function teardownElsewhere(
   } catch (error) {
     return { error, terraform };
   }
-}
-
-/** The error and its causes, outermost first. */
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) {
-    chain.push(e);
-  }
-  return chain;
-}
-
-/** A teardown that ends on a held lock (terraform's or the lab's) needs a person: it is a manual step. */
-function manualStep(error: unknown): boolean {
-  return causes(error).some((e) => e instanceof StateLockedError || e instanceof LabBusyError);
 }
 
 const forceUnlocks = (terraform: ModelTerraform) =>

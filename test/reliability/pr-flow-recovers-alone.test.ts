@@ -9,7 +9,6 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InterruptionController } from '../../src/engine/interruption.ts';
 import { S3LabStore } from '../../src/engine/lab-stores.ts';
 import type { LabProgressEvent } from '../../src/engine/progress.ts';
-import { LabBusyError } from '../../src/engine/run-lock.ts';
 import type { TakeoverEvidence } from '../../src/engine/takeover.ts';
 import { StateLockedError } from '../../src/engine/terraform.ts';
 import { LOST_RUN } from '../../src/home/dead-runs.ts';
@@ -22,6 +21,7 @@ import { openHome } from '../../src/targets/open-lab.ts';
 import { BUCKET, REGION } from './support/cloud-model.ts';
 import { ModelTerraform } from './support/fake-terraform.ts';
 import { Figures } from './support/figures.ts';
+import { causes, manualStep } from './support/manual-step.ts';
 import { LabWorld } from './support/lab-world.ts';
 import { AWS_STACKS } from '../../src/lab/stack-contract.ts';
 
@@ -177,14 +177,6 @@ async function close(w: LabWorld, labId: string, ended: readonly string[]) {
   );
 }
 
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause)
-    chain.push(e);
-  return chain;
-}
-const manualStep = (error: unknown) =>
-  causes(error).some((e) => e instanceof StateLockedError || e instanceof LabBusyError);
 const forceUnlocks = (...runs: ModelTerraform[]) =>
   runs.reduce((n, t) => n + t.calls.filter((c) => c.command === 'force-unlock').length, 0);
 
